@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fixed-size, zero-filled array of trivial elements backed by an anonymous memory mapping.
+///
+/// Why not `[T]`: counting tables are hundreds of megabytes and are probed at random, so they
+/// ask the kernel for 2 MB pages (`madvise(MADV_HUGEPAGE)`), which cuts TLB misses; and a fresh
+/// mapping is zero-filled lazily, so "empty" costs nothing until a page is touched.
+///
+/// Invariants: `base` points to `count` initialized elements (zero bytes are a valid value of
+/// every `T` used here: integers); the mapping lives exactly as long as the object.
+/// `T` must be a trivial type (no references).
+public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
+    /// First element; valid for `count` elements until deinit.
+    public let base: UnsafeMutablePointer<T>
+    /// Number of elements.
+    public let count: Int
+    private let byteCount: Int
+    private let isMapped: Bool
+
+    /// Allocates `count` zeroed elements.
+    /// - Parameter count: number of elements, at least 0.
+    public init(zeroedCount count: Int) {
+        precondition(count >= 0)
+        self.count = count
+        let bytes = max(count * MemoryLayout<T>.stride, 1)
+        self.byteCount = bytes
+        // Small buffers are not worth a mapping of their own.
+        if bytes < 1 << 20 {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            base = raw.bindMemory(to: T.self, capacity: max(count, 1))
+            isMapped = false
+            return
+        }
+        let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            fatalError("NGramKit: out of memory mapping \(bytes) bytes")
+        }
+        #if os(Linux)
+        _ = madvise(mapped, bytes, 14 /* MADV_HUGEPAGE */)
+        _ = madvise(mapped, bytes, 23 /* MADV_POPULATE_WRITE */)
+        #endif
+        base = mapped.bindMemory(to: T.self, capacity: count)
+        isMapped = true
+    }
+
+    deinit {
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(base), byteCount)
+        } else {
+            UnsafeMutableRawPointer(base).deallocate()
+        }
+    }
+
+    /// Bytes of memory reserved for the elements.
+    public var memoryFootprint: Int { byteCount }
+
+    @inline(__always)
+    public subscript(index: Int) -> T {
+        get { base[index] }
+        set { base[index] = newValue }
+    }
+}
+
+/// A growable array of trivial elements for streams of unknown length (the token-id stream).
+///
+/// Grows by doubling with `realloc`, which for large blocks remaps pages instead of copying.
+/// Invariants: `storage` holds `capacity` elements of which the first `count` are initialized.
+public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
+    public private(set) var storage: UnsafeMutablePointer<T>
+    public private(set) var count: Int = 0
+    public private(set) var capacity: Int
+
+    public init(initialCapacity: Int = 1 << 16) {
+        capacity = max(initialCapacity, 16)
+        storage = malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
+    }
+
+    deinit { free(storage) }
+
+    @inline(__always)
+    public func append(_ value: T) {
+        if count == capacity { grow() }
+        storage[count] = value
+        count += 1
+    }
+
+    private func grow() {
+        capacity *= 2
+        guard let grown = realloc(storage, capacity * MemoryLayout<T>.stride) else {
+            fatalError("NGramKit: out of memory growing a buffer to \(capacity) elements")
+        }
+        storage = grown.bindMemory(to: T.self, capacity: capacity)
+    }
+
+    @inline(__always)
+    public subscript(index: Int) -> T {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    public var memoryFootprint: Int { capacity * MemoryLayout<T>.stride }
+}

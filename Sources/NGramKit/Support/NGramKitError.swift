@@ -1,0 +1,47 @@
+/// Every error NGramKit reports to a user.
+///
+/// Each case renders as one line that says where (file and line when known), what is wrong and
+/// what to do about it; the command-line tool prints `description` and exits non-zero.
+public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A file could not be opened or read.
+    case cannotOpen(path: String, reason: String)
+    /// A path names a directory where a file was expected.
+    case isDirectory(path: String)
+    /// A gzip stream is corrupt or ends early.
+    case corruptGzip(path: String, reason: String)
+    /// A line is not valid UTF-8 (unicode and character tokenizers only).
+    case invalidUTF8(path: String, line: Int, byteOffset: Int)
+    /// The text contains a token that is reserved for sentence boundaries.
+    case reservedToken(path: String, line: Int, token: String)
+    /// An option has a value out of its range.
+    case invalidOption(name: String, value: String, expected: String)
+    /// A file the tool reads back (counts, vocabulary) has a malformed line.
+    case malformedLine(path: String, line: Int, reason: String)
+    /// A count or an id went past what the tables store.
+    case capacityExceeded(what: String, limit: String)
+    /// Writing output failed.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "\(path): cannot open: \(reason); check the path and its permissions"
+        case let .isDirectory(path):
+            return "\(path): is a directory, not a text file; name the files inside it"
+        case let .corruptGzip(path, reason):
+            return "\(path): corrupt or truncated gzip stream (\(reason)); the input would be silently short, so nothing was counted; re-download or re-compress the file"
+        case let .invalidUTF8(path, line, byteOffset):
+            return "\(path):\(line): invalid UTF-8 at byte \(byteOffset) of the line; fix the encoding or pass --invalid-utf8 replace"
+        case let .reservedToken(path, line, token):
+            return "\(path):\(line): the text contains the reserved token \(token), which NGramKit adds itself at sentence boundaries; remove or rename it"
+        case let .invalidOption(name, value, expected):
+            return "invalid value '\(value)' for \(name): expected \(expected)"
+        case let .malformedLine(path, line, reason):
+            return "\(path):\(line): \(reason)"
+        case let .capacityExceeded(what, limit):
+            return "\(what) exceeds the supported limit of \(limit); split the input or raise the limit in the source"
+        case let .cannotWrite(path, reason):
+            return "\(path): cannot write: \(reason); check free space and permissions"
+        }
+    }
+}

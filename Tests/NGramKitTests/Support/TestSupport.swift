@@ -1,0 +1,86 @@
+import Foundation
+import NGramKit
+import Testing
+
+/// Paths and helpers shared by the tests.
+enum TestSupport {
+    /// The package root (this file is Tests/NGramKitTests/Support/TestSupport.swift).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `../shared` beside the repository, where the real corpora and KenLM fixtures live.
+    static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+
+    /// A path under `../shared`; the test fails loudly if it is missing (CI has it).
+    static func sharedFile(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let path = shared.appendingPathComponent(relative).path
+        try #require(FileManager.default.fileExists(atPath: path), "missing \(path): the tests need ../shared beside the repository", sourceLocation: sourceLocation)
+        return path
+    }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ngramkit-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Writes `bytes` to a file in `directory` and returns its path.
+    static func write(_ bytes: [UInt8], named name: String, in directory: URL) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// Runs a program and returns its exit status, stdout and stderr.
+    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        // Output goes to files rather than pipes, so a chatty child can never stall on a full pipe.
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+        let inURL = directory.appendingPathComponent("stdin")
+        try (stdin ?? Data()).write(to: inURL)
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        let inHandle = try FileHandle(forReadingFrom: inURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = inHandle
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close(); try errHandle.close(); try inHandle.close()
+        return (process.terminationStatus,
+                String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// gzip-compresses `bytes` with the system's gzip.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try write(bytes, named: "data", in: directory)
+        let result = try run("/bin/gzip", ["-n", "-f", path])
+        try #require(result.status == 0, "gzip failed: \(result.stderr)")
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+    }
+
+    /// Counts `text` (lines separated by "\n") with the whitespace tokenizer.
+    static func count(_ text: String, order: Int, restriction: VocabularyRestriction = .init(), vocabulary: Vocabulary? = nil) throws -> NGramCounts {
+        let counter = try NGramCounter(order: order, vocabulary: vocabulary, restriction: restriction)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addText(text, tokenizer: &tokenizer)
+        return try counter.finish()
+    }
+
+    /// Every line of a file, read through NGramKit's own reader.
+    static func lines(of path: String) throws -> [String] {
+        var result: [String] = []
+        try LineReader.forEachLine(inFile: path) { line, _ in result.append(String(decoding: line, as: UTF8.self)) }
+        return result
+    }
+}
