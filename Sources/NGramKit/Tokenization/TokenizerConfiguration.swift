@@ -1,0 +1,75 @@
+/// A tokenizer chosen at run time (`--tokenizer`, `--lowercase`, `--invalid-utf8`), and the
+/// one place that turns that choice into a concrete, specialised tokenizer type.
+public struct TokenizerConfiguration: Sendable, Equatable {
+    public var kind: TokenizerKind
+    public var lowercase: Bool
+    public var invalidUTF8: InvalidUTF8Policy
+
+    /// - Throws: `NGramKitError.invalidOption` for `lowercase` with the whitespace tokenizer,
+    ///   whose tokens are KenLM's byte strings and are never changed.
+    public init(kind: TokenizerKind = .whitespace, lowercase: Bool = false, invalidUTF8: InvalidUTF8Policy = .error) throws {
+        if kind == .whitespace && lowercase {
+            throw NGramKitError.invalidOption(name: "--lowercase", value: "whitespace", expected: "--tokenizer unicode or character (the whitespace tokenizer keeps KenLM's bytes as they are)")
+        }
+        self.kind = kind
+        self.lowercase = lowercase
+        self.invalidUTF8 = invalidUTF8
+    }
+
+    /// Hands `user` a fresh tokenizer of the configured kind: one generic instantiation per
+    /// kind, so the hot loop that uses it is specialised.
+    public func apply<U: TokenizerUser>(_ user: inout U) throws -> U.Result {
+        switch kind {
+        case .whitespace:
+            var tokenizer = WhitespaceTokenizer()
+            return try user.use(&tokenizer)
+        case .unicode:
+            var tokenizer = UnicodeWordTokenizer(lowercase: lowercase, invalidUTF8: invalidUTF8)
+            return try user.use(&tokenizer)
+        case .character:
+            var tokenizer = CharacterTokenizer(lowercase: lowercase, invalidUTF8: invalidUTF8)
+            return try user.use(&tokenizer)
+        }
+    }
+}
+
+/// Work that needs a tokenizer whose type is chosen at run time (see `TokenizerConfiguration.apply`).
+public protocol TokenizerUser {
+    associatedtype Result
+    mutating func use<T: Tokenizer>(_ tokenizer: inout T) throws -> Result
+}
+
+/// `ngramkit tokenize`: text in, the tokens NGramKit sees out, space-separated, one sentence per
+/// line, so that KenLM or SRILM can be fed exactly the same tokens.
+public enum TokenizedText {
+    /// Tokenizes every line of `paths` into `sink`.
+    /// - Throws: `NGramKitError` for unreadable input or invalid UTF-8.
+    public static func write(paths: [String], configuration: TokenizerConfiguration, to sink: OutputSink) throws {
+        var writer = Writer(paths: paths, sink: sink)
+        try configuration.apply(&writer)
+    }
+
+    private struct Writer: TokenizerUser {
+        let paths: [String]
+        let sink: OutputSink
+
+        mutating func use<T: Tokenizer>(_ tokenizer: inout T) throws {
+            for path in paths {
+                let name = path == "-" ? "<stdin>" : path
+                try LineReader.forEachLine(inFile: path) { line, lineNumber in
+                    var first = true
+                    do {
+                        try tokenizer.tokenize(line) { token in
+                            if !first { try sink.write(byte: 0x20) }
+                            first = false
+                            try sink.write(token)
+                        }
+                    } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+                        throw NGramKitError.invalidUTF8(path: name, line: lineNumber, byteOffset: byteOffset)
+                    }
+                    try sink.write(byte: 0x0A)
+                }
+            }
+        }
+    }
+}
