@@ -1,0 +1,129 @@
+/// The n-grams of one order (2 or more) and their counts, in one open-addressing table.
+///
+/// An n-gram is keyed by its context (the (n-1)-gram without its last word) and its last word:
+/// for bigrams the context is a word id, for higher orders it is the context's slot in the
+/// table of order n-1. Keys are therefore exact, compact integers: no word sequence is stored.
+///
+/// Slot layout (one `UInt64`; key and count together, so a probe touches one cache line):
+///
+///     bit 63 ................ keyBits | keyBits-1 ...... wordBits | wordBits-1 ..... 0
+///     count (countBits)               | context slot or word id     | word id
+///
+/// A slot whose count field is 0 is empty: every stored n-gram has been seen at least once.
+/// The widths are fixed when the table is made, from the final vocabulary size and the final
+/// capacity of the order below, because counting fills one order at a time. The count gets
+/// every bit the key leaves (at least 4); a count that outgrows its field saturates it and
+/// keeps the rest in `overflow` (in practice never: 2^20 and more per n-gram).
+///
+/// Invariants: `occupied` slots are non-zero; `capacity` may be any size (indexes come from a
+/// multiply-shift of the key's hash); probing is linear and wraps around; at least one slot
+/// is always empty, so every probe ends.
+public final class CountTable: @unchecked Sendable {
+    /// The n-gram order this table holds.
+    public let order: Int
+    /// Number of slots.
+    public internal(set) var capacity: Int
+    /// Number of distinct n-grams stored.
+    public internal(set) var occupied = 0
+    var slots: LargeBuffer<UInt64>
+
+    let wordBits: Int
+    let contextBits: Int
+    let keyBits: Int
+    let keyMask: UInt64
+    let wordMask: UInt64
+    /// Largest value of the count field; a field at this value may have more in `overflow`.
+    let countFieldMax: UInt64
+    /// Counts beyond `countFieldMax`, by slot.
+    var overflow: [Int: UInt64] = [:]
+
+    /// Number of distinct left extensions of each n-gram, by slot (filled while the next
+    /// order is counted; nil for the highest order).
+    public internal(set) var continuation: LargeBuffer<UInt32>?
+
+    /// Load above which the table grows (by half) rather than probe ever longer runs.
+    static let maximumLoad = 0.9
+
+    /// Creates an empty table.
+    /// - Parameters:
+    ///   - order: n-gram order (≥ 2).
+    ///   - capacity: number of slots (more than the number of n-grams expected).
+    ///   - wordLimit: every word id is below this (the vocabulary size).
+    ///   - contextLimit: every context key is below this (vocabulary size for bigrams, the
+    ///     capacity of the order below otherwise).
+    ///   - countFieldBits: width of the count field; by default every bit the key leaves free.
+    ///     Tests narrow it to exercise `overflow`.
+    public init(order: Int, capacity: Int, wordLimit: Int, contextLimit: Int, countFieldBits: Int? = nil) throws {
+        precondition(order >= 2)
+        self.order = order
+        self.capacity = max(capacity, 8)
+        wordBits = CountTable.bitWidth(wordLimit - 1)
+        contextBits = CountTable.bitWidth(contextLimit - 1)
+        keyBits = wordBits + contextBits
+        guard keyBits <= 60 else {
+            throw NGramKitError.capacityExceeded(what: "an order-\(order) n-gram key (\(keyBits) bits)", limit: "60 bits")
+        }
+        let countBits = min(64 - keyBits, countFieldBits ?? 64)
+        countFieldMax = (UInt64.max >> UInt64(64 - countBits))
+        keyMask = keyBits == 64 ? .max : (1 << UInt64(keyBits)) - 1
+        wordMask = (1 << UInt64(wordBits)) - 1
+        slots = LargeBuffer(zeroedCount: self.capacity)
+    }
+
+    /// Number of bits needed to write `value` (at least 1).
+    static func bitWidth(_ value: Int) -> Int {
+        max(1, Int.bitWidth - max(value, 0).leadingZeroBitCount)
+    }
+
+    /// The key of the n-gram made of `context` and `word`.
+    @inline(__always)
+    public func key(context: UInt32, word: UInt32) -> UInt64 {
+        UInt64(context) << UInt64(wordBits) | UInt64(word)
+    }
+
+    /// The context part of a slot.
+    @inline(__always)
+    public func context(ofSlot slot: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: (slots[slot] & keyMask) >> UInt64(wordBits))
+    }
+
+    /// The word part of a slot.
+    @inline(__always)
+    public func word(ofSlot slot: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: slots[slot] & wordMask)
+    }
+
+    /// Whether `slot` holds an n-gram.
+    @inline(__always)
+    public func isOccupied(_ slot: Int) -> Bool { slots[slot] != 0 }
+
+    /// The raw count of the n-gram in `slot`.
+    @inline(__always)
+    public func count(ofSlot slot: Int) -> UInt64 {
+        let field = slots[slot] >> UInt64(keyBits)
+        if field == countFieldMax, let extra = overflow[slot] { return field + extra }
+        return field
+    }
+
+    /// The adjusted count Kneser-Ney uses for the n-gram in `slot`: the number of distinct
+    /// left extensions, except for n-grams that start with `<s>` (nothing can precede them; they
+    /// have no extension) and for the highest order, which keep their raw count.
+    @inline(__always)
+    public func adjustedCount(ofSlot slot: Int) -> UInt64 {
+        if let continuation {
+            let extensions = continuation[slot]
+            if extensions > 0 { return UInt64(extensions) }
+        }
+        return count(ofSlot: slot)
+    }
+
+    /// Memory held by the table: slots, continuation counts and overflow.
+    public var memoryFootprint: Int {
+        slots.memoryFootprint + (continuation?.memoryFootprint ?? 0) + overflow.capacity * 24
+    }
+
+    /// Allocates the continuation counts (called when the next order is about to be counted).
+    func prepareContinuation() {
+        if continuation == nil { continuation = LargeBuffer(zeroedCount: capacity) }
+    }
+}

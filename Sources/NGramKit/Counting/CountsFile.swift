@@ -1,0 +1,219 @@
+/// Counts files: `w1 w2 ... wn<TAB>count`, one n-gram a line (SRILM's count-file shape).
+///
+/// Writing puts the n-grams in a canonical order that does not depend on hash-table layout:
+/// order by order; unigrams by word id (first appearance); each higher order by its context's
+/// position in the order below, then by word id. So the same counts always give the same
+/// bytes, and a file read back and written again is identical.
+///
+/// Reading accepts the lines in any order, sums repeated lines, and rebuilds the continuation
+/// counts from the n-grams themselves. Every n-gram's context must be in the file (as it is in
+/// any complete count).
+public enum CountsFile {
+    /// Writes every n-gram of `counts` with its raw count.
+    public static func write(_ counts: NGramCounts, to sink: OutputSink) throws {
+        let vocabulary = counts.vocabulary
+        // Unigrams, in id order; words that never occurred are left out.
+        for id in 0..<vocabulary.count where counts.unigramCounts[id] > 0 {
+            try vocabulary.withBytes(of: UInt32(id)) { try sink.write($0) }
+            try sink.write(byte: 0x09)
+            try sink.write(decimal: counts.unigramCounts[id])
+            try sink.write(byte: 0x0A)
+        }
+        guard counts.order >= 2 else { return }
+        var lowerRank: [UInt32] = []   // rank of each slot of the order below (empty for unigrams: the id is the rank)
+        var contextWords = [UInt32](repeating: 0, count: counts.order)
+        for n in 2...counts.order {
+            let table = counts.table(order: n)
+            var keys: [UInt64] = []
+            var slots: [UInt32] = []
+            keys.reserveCapacity(table.occupied)
+            slots.reserveCapacity(table.occupied)
+            var maxRank: UInt64 = 0
+            for slot in 0..<table.capacity where table.isOccupied(slot) {
+                let context = table.context(ofSlot: slot)
+                let rank = n == 2 ? UInt64(context) : UInt64(lowerRank[Int(context)])
+                maxRank = max(maxRank, rank)
+                keys.append(rank << 32 | UInt64(table.word(ofSlot: slot)))
+                slots.append(UInt32(slot))
+            }
+            RadixSort.sort(keys: &keys, values: &slots, significantBits: 32 + CountTable.bitWidth(Int(maxRank)))
+            var rank = [UInt32](repeating: 0, count: n < counts.order ? table.capacity : 0)
+            var currentContext = UInt32.max
+            for (position, slot32) in slots.enumerated() {
+                let slot = Int(slot32)
+                if n < counts.order { rank[slot] = UInt32(position) }
+                let context = table.context(ofSlot: slot)
+                if context != currentContext {
+                    currentContext = context
+                    decodeContext(counts, order: n, context: context, into: &contextWords)
+                }
+                for i in 0..<(n - 1) {
+                    try vocabulary.withBytes(of: contextWords[i]) { try sink.write($0) }
+                    try sink.write(byte: 0x20)
+                }
+                try vocabulary.withBytes(of: table.word(ofSlot: slot)) { try sink.write($0) }
+                try sink.write(byte: 0x09)
+                try sink.write(decimal: table.count(ofSlot: slot))
+                try sink.write(byte: 0x0A)
+            }
+            lowerRank = rank
+        }
+    }
+
+    /// Fills `words[0..<n-1]` with the ids of the context of an order-n n-gram.
+    private static func decodeContext(_ counts: NGramCounts, order n: Int, context: UInt32, into words: inout [UInt32]) {
+        var level = n - 1
+        var current = context
+        while level >= 2 {
+            let table = counts.table(order: level)
+            words[level - 1] = table.word(ofSlot: Int(current))
+            current = table.context(ofSlot: Int(current))
+            level -= 1
+        }
+        words[0] = current
+    }
+
+    /// Reads a counts file (plain or gzip).
+    /// - Parameters:
+    ///   - path: the file, `-` for standard input.
+    ///   - maximumOrder: lines of higher order are skipped; nil keeps every order in the file.
+    ///   - vocabulary: a closed vocabulary to map words through, or nil to take the file's words.
+    /// - Throws: `NGramKitError.malformedLine` naming the line for a line without a TAB, a
+    ///   non-numeric or zero count, a misplaced `<s>` or `</s>`, or an n-gram whose context is missing.
+    public static func read(_ path: String, maximumOrder: Int? = nil, vocabulary given: Vocabulary? = nil) throws -> NGramCounts {
+        let name = path == "-" ? "<stdin>" : path
+        let vocabulary = given ?? Vocabulary()
+        var unigramCounts = [UInt64](repeating: 0, count: vocabulary.count)
+        // Per order ≥ 2: n ids, count low, count high, line number; flat, one record per line.
+        var records: [GrowableBuffer<UInt32>] = []
+        var highest = 1
+        var ids = [UInt32](repeating: 0, count: 64)
+        try LineReader.forEachLine(inFile: path) { line, lineNumber in
+            if line.isEmpty { return }
+            guard let tab = line.lastIndex(of: 0x09) else {
+                throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "no TAB between the n-gram and its count; expected 'w1 ... wn<TAB>count'")
+            }
+            var count: UInt64 = 0
+            var digits = 0
+            for byte in line[(tab + 1)...] {
+                guard byte >= 0x30 && byte <= 0x39 else {
+                    throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "the count is not a whole number; expected 'w1 ... wn<TAB>count'")
+                }
+                let (product, overflow1) = count.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = product.addingReportingOverflow(UInt64(byte - 0x30))
+                guard !overflow1 && !overflow2 else {
+                    throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "the count is too large")
+                }
+                count = sum
+                digits += 1
+            }
+            guard digits > 0, count > 0 else {
+                throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "the count must be a positive whole number")
+            }
+            var n = 0
+            var tokenizer = WhitespaceTokenizer()
+            try tokenizer.tokenize(UnsafeBufferPointer(rebasing: line[..<tab])) { token in
+                if n == ids.count { ids.append(0) }
+                ids[n] = vocabulary.lookupOrAdd(token)
+                n += 1
+            }
+            guard n > 0 else {
+                throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "no words before the TAB")
+            }
+            if let maximumOrder, n > maximumOrder { return }
+            for i in 0..<n {
+                if (ids[i] == Vocabulary.beginID && i != 0) || (ids[i] == Vocabulary.endID && i != n - 1) {
+                    throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "<s> may only start and </s> may only end an n-gram")
+                }
+            }
+            if n == 1 {
+                let id = Int(ids[0])
+                if id >= unigramCounts.count { unigramCounts.append(contentsOf: repeatElement(0, count: id + 1 - unigramCounts.count)) }
+                unigramCounts[id] += count
+                return
+            }
+            while records.count < n - 1 { records.append(GrowableBuffer<UInt32>(initialCapacity: 1 << 12)) }
+            let record = records[n - 2]
+            for i in 0..<n { record.append(ids[i]) }
+            record.append(UInt32(truncatingIfNeeded: count))
+            record.append(UInt32(truncatingIfNeeded: count >> 32))
+            record.append(UInt32(truncatingIfNeeded: lineNumber))
+            highest = max(highest, n)
+        }
+        if unigramCounts.count < vocabulary.count {
+            unigramCounts.append(contentsOf: repeatElement(0, count: vocabulary.count - unigramCounts.count))
+        }
+        let order = maximumOrder.map { max(1, min($0, highest)) } ?? highest
+        let sentences = Int(unigramCounts[Int(Vocabulary.beginID)])
+        let tokens = Int(unigramCounts.reduce(0, +)) - sentences - Int(unigramCounts[Int(Vocabulary.endID)])
+
+        var tables: [CountTable] = []
+        if order >= 2 {
+            for n in 2...order {
+                let record = records[n - 2]
+                let width = n + 3
+                let entries = record.count / width
+                let contextLimit = n == 2 ? vocabulary.count : tables[n - 3].capacity
+                let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.7) + 64,
+                                           wordLimit: vocabulary.count, contextLimit: contextLimit)
+                for e in 0..<entries {
+                    let base = e * width
+                    var context = record[base]
+                    if n >= 3 {
+                        for level in 2..<n {
+                            guard let slot = tables[level - 2].find(context: context, word: record[base + level - 1]) else {
+                                let words = (0..<(n - 1)).map { vocabulary.word(record[base + $0]) }.joined(separator: " ")
+                                throw NGramKitError.malformedLine(path: name, line: Int(record[base + n + 2]),
+                                    reason: "the context '\(words)' of this n-gram is not in the file; counts must be complete")
+                            }
+                            context = UInt32(slot)
+                        }
+                    }
+                    let key = table.key(context: context, word: record[base + n - 1])
+                    let count = UInt64(record[base + n]) | UInt64(record[base + n + 1]) << 32
+                    _ = table.growIfNeeded()
+                    _ = table.increment(key, hash: CountTable.hash(key), by: count)
+                }
+                tables.append(table)
+            }
+        }
+        let counts = NGramCounts(order: order, vocabulary: vocabulary, unigramCounts: unigramCounts,
+                                 unigramContinuation: order >= 2 ? [UInt32](repeating: 0, count: vocabulary.count) : [],
+                                 tables: tables, sentences: sentences, tokens: tokens)
+        rebuildContinuation(counts)
+        return counts
+    }
+
+    /// Sets every continuation count from the n-grams one order up: each distinct (n+1)-gram
+    /// adds one to its suffix.
+    static func rebuildContinuation(_ counts: NGramCounts) {
+        guard counts.order >= 2 else { return }
+        for n in 2...counts.order {
+            let table = counts.table(order: n)
+            let lower = n >= 3 ? counts.table(order: n - 1) : nil
+            lower?.prepareContinuation()
+            var words = [UInt32](repeating: 0, count: n)
+            for slot in 0..<table.capacity where table.isOccupied(slot) {
+                // Decode the n-gram, then look its suffix (words 2...n) up in order n-1.
+                var level = n
+                var current = slot
+                while level >= 2 {
+                    let t = counts.table(order: level)
+                    words[level - 1] = t.word(ofSlot: current)
+                    let context = t.context(ofSlot: current)
+                    if level == 2 { words[0] = context } else { current = Int(context) }
+                    level -= 1
+                }
+                var suffix = words[1]
+                if n >= 3 {
+                    for level in 2..<n {
+                        suffix = UInt32(counts.table(order: level).find(context: suffix, word: words[level])!)
+                    }
+                    lower!.continuation![Int(suffix)] += 1
+                } else {
+                    counts.unigramContinuation[Int(suffix)] += 1
+                }
+            }
+        }
+    }
+}

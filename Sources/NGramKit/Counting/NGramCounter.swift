@@ -1,0 +1,176 @@
+/// Exact n-gram counting, orders 1...N, for any N ≥ 1 chosen at run time.
+///
+/// In:  lines of text (files, gzip or plain, or standard input), a tokenizer, and a vocabulary
+///      policy (open, closed from a file, or restricted by count or size).
+/// Out: `NGramCounts`: raw counts for every order, continuation counts for orders below N,
+///      counts-of-counts on request.
+///
+/// How: the text is read once into a stream of word ids (`<s> w1 ... wn </s>` per sentence,
+/// 4 bytes a token). Orders are then counted one after another over that stream. Because order
+/// n-1 is complete before order n starts, order n can key each n-gram by its context's final
+/// slot in order n-1, the table can be sized to the data from a HyperLogLog estimate (no growth,
+/// no rehash), and every key of the pass is known in advance, so the loop prefetches the slots
+/// a few positions ahead of the probes. Each new n-gram of order n also adds one to the
+/// continuation count of its suffix, the (n-1)-gram ending at the same position, whose slot the
+/// previous pass left in the per-position array.
+public final class NGramCounter {
+    /// Highest order.
+    public let order: Int
+    /// Target load of a table sized from its estimate (slots in use / slots).
+    public var targetLoad = 0.7
+    var vocabulary: Vocabulary
+    let restriction: VocabularyRestriction
+    /// Word ids of the whole text, sentence markers included.
+    var stream = GrowableBuffer<UInt32>(initialCapacity: 1 << 20)
+    /// Occurrences of each word id while reading.
+    let wordCounts = GrowableBuffer<UInt64>(initialCapacity: 1 << 12)
+    var sentences = 0
+    var tokens = 0
+    /// Scratch space for one line's tokens.
+    let batch = TokenBatch()
+    /// Reports progress; set by the command-line tool when stderr is a terminal.
+    public var progress: ProgressReporter?
+    /// Wall-clock seconds per phase ("read", "order 2", ...), for benchmarks.
+    public private(set) var phaseSeconds: [(phase: String, seconds: Double)] = []
+    private var phaseStart = ProgressClock.now()
+
+    func endPhase(_ name: String) {
+        let now = ProgressClock.now()
+        phaseSeconds.append((name, now - phaseStart))
+        phaseStart = now
+    }
+
+    /// Creates a counter.
+    /// - Parameters:
+    ///   - order: highest order, at least 1.
+    ///   - vocabulary: a closed vocabulary (from `VocabularyFile.read`) or nil for an open one.
+    ///   - restriction: `--min-count` / `--max-vocab`, applied after reading.
+    /// - Throws: `NGramKitError.invalidOption` for an order below 1.
+    public init(order: Int, vocabulary: Vocabulary? = nil, restriction: VocabularyRestriction = .init()) throws {
+        guard order >= 1 else {
+            throw NGramKitError.invalidOption(name: "--order", value: String(order), expected: "an integer of at least 1")
+        }
+        self.order = order
+        self.vocabulary = vocabulary ?? Vocabulary()
+        self.restriction = restriction
+        for _ in 0..<self.vocabulary.count { wordCounts.append(0) }
+    }
+
+    /// Reads every line of `paths` (`-` is standard input) as one sentence each.
+    /// - Throws: `NGramKitError` for unreadable or corrupt files, invalid UTF-8 (unicode and
+    ///   character tokenizers), and literal `<s>` or `</s>` tokens.
+    public func addFiles<T: Tokenizer>(_ paths: [String], tokenizer: inout T) throws {
+        for path in paths {
+            let source = try ByteSources.open(path)
+            let name = path == "-" ? "<stdin>" : path
+            progress?.startFile(name)
+            try LineReader.forEachLine(of: source) { line, lineNumber in
+                try addLine(line, tokenizer: &tokenizer, path: name, lineNumber: lineNumber)
+                progress?.advance(lines: 1, bytes: line.count + 1, tokens: tokens)
+            }
+        }
+        progress?.finishReading(tokens: tokens)
+        endPhase("read")
+    }
+
+    /// Reads every line of `paths` with the tokenizer `configuration` describes.
+    public func addFiles(_ paths: [String], configuration: TokenizerConfiguration) throws {
+        var reader = FileReader(counter: self, paths: paths)
+        try configuration.apply(&reader)
+    }
+
+    private struct FileReader: TokenizerUser {
+        let counter: NGramCounter
+        let paths: [String]
+        func use<T: Tokenizer>(_ tokenizer: inout T) throws { try counter.addFiles(paths, tokenizer: &tokenizer) }
+    }
+
+    /// Adds the lines of `text` (tests and small inputs).
+    public func addText<T: Tokenizer>(_ text: String, tokenizer: inout T, path: String = "<text>") throws {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if text.hasSuffix("\n") { lines.removeLast() }
+        for (index, line) in lines.enumerated() {
+            var copy = String(line)
+            try copy.withUTF8 { try addLine($0, tokenizer: &tokenizer, path: path, lineNumber: index + 1) }
+        }
+    }
+
+    /// Adds one sentence.
+    @inline(__always)
+    func addLine<T: Tokenizer>(_ line: UnsafeBufferPointer<UInt8>, tokenizer: inout T, path: String, lineNumber: Int) throws {
+        let batch = self.batch
+        batch.removeAll()
+        do {
+            try tokenizer.tokenize(line) { batch.append($0) }
+        } catch let failure as TokenizationFailure {
+            switch failure {
+            case let .invalidUTF8(byteOffset):
+                throw NGramKitError.invalidUTF8(path: path, line: lineNumber, byteOffset: byteOffset)
+            }
+        }
+        // Local references: one retain per line instead of one per token.
+        let vocabulary = self.vocabulary
+        let stream = self.stream
+        let unigramCounts = self.wordCounts
+        batch.hashAndPrefetch(in: vocabulary)
+        stream.append(Vocabulary.beginID)
+        for i in 0..<batch.count {
+            let token = batch.token(i)
+            let id = vocabulary.lookupOrAdd(token, tag: batch.tags[i], hash: batch.hashes[i])
+            if id == Vocabulary.beginID || id == Vocabulary.endID {
+                throw NGramKitError.reservedToken(path: path, line: lineNumber, token: String(decoding: token, as: UTF8.self))
+            }
+            if Int(id) == unigramCounts.count { unigramCounts.append(0) }
+            unigramCounts[Int(id)] += 1
+            stream.append(id)
+        }
+        stream.append(Vocabulary.endID)
+        sentences += 1
+        tokens += batch.count
+    }
+
+    /// Counts every order and returns the result. The counter cannot be used afterwards.
+    public func finish() throws -> NGramCounts {
+        var unigramCounts = (0..<wordCounts.count).map { wordCounts[$0] }
+        unigramCounts[Int(Vocabulary.beginID)] = UInt64(sentences)
+        unigramCounts[Int(Vocabulary.endID)] = UInt64(sentences)
+        if !restriction.isNone && !vocabulary.isClosed { unigramCounts = applyRestriction(unigramCounts) }
+        if unigramCounts.count < vocabulary.count {
+            unigramCounts.append(contentsOf: repeatElement(0, count: vocabulary.count - unigramCounts.count))
+        }
+        var tables: [CountTable] = []
+        var continuation: [UInt32] = []
+        if order >= 2 {
+            continuation = [UInt32](repeating: 0, count: vocabulary.count)
+            let positions = LargeBuffer<UInt32>(zeroedCount: order > 2 ? stream.count : 0)
+            try continuation.withUnsafeMutableBufferPointer { unigramContinuation in
+                for n in 2...order {
+                    progress?.startOrder(n, of: order)
+                    let table = try countOrder(n, lower: tables.last, positions: positions, unigramContinuation: unigramContinuation.baseAddress!)
+                    tables.append(table)
+                    endPhase("order \(n)")
+                }
+            }
+        }
+        progress?.done()
+        return NGramCounts(order: order, vocabulary: vocabulary, unigramCounts: unigramCounts,
+                           unigramContinuation: continuation, tables: tables,
+                           sentences: sentences, tokens: tokens)
+    }
+
+    /// Replaces rare words by `<unk>` in the stream and in the unigram counts.
+    private func applyRestriction(_ unigramCounts: [UInt64]) -> [UInt64] {
+        let (restricted, remap) = restriction.apply(to: vocabulary, counts: unigramCounts)
+        var counts = [UInt64](repeating: 0, count: restricted.count)
+        for old in 0..<unigramCounts.count { counts[Int(remap[old])] += unigramCounts[old] }
+        let ids = stream.storage
+        remap.withUnsafeBufferPointer { map in
+            for i in 0..<stream.count { ids[i] = map[Int(ids[i])] }
+        }
+        vocabulary = restricted
+        return counts
+    }
+
+    /// Bytes held by the token stream (4 per token, markers included).
+    public var streamMemory: Int { stream.memoryFootprint }
+}
