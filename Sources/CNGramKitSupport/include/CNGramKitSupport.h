@@ -11,4 +11,11 @@ static inline void ngk_prefetch_write(const void *address) {
 static inline void ngk_prefetch_read(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
+#include <stdint.h>
+
+/// Adds one to a 32-bit counter that other threads may add to at the same time. Relaxed
+/// ordering: the counters are read only after the threads have joined.
+static inline void ngk_atomic_increment_u32(uint32_t *counter) {
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 #endif
