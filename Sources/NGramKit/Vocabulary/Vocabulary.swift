@@ -13,10 +13,11 @@ import CNGramKitSupport
 ///      input always gives the same ids. Word bytes live in one flat arena and the index is an
 ///      open-addressing table: no `String` per word, no allocation per lookup.
 ///
-/// Index slot (16 bytes): a 64-bit tag, the word's id + 1 (0 marks an empty slot) and its
-/// length. A word of at most 8 bytes is its own tag (its bytes, zero-padded), so looking it up
-/// touches one slot and nothing else; a longer word's tag is its 64-bit hash, confirmed against
-/// the arena. Capacity is a power of two and the load stays at most 1/2.
+/// Index slot (32 bytes): a 128-bit tag, the word's id + 1 (0 marks an empty slot), its length
+/// and its number of occurrences so far. A word of at most 16 bytes is its own tag (its bytes,
+/// zero-padded), so looking it up and counting it touch one slot and nothing else; a longer
+/// word's tag is its 64-bit hash (and its first 8 bytes), confirmed against the arena. Capacity
+/// is a power of two, the load stays at most 1/2, and the slots sit on 2 MB pages.
 public final class Vocabulary: @unchecked Sendable {
     /// Id of the unknown word `<unk>`; also every out-of-vocabulary word of a closed vocabulary.
     public static let unknownID: UInt32 = 0
@@ -28,18 +29,30 @@ public final class Vocabulary: @unchecked Sendable {
     public static let beginWord = "<s>"
     public static let endWord = "</s>"
 
-    struct Slot {
+    struct Slot: BitwiseCopyable {
         var tag: UInt64
+        var tag2: UInt64
         var idPlusOne: UInt32
         var length: UInt32
+        var count: UInt64
+    }
+
+    /// A word's tag and the hash that places it.
+    struct Tag {
+        var low: UInt64
+        var high: UInt64
+        var hash: UInt64
     }
 
     /// Word bytes, back to back.
     private var arena = GrowableBuffer<UInt8>(initialCapacity: 1 << 16)
     /// `offsets[id] ..< offsets[id + 1]` is the word's range in `arena`.
     private var offsets = GrowableBuffer<Int>(initialCapacity: 1 << 12)
+    private var table: LargeBuffer<Slot>
     private var slots: UnsafeMutablePointer<Slot>
     private var mask: Int
+    /// Occurrences mapped to `<unk>` by a closed vocabulary.
+    private var closedMisses: UInt64 = 0
 
     /// When true, `lookupOrAdd` maps unseen words to `<unk>` instead of adding them.
     public private(set) var isClosed = false
@@ -47,16 +60,14 @@ public final class Vocabulary: @unchecked Sendable {
     /// Creates a vocabulary holding the three reserved words.
     public init() {
         let capacity = 1 << 14
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(tag: 0, idPlusOne: 0, length: 0), count: capacity)
+        table = LargeBuffer(zeroedCount: capacity)
+        slots = table.base
         mask = capacity - 1
         offsets.append(0)
         for word in [Vocabulary.unknownWord, Vocabulary.beginWord, Vocabulary.endWord] {
             _ = addIfAbsent(word)
         }
     }
-
-    deinit { slots.deallocate() }
 
     /// Number of words, reserved ones included.
     public var count: Int { offsets.count - 1 }
@@ -78,25 +89,34 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// The tag and hash of a word (see the type's comment).
     ///
-    /// - Parameter paddedBytes: when true, 8 bytes may be read from `bytes.baseAddress` whatever
+    /// - Parameter paddedBytes: when true, 16 bytes may be read from `bytes.baseAddress` whatever
     ///   the length (the caller's buffer is padded), which saves a byte loop for short words.
     @inline(__always)
-    static func tagAndHash(_ bytes: UnsafeBufferPointer<UInt8>, paddedBytes: Bool = false) -> (tag: UInt64, hash: UInt64) {
+    static func tag(_ bytes: UnsafeBufferPointer<UInt8>, paddedBytes: Bool = false) -> Tag {
         let length = bytes.count
-        if length <= 8 {
-            var tag: UInt64 = 0
+        if length <= 16 {
+            var low: UInt64 = 0, high: UInt64 = 0
             if length > 0 {
+                let raw = UnsafeRawPointer(bytes.baseAddress!)
                 if paddedBytes {
-                    tag = UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(as: UInt64.self)
-                    if length < 8 { tag &= (UInt64(1) << UInt64(length * 8)) - 1 }
+                    low = raw.loadUnaligned(as: UInt64.self)
+                    high = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    if length < 8 {
+                        low &= (UInt64(1) << UInt64(length * 8)) - 1
+                        high = 0
+                    } else if length < 16 {
+                        high &= (UInt64(1) << UInt64((length - 8) * 8)) - 1
+                    }
                 } else {
-                    for i in 0..<length { tag |= UInt64(bytes[i]) << UInt64(i * 8) }
+                    for i in 0..<min(length, 8) { low |= UInt64(bytes[i]) << UInt64(i * 8) }
+                    if length > 8 { for i in 8..<length { high |= UInt64(bytes[i]) << UInt64((i - 8) * 8) } }
                 }
             }
-            return (tag, Hashing.mix(tag ^ (UInt64(length) << 59)))
+            let hash = Hashing.mix(low ^ Hashing.mix(high ^ (UInt64(length) << 56)))
+            return Tag(low: low, high: high, hash: hash)
         }
         let hash = Hashing.hash(bytes: bytes)
-        return (hash, hash)
+        return Tag(low: hash, high: UInt64(length), hash: hash)
     }
 
     /// Address of the home slot of `hash`, for prefetching before a batch of lookups.
@@ -105,19 +125,18 @@ public final class Vocabulary: @unchecked Sendable {
         UnsafeRawPointer(slots + (Int(truncatingIfNeeded: hash >> 20) & mask))
     }
 
-    /// The id of a word given with its precomputed tag and hash, or nil.
+    /// The slot of a word given with its precomputed tag, or the empty slot where it would go.
     @inline(__always)
-    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, tag: UInt64, hash: UInt64) -> UInt32? {
-        var index = Int(truncatingIfNeeded: hash >> 20) & mask
+    private func probe(_ bytes: UnsafeBufferPointer<UInt8>, _ tag: Tag) -> Int {
+        var index = Int(truncatingIfNeeded: tag.hash >> 20) & mask
         let length = UInt32(bytes.count)
         while true {
             let slot = slots[index]
-            if slot.idPlusOne == 0 { return nil }
-            if slot.tag == tag && slot.length == length {
-                let id = Int(slot.idPlusOne) - 1
-                if length <= 8 { return UInt32(id) }
-                let start = offsets[id]
-                if memcmp(arena.storage + start, bytes.baseAddress!, Int(length)) == 0 { return UInt32(id) }
+            if slot.idPlusOne == 0 { return index }
+            if slot.tag == tag.low && slot.tag2 == tag.high && slot.length == length {
+                if length <= 16 { return index }
+                let start = offsets[Int(slot.idPlusOne) - 1]
+                if memcmp(arena.storage + start, bytes.baseAddress!, Int(length)) == 0 { return index }
             }
             index = (index + 1) & mask
         }
@@ -125,32 +144,53 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// The id of `bytes`, or nil when the word is not in the vocabulary.
     public func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        let (tag, hash) = Vocabulary.tagAndHash(bytes)
-        return lookup(bytes, tag: tag, hash: hash)
+        let index = probe(bytes, Vocabulary.tag(bytes))
+        let idPlusOne = slots[index].idPlusOne
+        return idPlusOne == 0 ? nil : idPlusOne - 1
     }
 
-    /// The id of a word with precomputed tag and hash, adding it when new and the vocabulary is
-    /// open; a closed vocabulary maps unknown words to `unknownID`.
-    @inline(__always)
-    func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>, tag: UInt64, hash: UInt64) -> UInt32 {
-        if let id = lookup(bytes, tag: tag, hash: hash) { return id }
-        if isClosed { return Vocabulary.unknownID }
-        return add(bytes, tag: tag, hash: hash)
-    }
-
-    /// The id of `bytes`, adding the word when it is new and the vocabulary is open.
+    /// The id of `bytes`, adding the word when it is new and the vocabulary is open; a closed
+    /// vocabulary maps unknown words to `unknownID`.
     public func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let (tag, hash) = Vocabulary.tagAndHash(bytes)
-        return lookupOrAdd(bytes, tag: tag, hash: hash)
+        let tag = Vocabulary.tag(bytes)
+        let index = probe(bytes, tag)
+        if slots[index].idPlusOne != 0 { return slots[index].idPlusOne - 1 }
+        if isClosed { return Vocabulary.unknownID }
+        return add(bytes, tag: tag, at: index)
     }
 
-    /// Adds a word known not to be present and returns its id.
-    private func add(_ bytes: UnsafeBufferPointer<UInt8>, tag: UInt64, hash: UInt64) -> UInt32 {
+    /// Counts one occurrence of a word and returns its id (adding the word when it is new and the
+    /// vocabulary open; a closed vocabulary counts an unknown word as `<unk>`).
+    @inline(__always)
+    func countOccurrence(_ bytes: UnsafeBufferPointer<UInt8>, tag: Tag) -> UInt32 {
+        let index = probe(bytes, tag)
+        if slots[index].idPlusOne != 0 {
+            slots[index].count &+= 1
+            return slots[index].idPlusOne - 1
+        }
+        if isClosed {
+            closedMisses += 1
+            return Vocabulary.unknownID
+        }
+        let id = add(bytes, tag: tag, at: index, count: 1)
+        return id
+    }
+
+    /// The occurrences counted by `countOccurrence`, by id.
+    public func occurrenceCounts() -> [UInt64] {
+        var counts = [UInt64](repeating: 0, count: count)
+        for i in 0...mask where slots[i].idPlusOne != 0 { counts[Int(slots[i].idPlusOne) - 1] = slots[i].count }
+        counts[Int(Vocabulary.unknownID)] += closedMisses
+        return counts
+    }
+
+    /// Adds a word known not to be present, in the empty slot `index` found by `probe`.
+    private func add(_ bytes: UnsafeBufferPointer<UInt8>, tag: Tag, at index: Int, count occurrences: UInt64 = 0) -> UInt32 {
         let id = count
         precondition(id < Int(UInt32.max) - 1, "vocabulary exceeds 2^32 words")
         for byte in bytes { arena.append(byte) }
         offsets.append(arena.count)
-        insertSlot(Slot(tag: tag, idPlusOne: UInt32(id + 1), length: UInt32(bytes.count)), hash: hash)
+        slots[index] = Slot(tag: tag.low, tag2: tag.high, idPlusOne: UInt32(id + 1), length: UInt32(bytes.count), count: occurrences)
         if count * 2 > mask + 1 { rehash(capacity: (mask + 1) * 2) }
         return UInt32(id)
     }
@@ -158,17 +198,22 @@ public final class Vocabulary: @unchecked Sendable {
     /// Adds a word known not to be present (restrictions, vocabulary files) and returns its id.
     @discardableResult
     func add(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let (tag, hash) = Vocabulary.tagAndHash(bytes)
-        return add(bytes, tag: tag, hash: hash)
+        let tag = Vocabulary.tag(bytes)
+        return add(bytes, tag: tag, at: probe(bytes, tag))
     }
 
     /// Adds `word` unless present; returns its id (vocabulary files, count files, tests).
     @discardableResult
     public func addIfAbsent(_ word: String) -> UInt32 {
         var copy = word
-        return copy.withUTF8 { bytes in
-            lookup(bytes) ?? add(bytes)
-        }
+        return copy.withUTF8 { lookupOrAddIgnoringClosed($0) }
+    }
+
+    private func lookupOrAddIgnoringClosed(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let tag = Vocabulary.tag(bytes)
+        let index = probe(bytes, tag)
+        if slots[index].idPlusOne != 0 { return slots[index].idPlusOne - 1 }
+        return add(bytes, tag: tag, at: index)
     }
 
     /// The id of `word`, or nil.
@@ -177,29 +222,26 @@ public final class Vocabulary: @unchecked Sendable {
         return copy.withUTF8 { lookup($0) }
     }
 
-    private func insertSlot(_ slot: Slot, hash: UInt64) {
-        var index = Int(truncatingIfNeeded: hash >> 20) & mask
-        while slots[index].idPlusOne != 0 { index = (index + 1) & mask }
-        slots[index] = slot
-    }
-
     private func rehash(capacity: Int) {
         let old = slots
+        let oldTable = table
         let oldCapacity = mask + 1
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(tag: 0, idPlusOne: 0, length: 0), count: capacity)
+        table = LargeBuffer(zeroedCount: capacity)
+        slots = table.base
         mask = capacity - 1
         for i in 0..<oldCapacity where old[i].idPlusOne != 0 {
             let slot = old[i]
-            // The hash follows from the slot: a long word's tag is its hash.
-            let hash = slot.length <= 8 ? Hashing.mix(slot.tag ^ (UInt64(slot.length) << 59)) : slot.tag
-            insertSlot(slot, hash: hash)
+            // The hash follows from the slot alone, without touching the arena.
+            let hash = slot.length <= 16 ? Hashing.mix(slot.tag ^ Hashing.mix(slot.tag2 ^ (UInt64(slot.length) << 56))) : slot.tag
+            var index = Int(truncatingIfNeeded: hash >> 20) & mask
+            while slots[index].idPlusOne != 0 { index = (index + 1) & mask }
+            slots[index] = slot
         }
-        old.deallocate()
+        withExtendedLifetime(oldTable) {}
     }
 
     /// Bytes held by the vocabulary (arena, offsets, index).
     public var memoryFootprint: Int {
-        arena.memoryFootprint + offsets.memoryFootprint + (mask + 1) * MemoryLayout<Slot>.stride
+        arena.memoryFootprint + offsets.memoryFootprint + table.memoryFootprint
     }
 }
