@@ -4,9 +4,17 @@ extension CountTable {
     @inline(__always)
     public static func hash(_ key: UInt64) -> UInt64 { Hashing.mix(key) }
 
+    /// The partition a hash belongs to.
+    @inline(__always)
+    public func partition(_ hash: UInt64) -> Int {
+        partitionBits == 0 ? 0 : Int(truncatingIfNeeded: hash >> UInt64(64 - partitionBits))
+    }
+
     /// The home slot of a hash in this table (used to prefetch before `increment`).
     @inline(__always)
-    public func homeSlot(_ hash: UInt64) -> Int { Hashing.reduce(hash, into: capacity) }
+    public func homeSlot(_ hash: UInt64) -> Int {
+        partition(hash) * partitionCapacity + Hashing.reduce(hash << UInt64(partitionBits), into: partitionCapacity)
+    }
 
     /// Address of a slot, for prefetching.
     @inline(__always)
@@ -15,14 +23,17 @@ extension CountTable {
     /// The slot of `key`, or nil when the n-gram is absent.
     @inline(__always)
     public func find(_ key: UInt64) -> Int? {
-        var index = homeSlot(CountTable.hash(key))
+        let hash = CountTable.hash(key)
+        let start = partition(hash) * partitionCapacity
+        let end = start + partitionCapacity
+        var index = homeSlot(hash)
         let base = slots.base
         while true {
             let slot = base[index]
             if slot == 0 { return nil }
             if slot & keyMask == key { return index }
             index += 1
-            if index == capacity { index = 0 }
+            if index == end { index = start }
         }
     }
 

@@ -7,22 +7,25 @@ extension CountTable {
     ///   - hash: `CountTable.hash(key)`, passed in because the counting loop computed it early to
     ///     prefetch the slot.
     ///   - amount: at least 1.
-    /// - Returns: the slot and whether the n-gram was new. The table may grow (and every slot
-    ///   move) only through `growIfNeeded`, never inside this call.
+    /// - Returns: the slot and whether the n-gram was new. The caller adds new n-grams to
+    ///   `occupied` (threads tally their own and add at the end) and keeps each partition below
+    ///   `maximumLoad`. The table never grows inside this call.
+    ///
+    /// Thread safety: calls for keys of different partitions may run concurrently.
     @inline(__always)
     public func increment(_ key: UInt64, hash: UInt64, by amount: UInt64 = 1) -> (slot: Int, isNew: Bool) {
+        let start = partition(hash) * partitionCapacity
+        let end = start + partitionCapacity
         var index = homeSlot(hash)
         let base = slots.base
         let unit = UInt64(1) << UInt64(keyBits)
         while true {
             let slot = base[index]
             if slot == 0 {
-                occupied += 1
                 if amount <= countFieldMax {
                     base[index] = key | (amount << UInt64(keyBits))
                 } else {
-                    base[index] = key | (countFieldMax << UInt64(keyBits))
-                    overflow[index] = amount - countFieldMax
+                    insertOverflowing(key, amount: amount, at: index)
                 }
                 return (index, true)
             }
@@ -36,12 +39,24 @@ extension CountTable {
                 return (index, false)
             }
             index += 1
-            if index == capacity { index = 0 }
+            if index == end { index = start }
         }
     }
 
+    /// Inserts a new n-gram whose first count does not fit its field (counts files only).
+    @inline(never)
+    private func insertOverflowing(_ key: UInt64, amount: UInt64, at index: Int) {
+        slots[index] = key | (countFieldMax << UInt64(keyBits))
+        overflowLock.lock()
+        overflow[index] = amount - countFieldMax
+        overflowLock.unlock()
+    }
+
     /// Adds to a count that may not fit its field.
+    @inline(never)
     private func addSlowly(_ amount: UInt64, toSlot index: Int, field: UInt64) {
+        overflowLock.lock()
+        defer { overflowLock.unlock() }
         let total = field + (field == countFieldMax ? overflow[index] ?? 0 : 0) + amount
         if total <= countFieldMax {
             slots[index] = (slots[index] & keyMask) | (total << UInt64(keyBits))
@@ -52,9 +67,24 @@ extension CountTable {
         }
     }
 
-    /// Whether one more insertion would pass the maximum load.
-    @inline(__always)
-    public var needsGrowth: Bool {
-        Double(occupied + 1) > Double(capacity) * CountTable.maximumLoad
+    /// The most n-grams one partition may hold.
+    public var partitionLimit: Int { Int(Double(partitionCapacity) * CountTable.maximumLoad) }
+
+    /// Adds `amount` to `key` from a single thread, growing the table (by half) before any
+    /// partition would pass `maximumLoad`.
+    /// - Returns: the slot of the n-gram; slots move when the table grows.
+    @discardableResult
+    public func add(_ key: UInt64, amount: UInt64 = 1) -> Int {
+        var hash = CountTable.hash(key)
+        if partitionOccupied[partition(hash)] + 1 > partitionLimit {
+            resize(to: capacity + capacity / 2 + 16)
+            hash = CountTable.hash(key)
+        }
+        let (slot, isNew) = increment(key, hash: hash, by: amount)
+        if isNew {
+            occupied += 1
+            partitionOccupied[partition(hash)] += 1
+        }
+        return slot
     }
 }

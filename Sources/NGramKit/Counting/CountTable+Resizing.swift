@@ -10,32 +10,31 @@ extension CountTable {
         let oldCapacity = capacity
         let oldOverflow = overflow
         let oldContinuation = continuation
-        slots = LargeBuffer(zeroedCount: newCapacity)
-        capacity = newCapacity
+        (partitionBits, partitionCapacity) = CountTable.layout(forCapacity: newCapacity)
+        capacity = partitionCapacity << partitionBits
+        slots = LargeBuffer(zeroedCount: capacity)
         overflow = [:]
-        continuation = oldContinuation == nil ? nil : LargeBuffer(zeroedCount: newCapacity)
+        partitionOccupied = [Int](repeating: 0, count: 1 << partitionBits)
+        continuation = oldContinuation == nil ? nil : LargeBuffer(zeroedCount: capacity)
         var moved = [UInt32](repeating: .max, count: oldCapacity)
         let base = slots.base
         for oldSlot in 0..<oldCapacity {
             let value = old[oldSlot]
             if value == 0 { continue }
-            var index = homeSlot(CountTable.hash(value & keyMask))
+            let hash = CountTable.hash(value & keyMask)
+            let start = partition(hash) * partitionCapacity
+            let end = start + partitionCapacity
+            var index = homeSlot(hash)
             while base[index] != 0 {
                 index += 1
-                if index == newCapacity { index = 0 }
+                if index == end { index = start }
             }
             base[index] = value
+            partitionOccupied[partition(hash)] += 1
             if let extra = oldOverflow[oldSlot] { overflow[index] = extra }
             if let oldContinuation { continuation![index] = oldContinuation[oldSlot] }
             moved[oldSlot] = UInt32(index)
         }
         return moved
-    }
-
-    /// Grows by half when the next insertion would pass the maximum load.
-    /// - Returns: the slot map from `resize`, or nil when nothing moved.
-    public func growIfNeeded() -> [UInt32]? {
-        guard needsGrowth else { return nil }
-        return resize(to: max(capacity + capacity / 2, capacity + 16))
     }
 }

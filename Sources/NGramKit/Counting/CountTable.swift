@@ -1,3 +1,5 @@
+import Foundation
+
 /// The n-grams of one order (2 or more) and their counts, in one open-addressing table.
 ///
 /// An n-gram is keyed by its context (the (n-1)-gram without its last word) and its last word:
@@ -15,14 +17,25 @@
 /// every bit the key leaves (at least 4); a count that outgrows its field saturates it and
 /// keeps the rest in `overflow` (in practice never: 2^20 and more per n-gram).
 ///
-/// Invariants: `occupied` slots are non-zero; `capacity` may be any size (indexes come from a
-/// multiply-shift of the key's hash); probing is linear and wraps around; at least one slot
-/// is always empty, so every probe ends.
+/// Partitions: a large table is cut into 16 equal partitions chosen by the top 4 bits of a key's
+/// hash, and linear probing wraps around inside its partition. A counting pass on T threads gives
+/// each thread whole partitions, so no two threads ever write the same partition, and where an
+/// n-gram lands depends only on the keys and the order they arrive in within a partition (the
+/// order of the text), never on the number of threads: 1 and N threads build identical tables.
+///
+/// Invariants: `occupied` slots are non-zero; `capacity == partitionCapacity << partitionBits`;
+/// `partitionCapacity` may be any size (indexes come from a multiply-shift of the key's hash);
+/// probing is linear and wraps around within the partition; every partition always keeps an
+/// empty slot (callers stop filling a partition at `maximumLoad`), so every probe ends.
 public final class CountTable: @unchecked Sendable {
     /// The n-gram order this table holds.
     public let order: Int
     /// Number of slots.
     public internal(set) var capacity: Int
+    /// log2 of the number of partitions: 0 for small tables, 4 (16 partitions) for large ones.
+    public internal(set) var partitionBits: Int
+    /// Slots per partition.
+    public internal(set) var partitionCapacity: Int
     /// Number of distinct n-grams stored.
     public internal(set) var occupied = 0
     var slots: LargeBuffer<UInt64>
@@ -36,6 +49,10 @@ public final class CountTable: @unchecked Sendable {
     let countFieldMax: UInt64
     /// Counts beyond `countFieldMax`, by slot.
     var overflow: [Int: UInt64] = [:]
+    /// Guards `overflow`, the one structure partitions share.
+    let overflowLock = NSLock()
+    /// Distinct n-grams per partition.
+    public internal(set) var partitionOccupied: [Int] = []
 
     /// Number of distinct left extensions of each n-gram, by slot (filled while the next
     /// order is counted; nil for the highest order).
@@ -53,10 +70,12 @@ public final class CountTable: @unchecked Sendable {
     ///     capacity of the order below otherwise).
     ///   - countFieldBits: width of the count field; by default every bit the key leaves free.
     ///     Tests narrow it to exercise `overflow`.
-    public init(order: Int, capacity: Int, wordLimit: Int, contextLimit: Int, countFieldBits: Int? = nil) throws {
+    ///   - threads: threads that fault the table's pages in (see `LargeBuffer`).
+    public init(order: Int, capacity: Int, wordLimit: Int, contextLimit: Int, countFieldBits: Int? = nil, threads: Int = 1) throws {
         precondition(order >= 2)
         self.order = order
-        self.capacity = max(capacity, 8)
+        (partitionBits, partitionCapacity) = CountTable.layout(forCapacity: capacity)
+        self.capacity = partitionCapacity << partitionBits
         wordBits = CountTable.bitWidth(wordLimit - 1)
         contextBits = CountTable.bitWidth(contextLimit - 1)
         keyBits = wordBits + contextBits
@@ -67,8 +86,22 @@ public final class CountTable: @unchecked Sendable {
         countFieldMax = (UInt64.max >> UInt64(64 - countBits))
         keyMask = keyBits == 64 ? .max : (1 << UInt64(keyBits)) - 1
         wordMask = (1 << UInt64(wordBits)) - 1
-        slots = LargeBuffer(zeroedCount: self.capacity)
+        slots = LargeBuffer(zeroedCount: self.capacity, populatingThreads: threads)
+        partitionOccupied = [Int](repeating: 0, count: 1 << partitionBits)
     }
+
+    /// Tables this large or larger are partitioned.
+    static let partitionThreshold = 1 << 16
+
+    /// Partition bits and slots per partition for a table of at least `capacity` slots.
+    static func layout(forCapacity capacity: Int) -> (bits: Int, partitionCapacity: Int) {
+        let wanted = max(capacity, 8)
+        if wanted < partitionThreshold { return (0, wanted) }
+        return (4, (wanted + 15) / 16)
+    }
+
+    /// The number of partitions.
+    public var partitionCount: Int { 1 << partitionBits }
 
     /// Number of bits needed to write `value` (at least 1).
     static func bitWidth(_ value: Int) -> Int {
@@ -123,7 +156,7 @@ public final class CountTable: @unchecked Sendable {
     }
 
     /// Allocates the continuation counts (called when the next order is about to be counted).
-    func prepareContinuation() {
-        if continuation == nil { continuation = LargeBuffer(zeroedCount: capacity) }
+    func prepareContinuation(threads: Int = 1) {
+        if continuation == nil { continuation = LargeBuffer(zeroedCount: capacity, populatingThreads: threads) }
     }
 }

@@ -154,7 +154,7 @@ public enum CountsFile {
                 let width = n + 3
                 let entries = record.count / width
                 let contextLimit = n == 2 ? vocabulary.count : tables[n - 3].capacity
-                let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.7) + 64,
+                let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.8) + 64,
                                            wordLimit: vocabulary.count, contextLimit: contextLimit)
                 for e in 0..<entries {
                     let base = e * width
@@ -171,8 +171,7 @@ public enum CountsFile {
                     }
                     let key = table.key(context: context, word: record[base + n - 1])
                     let count = UInt64(record[base + n]) | UInt64(record[base + n + 1]) << 32
-                    _ = table.growIfNeeded()
-                    _ = table.increment(key, hash: CountTable.hash(key), by: count)
+                    table.add(key, amount: count)
                 }
                 tables.append(table)
             }

@@ -20,6 +20,11 @@ public struct HyperLogLog: Sendable {
         }
     }
 
+    /// Adds every key `other` has seen (the estimate of the union).
+    public mutating func merge(_ other: HyperLogLog) {
+        for i in 0..<registers.count where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
+    }
+
     /// The estimated number of distinct keys added.
     public var estimate: Double {
         let m = Double(registers.count)

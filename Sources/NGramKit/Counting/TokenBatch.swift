@@ -7,9 +7,9 @@ import CNGramKitSupport
 /// cache miss; issuing the misses of a whole line together overlaps them instead of paying
 /// them one after another.
 ///
-/// Invariants: `bytes` has `byteCapacity + 8` bytes (8 bytes of padding make a full 8-byte
-/// load at any token start safe); `starts`, `lengths`, `tags`, `hashes` have `tokenCapacity`
-/// elements, the first `count` in use.
+/// Invariants: `bytes` has `byteCapacity + 16` bytes (16 bytes of padding make a full 16-byte
+/// load at any token start safe); `starts`, `lengths`, `tags` have `tokenCapacity` elements,
+/// the first `count` in use.
 final class TokenBatch {
     private(set) var count = 0
     private var used = 0
@@ -18,20 +18,18 @@ final class TokenBatch {
     private(set) var bytes: UnsafeMutablePointer<UInt8>
     private(set) var starts: UnsafeMutablePointer<Int>
     private(set) var lengths: UnsafeMutablePointer<Int>
-    private(set) var tags: UnsafeMutablePointer<UInt64>
-    private(set) var hashes: UnsafeMutablePointer<UInt64>
+    private(set) var tags: UnsafeMutablePointer<Vocabulary.Tag>
 
     init() {
-        bytes = .allocate(capacity: byteCapacity + 8)
-        bytes.initialize(repeating: 0, count: byteCapacity + 8)
+        bytes = .allocate(capacity: byteCapacity + 16)
+        bytes.initialize(repeating: 0, count: byteCapacity + 16)
         starts = .allocate(capacity: tokenCapacity)
         lengths = .allocate(capacity: tokenCapacity)
         tags = .allocate(capacity: tokenCapacity)
-        hashes = .allocate(capacity: tokenCapacity)
     }
 
     deinit {
-        bytes.deallocate(); starts.deallocate(); lengths.deallocate(); tags.deallocate(); hashes.deallocate()
+        bytes.deallocate(); starts.deallocate(); lengths.deallocate(); tags.deallocate()
     }
 
     @inline(__always)
@@ -60,18 +58,17 @@ final class TokenBatch {
     @inline(__always)
     func hashAndPrefetch(in vocabulary: Vocabulary) {
         for i in 0..<count {
-            let (tag, hash) = Vocabulary.tagAndHash(token(i), paddedBytes: true)
+            let tag = Vocabulary.tag(token(i), paddedBytes: true)
             tags[i] = tag
-            hashes[i] = hash
-            ngk_prefetch_read(vocabulary.homeSlotAddress(hash))
+            ngk_prefetch_write(vocabulary.homeSlotAddress(tag.hash))
         }
     }
 
     private func growBytes(minimum: Int) {
         var capacity = byteCapacity
         while capacity < minimum { capacity *= 2 }
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + 8)
-        grown.initialize(repeating: 0, count: capacity + 8)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + 16)
+        grown.initialize(repeating: 0, count: capacity + 16)
         grown.update(from: bytes, count: used)
         bytes.deallocate()
         bytes = grown
@@ -86,7 +83,7 @@ final class TokenBatch {
             pointer.deallocate()
             pointer = grown
         }
-        grow(&starts); grow(&lengths); grow(&tags); grow(&hashes)
+        grow(&starts); grow(&lengths); grow(&tags)
         tokenCapacity = capacity
     }
 }

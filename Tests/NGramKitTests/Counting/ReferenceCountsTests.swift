@@ -107,9 +107,9 @@ struct ReferenceCountsTests {
         let table = try CountTable(order: 2, capacity: 16, wordLimit: 100, contextLimit: 100, countFieldBits: 4)
         let keys = (0..<10).map { table.key(context: UInt32($0), word: UInt32($0 * 3 % 100)) }
         for (index, key) in keys.enumerated() {
-            for _ in 0..<(index * 7 + 1) { _ = table.increment(key, hash: CountTable.hash(key)) }
+            for _ in 0..<(index * 7 + 1) { table.add(key) }
         }
-        _ = table.increment(keys[0], hash: CountTable.hash(keys[0]), by: 1000)
+        table.add(keys[0], amount: 1000)
         func check() {
             for (index, key) in keys.enumerated() {
                 let slot = table.find(key)
@@ -136,3 +136,38 @@ struct ReferenceCountsTests {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite("Counting: threads")
+struct ThreadedCountingTests {
+    @Test("1 and 2 threads build identical tables, slot for slot, and identical counts files")
+    func identicalTables() throws {
+        // Large enough that orders 2-4 are partitioned (tables of 2^16 slots and more).
+        let corpus = TestSupport.packageRoot.appendingPathComponent(DefaultCorpus.path).path
+        var results: [NGramCounts] = []
+        for threads in [1, 2, 3] {
+            let counter = try NGramCounter(order: 4)
+            counter.threads = threads
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addFiles([corpus], tokenizer: &tokenizer)
+            results.append(try counter.finish())
+        }
+        let reference = results[0]
+        #expect(reference.table(order: 3).partitionCount == 16)
+        for other in results.dropFirst() {
+            for n in 2...4 {
+                let a = reference.table(order: n), b = other.table(order: n)
+                #expect(a.capacity == b.capacity)
+                #expect(a.occupied == b.occupied)
+                var identical = true
+                for slot in 0..<a.capacity where a.count(ofSlot: slot) != b.count(ofSlot: slot)
+                    || (a.isOccupied(slot) && (a.context(ofSlot: slot) != b.context(ofSlot: slot) || a.word(ofSlot: slot) != b.word(ofSlot: slot)
+                        || a.adjustedCount(ofSlot: slot) != b.adjustedCount(ofSlot: slot))) {
+                    identical = false
+                    break
+                }
+                #expect(identical, "order \(n)")
+            }
+            #expect(other.unigramContinuation == reference.unigramContinuation)
+        }
+    }
+}
