@@ -27,8 +27,12 @@ struct CountCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout. Default: a text summary.")
     var json = false
 
+    @Option(name: .long, help: "Threads for counting; the counts are identical for any number. Default: all cores.")
+    var threads: Int?
+
     func validate() throws {
         if order < 1 { throw ValidationError("--order must be at least 1, not \(order)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
     }
 
     func run() throws {
@@ -37,6 +41,7 @@ struct CountCommand: ParsableCommand {
         let counter = try NGramCounter(order: order, vocabulary: try vocabularyOptions.closedVocabulary(),
                                        restriction: vocabularyOptions.restriction)
         counter.progress = ProgressReporter.forTerminal()
+        if let threads { counter.threads = threads }
         try counter.addFiles(textOptions.files, configuration: configuration)
         let counts = try counter.finish()
         let seconds = ProgressClock.now() - start
