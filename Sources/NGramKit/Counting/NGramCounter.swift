@@ -89,13 +89,21 @@ public final class NGramCounter {
         func use<T: Tokenizer>(_ tokenizer: inout T) throws { try counter.addFiles(paths, tokenizer: &tokenizer) }
     }
 
-    /// Adds the lines of `text` (tests and small inputs).
+    /// Adds the lines of `text` (tests and small inputs): one sentence per `\n` (`\r\n` too); a
+    /// final line without `\n` is a sentence too.
     public func addText<T: Tokenizer>(_ text: String, tokenizer: inout T, path: String = "<text>") throws {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if text.hasSuffix("\n") { lines.removeLast() }
-        for (index, line) in lines.enumerated() {
-            var copy = String(line)
-            try copy.withUTF8 { try addLine($0, tokenizer: &tokenizer, path: path, lineNumber: index + 1) }
+        var copy = text
+        try copy.withUTF8 { bytes in
+            var lineNumber = 0
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                lineNumber += 1
+                let lineEnd = end > start && bytes[end - 1] == 0x0D ? end - 1 : end  // \r\n as in files
+                try addLine(UnsafeBufferPointer(rebasing: bytes[start..<lineEnd]), tokenizer: &tokenizer, path: path, lineNumber: lineNumber)
+                start = end + 1
+            }
         }
     }
 
