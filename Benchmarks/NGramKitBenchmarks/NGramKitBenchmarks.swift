@@ -1,0 +1,310 @@
+// NGramKit's hot loops, measured with package-benchmark (ordo-one/benchmark).
+//
+// Every benchmark works on real text that is read once, with NGramKit's own `LineReader`, in the
+// benchmark's setup, so that reading and inflating the gzip file is outside the measured part
+// (the end-to-end path, gzip included, is what `count-benchmark.sh` measures).
+//
+// Input: `../../shared/corpora/...` relative to this package's folder (`Benchmarks/`), that is
+// `shared/` beside the repository, as CI has it; `NGRAMKIT_SHARED=/path/to/shared` overrides it.
+//
+// Besides the framework's wall clock and throughput (iterations per second), each benchmark
+// records what an iteration processed per second of its own wall time, as custom metrics
+// (`tokens/s`, `bytes/s`, `lookups/s`, shown in thousands: `(K)`), so the output reads in the
+// units the issue's targets use.
+
+import Benchmark
+import NGramKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Inputs
+
+/// Where the shared corpora are: `$NGRAMKIT_SHARED`, else `../../shared` from this package's folder.
+private func sharedFolder() -> String {
+    if let value = getenv("NGRAMKIT_SHARED"), let path = String(validatingCString: value), !path.isEmpty {
+        return path
+    }
+    // #filePath is .../Benchmarks/NGramKitBenchmarks/NGramKitBenchmarks.swift.
+    var components = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    components.removeLast(2)
+    return components.joined(separator: "/") + "/../../shared"
+}
+
+private let gutenbergPath = sharedFolder() + "/corpora/gutenberg/gutenberg_top100authors.shard00.txt.gz"
+private let ptbTrainPath = sharedFolder() + "/corpora/ptb/ptb.train.txt.gz"
+
+/// Whole lines of a text held in memory: line `i` is `bytes[starts[i] ..< starts[i + 1] - 1]`
+/// (each line is stored with its `\n`, which `forEachLine` leaves out).
+struct LoadedText: Sendable {
+    let path: String
+    let bytes: [UInt8]
+    let starts: [Int]
+    var lineCount: Int { starts.count - 1 }
+
+    /// Calls `body` with every line's bytes, without `\n`.
+    @inline(__always)
+    func forEachLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try bytes.withUnsafeBufferPointer { all in
+            let base = all.baseAddress!
+            for i in 0..<lineCount {
+                let start = starts[i]
+                try body(UnsafeBufferPointer(start: base + start, count: starts[i + 1] - 1 - start))
+            }
+        }
+    }
+
+    /// The text as one `String`, lines joined by `\n` (for `NGramCounter.addText`).
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+private struct EnoughText: Error {}
+
+/// Reads whole lines of `path` until at least `byteLimit` bytes (lines plus their `\n`) are held.
+private func loadText(_ path: String, byteLimit: Int = .max) throws -> LoadedText {
+    var bytes: [UInt8] = []
+    var starts = [0]
+    do {
+        try LineReader.forEachLine(inFile: path) { line, _ in
+            bytes.append(contentsOf: line)
+            bytes.append(0x0A)
+            starts.append(bytes.count)
+            if bytes.count >= byteLimit { throw EnoughText() }
+        }
+    } catch is EnoughText {
+    }
+    return LoadedText(path: path, bytes: bytes, starts: starts)
+}
+
+/// Fails the benchmark run with a message that says what is missing.
+private func load(_ path: String, byteLimit: Int = .max) -> LoadedText {
+    do {
+        return try loadText(path, byteLimit: byteLimit)
+    } catch {
+        fatalError("""
+            NGramKitBenchmarks: cannot read \(path): \(error).
+            The benchmarks need the shared corpora in ../shared beside the repository (as CI has them), \
+            or NGRAMKIT_SHARED=/path/to/shared.
+            """)
+    }
+}
+
+/// The first 20 MB (whole lines) of Gutenberg shard 00: raw English text, one paragraph a line.
+/// Globals are initialised once, on first use (in a benchmark's setup).
+private let gutenberg20MB = load(gutenbergPath, byteLimit: 20_000_000)
+
+/// PTB train (Mikolov's preprocessing), 42,068 lines, 887,521 whitespace tokens.
+private let ptbTrain = load(ptbTrainPath)
+
+/// Word tokens (KenLM's whitespace rule) of the Gutenberg text, back to back, for the vocabulary
+/// benchmarks; the framework's `scaledIterations` (1,000,000) go through the first million of them.
+struct TokenList: Sendable {
+    let bytes: [UInt8]
+    let starts: [Int]
+    var count: Int { starts.count - 1 }
+}
+
+private let gutenbergTokens: TokenList = {
+    var bytes: [UInt8] = []
+    var starts = [0]
+    var tokenizer = WhitespaceTokenizer()
+    gutenberg20MB.forEachLine { line in
+        try! tokenizer.tokenize(line) { token in
+            bytes.append(contentsOf: token)
+            starts.append(bytes.count)
+        }
+    }
+    return TokenList(bytes: bytes, starts: starts)
+}()
+
+/// The vocabulary of all Gutenberg tokens, for lookups of words that are present.
+private let gutenbergVocabulary: Vocabulary = {
+    let vocabulary = Vocabulary()
+    gutenbergTokens.bytes.withUnsafeBufferPointer { all in
+        for i in 0..<gutenbergTokens.count {
+            let start = gutenbergTokens.starts[i]
+            _ = vocabulary.lookupOrAdd(UnsafeBufferPointer(start: all.baseAddress! + start, count: gutenbergTokens.starts[i + 1] - start))
+        }
+    }
+    return vocabulary
+}()
+
+// MARK: - Metrics
+
+enum Rates {
+    /// Tokens per second of the iteration's wall time (shown in thousands).
+    static let tokensPerSecond = BenchmarkMetric.custom("tokens/s", polarity: .prefersLarger, useScalingFactor: false)
+    /// Input bytes per second of the iteration's wall time (shown in thousands: KB/s).
+    static let bytesPerSecond = BenchmarkMetric.custom("bytes/s", polarity: .prefersLarger, useScalingFactor: false)
+    /// Vocabulary lookups per second of the iteration's wall time (shown in thousands).
+    static let lookupsPerSecond = BenchmarkMetric.custom("lookups/s", polarity: .prefersLarger, useScalingFactor: false)
+}
+
+/// Seconds since `start`, for the per-iteration rates.
+@inline(__always)
+private func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = start.duration(to: .now)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+@inline(__always)
+private func rate(_ amount: Int, _ seconds: Double) -> Int {
+    seconds > 0 ? Int((Double(amount) / seconds).rounded()) : 0
+}
+
+// MARK: - Benchmarks
+
+let benchmarks: @Sendable () -> Void = {
+    // Whole passes over 20 MB or a whole corpus: a few iterations each, a few seconds at most.
+    let passConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .cpuTotal, .mallocCountTotal, .peakMemoryResident,
+                  Rates.tokensPerSecond, Rates.bytesPerSecond],
+        timeUnits: .milliseconds,
+        units: [Rates.tokensPerSecond: .kilo, Rates.bytesPerSecond: .kilo, .peakMemoryResident: .mega],
+        warmupIterations: 1,
+        maxDuration: .seconds(3),
+        maxIterations: 10
+    )
+
+    // (a) KenLM's whitespace rule over 20 MB of raw Gutenberg text in memory.
+    Benchmark("Tokenize whitespace, Gutenberg 20 MB", configuration: passConfiguration) { benchmark, text in
+        var tokenizer = WhitespaceTokenizer()
+        var tokens = 0
+        var tokenBytes = 0
+        let start = ContinuousClock.now
+        text.forEachLine { line in
+            try! tokenizer.tokenize(line) { token in
+                tokens += 1
+                tokenBytes &+= token.count
+            }
+        }
+        let elapsed = seconds(since: start)
+        blackHole(tokenBytes)
+        benchmark.measurement(Rates.tokensPerSecond, rate(tokens, elapsed))
+        benchmark.measurement(Rates.bytesPerSecond, rate(text.bytes.count, elapsed))
+    } setup: {
+        gutenberg20MB
+    }
+
+    // (b) The Unicode word tokenizer (validation, punctuation, NFC check) over the same text.
+    Benchmark("Tokenize unicode, Gutenberg 20 MB", configuration: passConfiguration) { benchmark, text in
+        var tokenizer = UnicodeWordTokenizer()
+        var tokens = 0
+        var tokenBytes = 0
+        let start = ContinuousClock.now
+        text.forEachLine { line in
+            do {
+                try tokenizer.tokenize(line) { token in
+                    tokens += 1
+                    tokenBytes &+= token.count
+                }
+            } catch {
+                fatalError("unicode tokenizer rejected a line of \(text.path): \(error)")
+            }
+        }
+        let elapsed = seconds(since: start)
+        blackHole(tokenBytes)
+        benchmark.measurement(Rates.tokensPerSecond, rate(tokens, elapsed))
+        benchmark.measurement(Rates.bytesPerSecond, rate(text.bytes.count, elapsed))
+    } setup: {
+        gutenberg20MB
+    }
+
+    // (c) Counting orders 1-5 of PTB train: the text is in memory, `addText` tokenizes it into
+    // word ids (whitespace rule) and `finish` counts orders 2-5. Tokens are the text's words,
+    // without the sentence markers.
+    Benchmark("Count orders 1-5, PTB train (addText + finish)", configuration: passConfiguration) { benchmark, text in
+        let start = ContinuousClock.now
+        do {
+            let counter = try NGramCounter(order: 5)
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addText(text, tokenizer: &tokenizer, path: "ptb.train")
+            let counts = try counter.finish()
+            let elapsed = seconds(since: start)
+            blackHole(counts.totalUniqueNGrams)
+            benchmark.measurement(Rates.tokensPerSecond, rate(counts.tokens, elapsed))
+            benchmark.measurement(Rates.bytesPerSecond, rate(text.utf8.count, elapsed))
+        } catch {
+            fatalError("counting failed: \(error)")
+        }
+    } setup: {
+        ptbTrain.string
+    }
+
+    // (c') The same through `addFiles`, the command-line tool's path: the gzip file is read and
+    // inflated (on a second thread) inside the measurement, as `ngramkit count` does.
+    Benchmark("Count orders 1-5, PTB train gzip (addFiles + finish)", configuration: passConfiguration) { (benchmark, path: String) in
+        let start = ContinuousClock.now
+        do {
+            let counter = try NGramCounter(order: 5)
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addFiles([path], tokenizer: &tokenizer)
+            let counts = try counter.finish()
+            let elapsed = seconds(since: start)
+            blackHole(counts.totalUniqueNGrams)
+            benchmark.measurement(Rates.tokensPerSecond, rate(counts.tokens, elapsed))
+            benchmark.measurement(Rates.bytesPerSecond, rate(ptbTrain.bytes.count, elapsed))
+        } catch {
+            fatalError("counting failed: \(error)")
+        }
+    } setup: {
+        _ = ptbTrain // fails early, with a clear message, if the corpus is missing
+        return ptbTrainPath
+    }
+
+    // (d) Vocabulary lookups: a million words of running text (so with Zipf's frequencies), all
+    // present in a vocabulary built from the whole 20 MB.
+    let lookupConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, Rates.lookupsPerSecond],
+        units: [Rates.lookupsPerSecond: .kilo],
+        warmupIterations: 1,
+        scalingFactor: .mega,
+        maxDuration: .seconds(2),
+        maxIterations: 50
+    )
+
+    Benchmark("Vocabulary lookup, 1M Gutenberg words (all present)", configuration: lookupConfiguration) { (benchmark, state: (Vocabulary, TokenList)) in
+        let (vocabulary, words) = state
+        var idSum: UInt64 = 0
+        let start = ContinuousClock.now
+        words.bytes.withUnsafeBufferPointer { all in
+            let base = all.baseAddress!
+            for i in benchmark.scaledIterations {
+                let first = words.starts[i]
+                let id = vocabulary.lookup(UnsafeBufferPointer(start: base + first, count: words.starts[i + 1] - first))
+                idSum &+= UInt64(id!)
+            }
+        }
+        let elapsed = seconds(since: start)
+        blackHole(idSum)
+        benchmark.measurement(Rates.lookupsPerSecond, rate(benchmark.scaledIterations.count, elapsed))
+    } setup: {
+        precondition(gutenbergTokens.count >= 1_000_000, "fewer than a million tokens in \(gutenbergPath)")
+        return (gutenbergVocabulary, gutenbergTokens)
+    }
+
+    // (d') Lookup-or-add into a fresh vocabulary (what reading a corpus does): the same million
+    // words, new ones appended, the index growing from its initial size.
+    Benchmark("Vocabulary lookupOrAdd, 1M Gutenberg words into an empty vocabulary", configuration: lookupConfiguration) { (benchmark, words: TokenList) in
+        let vocabulary = Vocabulary()
+        var idSum: UInt64 = 0
+        let start = ContinuousClock.now
+        words.bytes.withUnsafeBufferPointer { all in
+            let base = all.baseAddress!
+            for i in benchmark.scaledIterations {
+                let first = words.starts[i]
+                idSum &+= UInt64(vocabulary.lookupOrAdd(UnsafeBufferPointer(start: base + first, count: words.starts[i + 1] - first)))
+            }
+        }
+        let elapsed = seconds(since: start)
+        blackHole(idSum)
+        blackHole(vocabulary.count)
+        benchmark.measurement(Rates.lookupsPerSecond, rate(benchmark.scaledIterations.count, elapsed))
+    } setup: {
+        precondition(gutenbergTokens.count >= 1_000_000, "fewer than a million tokens in \(gutenbergPath)")
+        return gutenbergTokens
+    }
+}
