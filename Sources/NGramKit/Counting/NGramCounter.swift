@@ -10,11 +10,13 @@ import Foundation
 /// How: the text is read once into a stream of word ids (`<s> w1 ... wn </s>` per sentence,
 /// 4 bytes a token). Orders are then counted one after another over that stream. Because order
 /// n-1 is complete before order n starts, order n can key each n-gram by its context's final
-/// slot in order n-1, the table can be sized to the data from a HyperLogLog estimate (no growth,
-/// no rehash), and every key of the pass is known in advance, so the loop prefetches the slots
-/// a few positions ahead of the probes. Each new n-gram of order n also adds one to the
+/// slot in order n-1, the table can be sized to the data from a HyperLogLog estimate gathered
+/// during the previous pass (no growth; in the rare case an estimate falls short the pass is
+/// redone larger), and every key of the pass is known in advance, so the loop prefetches the
+/// slots a few positions ahead of the probes. Each new n-gram of order n also adds one to the
 /// continuation count of its suffix, the (n-1)-gram ending at the same position, whose slot the
-/// previous pass left in the per-position array.
+/// previous pass left in the per-position array. Each pass runs on all cores, every thread
+/// filling its own partitions of the table (see `CountTable`).
 public final class NGramCounter {
     /// Highest order.
     public let order: Int
@@ -56,7 +58,8 @@ public final class NGramCounter {
             throw NGramKitError.invalidOption(name: "--order", value: String(order), expected: "an integer of at least 1")
         }
         self.order = order
-        self.vocabulary = vocabulary ?? Vocabulary()
+        // A copy: counting writes per-word counts into the vocabulary's slots.
+        self.vocabulary = vocabulary?.copyWithoutCounts() ?? Vocabulary()
         self.restriction = restriction
     }
 

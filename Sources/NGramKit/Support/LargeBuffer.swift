@@ -100,6 +100,14 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         storage = malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
     }
 
+    /// A copy of `other`'s elements.
+    public init(copying other: GrowableBuffer<T>) {
+        capacity = max(other.count, 16)
+        storage = malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
+        storage.update(from: other.storage, count: other.count)
+        count = other.count
+    }
+
     deinit { free(storage) }
 
     @inline(__always)

@@ -69,6 +69,22 @@ public final class Vocabulary: @unchecked Sendable {
         }
     }
 
+    /// A copy with the same words and ids, its occurrence counts at zero, open or closed like
+    /// this one. Each counter counts into its own copy, so one vocabulary (a fixed `--vocab`, say)
+    /// can serve many counts.
+    public func copyWithoutCounts() -> Vocabulary {
+        let copy = Vocabulary()
+        copy.arena = GrowableBuffer(copying: arena)
+        copy.offsets = GrowableBuffer(copying: offsets)
+        copy.table = LargeBuffer(zeroedCount: table.count)
+        copy.slots = copy.table.base
+        copy.slots.update(from: slots, count: table.count)
+        for i in 0..<table.count { copy.slots[i].count = 0 }
+        copy.mask = mask
+        copy.isClosed = isClosed
+        return copy
+    }
+
     /// Number of words, reserved ones included.
     public var count: Int { offsets.count - 1 }
 

@@ -38,31 +38,32 @@ struct KenLMParityTests {
         return abs(value - printed) <= 0.5e-5 * magnitude + 1e-12
     }
 
+    /// Every fixture row of `corpus` at `modelOrder`: same distinct n-grams, same discounts.
+    static func expectKenLMFigures(_ counts: NGramCounts, corpus: String, modelOrder: Int,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let rows = try fixtureRows().filter { $0.corpus == corpus && $0.modelOrder == modelOrder }
+        #expect(rows.count == modelOrder, sourceLocation: sourceLocation)
+        for row in rows {
+            #expect(counts.uniqueCount(order: row.order) == row.unique, "order \(row.order)", sourceLocation: sourceLocation)
+            let ours = discounts(counts.kneserNeyCountsOfCounts(order: row.order))
+            for k in 0..<3 {
+                #expect(matchesPrinted(ours[k], row.discounts[k]), "order \(row.order) D\(k + 1): \(ours[k]) vs \(row.discounts[k])",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     @Test("Distinct n-grams per order equal KenLM's PTB order-5 model; discounts equal lmplz's")
     func ptbOrder5() throws {
         let counts = try TestSupport.count(Self.ptbTrain(replacingUnk: true), order: 5)
-        let rows = try Self.fixtureRows().filter { $0.corpus == "ptb" && $0.modelOrder == 5 }
-        #expect(rows.count == 5)
         #expect((1...5).map { counts.uniqueCount(order: $0) } == [10002, 264990, 586558, 717733, 737952])
-        for row in rows {
-            #expect(counts.uniqueCount(order: row.order) == row.unique)
-            let ours = Self.discounts(counts.kneserNeyCountsOfCounts(order: row.order))
-            for k in 0..<3 {
-                #expect(Self.matchesPrinted(ours[k], row.discounts[k]), "order \(row.order) D\(k + 1): \(ours[k]) vs \(row.discounts[k])")
-            }
-        }
+        try Self.expectKenLMFigures(counts, corpus: "ptb", modelOrder: 5)
     }
 
     @Test("PTB order 3: discounts of the lower orders change with the model order as in lmplz")
     func ptbOrder3() throws {
         let counts = try TestSupport.count(Self.ptbTrain(replacingUnk: true), order: 3)
-        for row in try Self.fixtureRows() where row.corpus == "ptb" && row.modelOrder == 3 {
-            #expect(counts.uniqueCount(order: row.order) == row.unique)
-            let ours = Self.discounts(counts.kneserNeyCountsOfCounts(order: row.order))
-            for k in 0..<3 {
-                #expect(Self.matchesPrinted(ours[k], row.discounts[k]), "order \(row.order) D\(k + 1): \(ours[k]) vs \(row.discounts[k])")
-            }
-        }
+        try Self.expectKenLMFigures(counts, corpus: "ptb", modelOrder: 3)
     }
 
     @Test("With the literal <unk> left as the unknown word only the unigram figure changes")
@@ -79,13 +80,6 @@ struct KenLMParityTests {
         let counter = try NGramCounter(order: 4)
         var tokenizer = WhitespaceTokenizer()
         try counter.addFiles([path], tokenizer: &tokenizer)
-        let counts = try counter.finish()
-        for row in try Self.fixtureRows() where row.corpus == "brown.train5k" {
-            #expect(counts.uniqueCount(order: row.order) == row.unique, "order \(row.order)")
-            let ours = Self.discounts(counts.kneserNeyCountsOfCounts(order: row.order))
-            for k in 0..<3 {
-                #expect(Self.matchesPrinted(ours[k], row.discounts[k]), "order \(row.order) D\(k + 1): \(ours[k]) vs \(row.discounts[k])")
-            }
-        }
+        try Self.expectKenLMFigures(try counter.finish(), corpus: "brown.train5k", modelOrder: 4)
     }
 }

@@ -77,3 +77,19 @@ struct VocabularyTests {
         #expect(vocabulary.lookup("c") == 5)
     }
 }
+
+@Suite("Vocabulary: one closed vocabulary, many counts")
+struct SharedVocabularyTests {
+    @Test("Counting twice with the same closed vocabulary gives the same counts (no counts leak between counters)")
+    func reuse() throws {
+        let vocabulary = Vocabulary()
+        for word in ["the", "cat"] { vocabulary.addIfAbsent(word) }
+        vocabulary.close()
+        let first = try TestSupport.count("the cat sat\n", order: 1, vocabulary: vocabulary)
+        let second = try TestSupport.count("the cat sat\n", order: 1, vocabulary: vocabulary)
+        #expect(first.unigramCounts == second.unigramCounts)
+        #expect(second.count(of: "the") == 1)
+        #expect(second.count(of: "<unk>") == 1)
+        #expect(second.vocabulary.lookup("sat") == nil)
+    }
+}
