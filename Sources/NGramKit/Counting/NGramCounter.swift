@@ -1,3 +1,4 @@
+import CNGramKitSupport
 import Foundation
 
 /// Exact n-gram counting, orders 1...N, for any N ≥ 1 chosen at run time.
@@ -64,20 +65,59 @@ public final class NGramCounter {
     }
 
     /// Reads every line of `paths` (`-` is standard input) as one sentence each.
+    ///
+    /// Reading and tokenizing run on a second thread (`TokenizingReader`); this thread turns
+    /// tokens into ids, so ids follow first appearance exactly as in a single-threaded read.
     /// - Throws: `NGramKitError` for unreadable or corrupt files, invalid UTF-8 (unicode and
-    ///   character tokenizers), and literal `<s>` or `</s>` tokens.
+    ///   character tokenizers), and literal `<s>` or `</s>` tokens; the lines before the error
+    ///   have been counted.
     public func addFiles<T: Tokenizer>(_ paths: [String], tokenizer: inout T) throws {
-        for path in paths {
-            let source = try ByteSources.open(path)
-            let name = path == "-" ? "<stdin>" : path
-            progress?.startFile(name)
-            try LineReader.forEachLine(of: source) { line, lineNumber in
-                try addLine(line, tokenizer: &tokenizer, path: name, lineNumber: lineNumber)
-                progress?.advance(lines: 1, bytes: line.count + 1, tokens: tokens)
+        let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
+        var completed = false
+        defer { if !completed { reader.cancel() } }
+        var currentPath = ""
+        while let batch = reader.next() {
+            if batch.path != currentPath {
+                currentPath = batch.path
+                progress?.startFile(currentPath)
             }
+            try addLines(of: batch)
+            progress?.advance(lines: batch.lineCount, bytes: batch.inputBytes, tokens: tokens)
+            if let failure = batch.failure { throw failure }
+            reader.recycle(batch)
         }
+        completed = true
         progress?.finishReading(tokens: tokens)
         endPhase("read")
+    }
+
+    /// Turns the tokens of a batch into ids, line by line.
+    func addLines(of batch: TokenBatch) throws {
+        let vocabulary = self.vocabulary
+        let stream = self.stream
+        let total = batch.count
+        let tags = batch.tags
+        // Prefetch the vocabulary slot a few tokens ahead of each lookup.
+        let ahead = 16
+        for i in 0..<min(ahead, total) { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[i].hash)) }
+        var index = 0
+        for (line, end) in batch.lineEnds.enumerated() {
+            stream.append(Vocabulary.beginID)
+            while index < end {
+                if index + ahead < total { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[index + ahead].hash)) }
+                let token = batch.token(index)
+                let id = vocabulary.countOccurrence(token, tag: tags[index])
+                if id == Vocabulary.beginID || id == Vocabulary.endID {
+                    throw NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
+                                                      token: String(decoding: token, as: UTF8.self))
+                }
+                stream.append(id)
+                index += 1
+            }
+            stream.append(Vocabulary.endID)
+        }
+        sentences += batch.lineCount
+        tokens += total
     }
 
     /// Reads every line of `paths` with the tokenizer `configuration` describes.
@@ -110,35 +150,20 @@ public final class NGramCounter {
         }
     }
 
-    /// Adds one sentence.
-    @inline(__always)
+    /// Adds one sentence (the single-threaded path of `addText`).
     func addLine<T: Tokenizer>(_ line: UnsafeBufferPointer<UInt8>, tokenizer: inout T, path: String, lineNumber: Int) throws {
         let batch = self.batch
         batch.removeAll()
+        batch.path = path
+        batch.firstLineNumber = lineNumber
         do {
             try tokenizer.tokenize(line) { batch.append($0) }
-        } catch let failure as TokenizationFailure {
-            switch failure {
-            case let .invalidUTF8(byteOffset):
-                throw NGramKitError.invalidUTF8(path: path, line: lineNumber, byteOffset: byteOffset)
-            }
+        } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+            throw NGramKitError.invalidUTF8(path: path, line: lineNumber, byteOffset: byteOffset)
         }
-        // Local references: one retain per line instead of one per token.
-        let vocabulary = self.vocabulary
-        let stream = self.stream
-        batch.hashAndPrefetch(in: vocabulary)
-        stream.append(Vocabulary.beginID)
-        for i in 0..<batch.count {
-            let token = batch.token(i)
-            let id = vocabulary.countOccurrence(token, tag: batch.tags[i])
-            if id == Vocabulary.beginID || id == Vocabulary.endID {
-                throw NGramKitError.reservedToken(path: path, line: lineNumber, token: String(decoding: token, as: UTF8.self))
-            }
-            stream.append(id)
-        }
-        stream.append(Vocabulary.endID)
-        sentences += 1
-        tokens += batch.count
+        batch.endLine(inputBytes: line.count + 1)
+        batch.computeTags()
+        try addLines(of: batch)
     }
 
     /// Counts every order and returns the result. The counter cannot be used afterwards.

@@ -1,16 +1,16 @@
 import CNGramKitSupport
 
-/// The tokens of one line, copied into one padded buffer so that all their vocabulary slots
-/// can be hashed and prefetched before any is looked up.
+/// Tokenized lines, handed from the tokenizing thread to the counting thread.
 ///
-/// Why: a vocabulary of a few hundred thousand words does not fit in cache, so a lookup is a
-/// cache miss; issuing the misses of a whole line together overlaps them instead of paying
-/// them one after another.
+/// In:  lines of one file, tokenized (token bytes copied into one padded buffer).
+/// Out: for each token its bytes and its vocabulary tag (computed on the tokenizing thread, so
+///      the counting thread only probes the vocabulary); for each line where its tokens end.
 ///
 /// Invariants: `bytes` has `byteCapacity + 16` bytes (16 bytes of padding make a full 16-byte
 /// load at any token start safe); `starts`, `lengths`, `tags` have `tokenCapacity` elements,
-/// the first `count` in use.
-final class TokenBatch {
+/// the first `count` in use; `lineEnds` holds, for each of `lineCount` lines, the index one past
+/// its last token; the lines are consecutive lines of `path`, the first one `firstLineNumber`.
+final class TokenBatch: @unchecked Sendable {
     private(set) var count = 0
     private var used = 0
     private var byteCapacity = 1 << 16
@@ -19,6 +19,15 @@ final class TokenBatch {
     private(set) var starts: UnsafeMutablePointer<Int>
     private(set) var lengths: UnsafeMutablePointer<Int>
     private(set) var tags: UnsafeMutablePointer<Vocabulary.Tag>
+    private(set) var lineEnds: [Int] = []
+    /// The file the lines come from, as named in messages.
+    var path = ""
+    /// Line number of the first line.
+    var firstLineNumber = 1
+    /// Input bytes the lines took, line terminators included (for progress).
+    private(set) var inputBytes = 0
+    /// An error met right after the last line: thrown once the lines before it are counted.
+    var failure: Error?
 
     init() {
         bytes = .allocate(capacity: byteCapacity + 16)
@@ -32,10 +41,16 @@ final class TokenBatch {
         bytes.deallocate(); starts.deallocate(); lengths.deallocate(); tags.deallocate()
     }
 
-    @inline(__always)
+    var lineCount: Int { lineEnds.count }
+    /// Bytes of token text held.
+    var byteCount: Int { used }
+
     func removeAll() {
         count = 0
         used = 0
+        inputBytes = 0
+        lineEnds.removeAll(keepingCapacity: true)
+        failure = nil
     }
 
     @inline(__always)
@@ -49,19 +64,26 @@ final class TokenBatch {
         count += 1
     }
 
+    /// Ends the current line (which may have no tokens: an empty line is still a sentence).
+    @inline(__always)
+    func endLine(inputBytes lineBytes: Int) {
+        lineEnds.append(count)
+        inputBytes += lineBytes
+    }
+
+    /// Drops the tokens of an unfinished line (one whose tokenizing failed).
+    func dropUnfinishedLine() {
+        count = lineEnds.last ?? 0
+    }
+
     @inline(__always)
     func token(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: bytes + starts[index], count: lengths[index])
     }
 
-    /// Computes every token's tag and hash and prefetches its vocabulary slot.
-    @inline(__always)
-    func hashAndPrefetch(in vocabulary: Vocabulary) {
-        for i in 0..<count {
-            let tag = Vocabulary.tag(token(i), paddedBytes: true)
-            tags[i] = tag
-            ngk_prefetch_write(vocabulary.homeSlotAddress(tag.hash))
-        }
+    /// Computes every token's vocabulary tag and hash.
+    func computeTags() {
+        for i in 0..<count { tags[i] = Vocabulary.tag(token(i), paddedBytes: true) }
     }
 
     private func growBytes(minimum: Int) {

@@ -1,3 +1,4 @@
+import Foundation
 import NGramKit
 import Testing
 
@@ -124,5 +125,57 @@ struct HandComputedCountsTests {
     @Test("Order 0 is rejected")
     func orderZero() {
         #expect(throws: NGramKitError.self) { try NGramCounter(order: 0) }
+    }
+}
+
+@Suite("Counting files: many files, large files, errors in the middle")
+struct CountingFilesTests {
+    @Test("Several files count as one text; line numbers in errors restart per file, across batch boundaries")
+    func filesAndErrors() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 30,000 lines of 5 tokens: more than one batch of tokens between the reading thread and the counter.
+        var big = ""
+        for i in 0..<30_000 { big += "w\(i % 97) x y z \(i % 13)\n" }
+        let first = try TestSupport.write(Array(big.utf8), named: "first.txt", in: directory)
+        let second = try TestSupport.write(Array("a b\n\nc\n".utf8), named: "second.txt", in: directory)
+        let counter = try NGramCounter(order: 3)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addFiles([first, second], tokenizer: &tokenizer)
+        let counts = try counter.finish()
+        #expect(counts.sentences == 30_003)
+        #expect(counts.tokens == 150_003)
+        #expect(counts.count(of: "x y z") == 30_000)
+        #expect(counts.count(of: "<s> </s>") == 1)
+        #expect(counts.count(of: "z 0 </s>") == UInt64((0..<30_000).filter { $0 % 13 == 0 }.count))
+
+        // A reserved token on line 25,001 of a big file, then one on line 3 of a second file.
+        var bad = big
+        bad += String(repeating: "fine line\n", count: 1000) + "oops <s>\n"
+        let badBig = try TestSupport.write(Array(bad.utf8), named: "bad-big.txt", in: directory)
+        let badSmall = try TestSupport.write(Array("ok\nok\n</s> here\n".utf8), named: "bad-small.txt", in: directory)
+        #expect(throws: NGramKitError.reservedToken(path: badBig, line: 31_001, token: "<s>")) {
+            let counter = try NGramCounter(order: 2)
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addFiles([badBig], tokenizer: &tokenizer)
+        }
+        #expect(throws: NGramKitError.reservedToken(path: badSmall, line: 3, token: "</s>")) {
+            let counter = try NGramCounter(order: 2)
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addFiles([first, badSmall], tokenizer: &tokenizer)
+        }
+        // A missing second file is an error after the first was read.
+        #expect(throws: NGramKitError.self) {
+            let counter = try NGramCounter(order: 2)
+            var tokenizer = WhitespaceTokenizer()
+            try counter.addFiles([second, directory.appendingPathComponent("missing.txt").path], tokenizer: &tokenizer)
+        }
+        // Invalid UTF-8 deep in a file names its line.
+        let invalid = try TestSupport.write(Array(big.utf8) + [0x61, 0xC3, 0x28, 0x0A], named: "invalid.txt", in: directory)
+        #expect(throws: NGramKitError.invalidUTF8(path: invalid, line: 30_001, byteOffset: 1)) {
+            let counter = try NGramCounter(order: 2)
+            var tokenizer = UnicodeWordTokenizer()
+            try counter.addFiles([invalid], tokenizer: &tokenizer)
+        }
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Reads and tokenizes files on a thread of its own, a few batches ahead of the counter.
+///
+/// In:  paths and a tokenizer.
+/// Out: `TokenBatch`es of consecutive lines, in file and line order; the last batch carries the
+///      error that stopped reading (a missing file, corrupt gzip, invalid UTF-8), if any, after
+///      the lines that came before it.
+///
+/// Why: reading (with gzip inflation on yet another thread), splitting lines, tokenizing and
+/// hashing tokens is half the work of turning text into word ids; the other half, probing the
+/// vocabulary, must stay on one thread so that ids follow first appearance. Splitting the two
+/// puts both cores to work.
+///
+/// Invariants: at most `depth` batches exist; a batch is in exactly one of: the producer's
+/// hands, `ready`, the consumer's hands, `free`. `condition` guards `ready`, `free`, `finished`
+/// and `cancelled`.
+final class TokenizingReader: @unchecked Sendable {
+    private static let depth = 4
+    private static let batchTokens = 1 << 16
+    private static let batchBytes = 1 << 20
+
+    private let condition = NSCondition()
+    private var ready: [TokenBatch] = []
+    private var free: [TokenBatch]
+    private var finished = false
+    private var cancelled = false
+    private var producerDone = false
+
+    private struct Cancelled: Error {}
+
+    /// Starts reading `paths` (`-` is standard input) with a copy of `tokenizer`.
+    init<T: Tokenizer>(paths: [String], tokenizer: T) {
+        free = (0..<TokenizingReader.depth).map { _ in TokenBatch() }
+        let box = UncheckedBox(tokenizer)
+        let thread = Thread { [self] in
+            var tokenizer = box.value
+            produce(paths: paths, tokenizer: &tokenizer)
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    private final class UncheckedBox<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+
+    /// The next batch, or nil when every line has been handed out.
+    func next() -> TokenBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished { condition.wait() }
+        if ready.isEmpty { return nil }
+        return ready.removeFirst()
+    }
+
+    /// Gives a batch back once its lines are counted.
+    func recycle(_ batch: TokenBatch) {
+        condition.lock()
+        free.append(batch)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops the producer (the consumer met an error) and waits for it to let go.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !producerDone { condition.wait() }
+        condition.unlock()
+    }
+
+    private func takeFree() throws -> TokenBatch {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty && !cancelled { condition.wait() }
+        if cancelled { throw Cancelled() }
+        let batch = free.removeLast()
+        batch.removeAll()
+        return batch
+    }
+
+    private func handOff(_ batch: TokenBatch) {
+        batch.computeTags()
+        condition.lock()
+        ready.append(batch)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func produce<T: Tokenizer>(paths: [String], tokenizer: inout T) {
+        defer {
+            condition.lock()
+            finished = true
+            producerDone = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        guard var batch = try? takeFree() else { return }
+        do {
+            for path in paths {
+                let name = path == "-" ? "<stdin>" : path
+                if batch.lineCount > 0 {
+                    handOff(batch)
+                    batch = try takeFree()
+                }
+                batch.path = name
+                let source = try ByteSources.open(path)
+                try LineReader.forEachLine(of: source) { line, lineNumber in
+                    if batch.lineCount == 0 {
+                        batch.path = name
+                        batch.firstLineNumber = lineNumber
+                    }
+                    do {
+                        try tokenizer.tokenize(line) { batch.append($0) }
+                    } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+                        batch.dropUnfinishedLine()
+                        throw NGramKitError.invalidUTF8(path: name, line: lineNumber, byteOffset: byteOffset)
+                    }
+                    batch.endLine(inputBytes: line.count + 1)
+                    if batch.count >= TokenizingReader.batchTokens || batch.byteCount >= TokenizingReader.batchBytes {
+                        handOff(batch)
+                        batch = try takeFree()
+                        batch.path = name
+                    }
+                }
+            }
+            if batch.lineCount > 0 { handOff(batch) } else { recycle(batch) }
+        } catch is Cancelled {
+            return
+        } catch {
+            batch.failure = error
+            handOff(batch)
+        }
+    }
+}
