@@ -1,3 +1,5 @@
+import CNGramKitSupport
+
 /// Counts files: `w1 w2 ... wn<TAB>count`, one n-gram a line (SRILM's count-file shape).
 ///
 /// Writing puts the n-grams in a canonical order that does not depend on hash-table layout:
@@ -10,67 +12,84 @@
 /// any complete count).
 public enum CountsFile {
     /// Writes every n-gram of `counts` with its raw count.
+    ///
+    /// Each order is sorted (radix sort) by (context's rank in the order below, word id); the
+    /// sorted keys double as the order's table of (context rank, word) by rank, so an n-gram's
+    /// text is built from its context's text, which a per-order cache keeps: contexts arrive in
+    /// increasing rank, so each context's text is built once.
     public static func write(_ counts: NGramCounts, to sink: OutputSink) throws {
         let vocabulary = counts.vocabulary
         // Unigrams, in id order; words that never occurred are left out.
         for id in 0..<vocabulary.count where counts.unigramCounts[id] > 0 {
-            try vocabulary.withBytes(of: UInt32(id)) { try sink.write($0) }
+            try sink.write(vocabulary.bytes(of: UInt32(id)))
             try sink.write(byte: 0x09)
             try sink.write(decimal: counts.unigramCounts[id])
             try sink.write(byte: 0x0A)
         }
         guard counts.order >= 2 else { return }
-        var lowerRank: [UInt32] = []   // rank of each slot of the order below (empty for unigrams: the id is the rank)
-        var contextWords = [UInt32](repeating: 0, count: counts.order)
+        // Keys are (context rank, word) in as few bits as the data needs, so the sort does few passes.
+        let wordBits = CountTable.bitWidth(vocabulary.count - 1)
+        let wordMask = (UInt64(1) << UInt64(wordBits)) - 1
+        let text = NGramTextCache(vocabulary: vocabulary, order: counts.order, wordBits: wordBits)
+        var lowerRank: [UInt32] = []   // rank of each slot of the order below (unigrams: the id is the rank)
         for n in 2...counts.order {
             let table = counts.table(order: n)
-            var keys: [UInt64] = []
+            // Occupied slots and their keys; the rank lookups are random, so they are prefetched.
             var slots: [UInt32] = []
-            keys.reserveCapacity(table.occupied)
             slots.reserveCapacity(table.occupied)
+            for slot in 0..<table.capacity where table.isOccupied(slot) { slots.append(UInt32(slot)) }
+            var keys = [UInt64](repeating: 0, count: slots.count)
             var maxRank: UInt64 = 0
-            for slot in 0..<table.capacity where table.isOccupied(slot) {
-                let context = table.context(ofSlot: slot)
-                let rank = n == 2 ? UInt64(context) : UInt64(lowerRank[Int(context)])
-                maxRank = max(maxRank, rank)
-                keys.append(rank << 32 | UInt64(table.word(ofSlot: slot)))
-                slots.append(UInt32(slot))
+            let ahead = 16
+            lowerRank.withUnsafeBufferPointer { ranks in
+                for i in 0..<slots.count {
+                    if n > 2 && i + ahead < slots.count {
+                        ngk_prefetch_read(ranks.baseAddress! + Int(table.context(ofSlot: Int(slots[i + ahead]))))
+                    }
+                    let slot = Int(slots[i])
+                    let context = table.context(ofSlot: slot)
+                    let rank = n == 2 ? UInt64(context) : UInt64(ranks[Int(context)])
+                    maxRank = max(maxRank, rank)
+                    keys[i] = rank << UInt64(wordBits) | UInt64(table.word(ofSlot: slot))
+                }
             }
-            RadixSort.sort(keys: &keys, values: &slots, significantBits: 32 + CountTable.bitWidth(Int(maxRank)))
+            RadixSort.sort(keys: &keys, values: &slots, significantBits: wordBits + CountTable.bitWidth(Int(maxRank)))
+            // Counts in rank order, and each slot's rank for the order above (random accesses, prefetched).
             var rank = [UInt32](repeating: 0, count: n < counts.order ? table.capacity : 0)
-            var currentContext = UInt32.max
-            for (position, slot32) in slots.enumerated() {
-                let slot = Int(slot32)
-                if n < counts.order { rank[slot] = UInt32(position) }
-                let context = table.context(ofSlot: slot)
-                if context != currentContext {
-                    currentContext = context
-                    decodeContext(counts, order: n, context: context, into: &contextWords)
+            var sortedCounts = [UInt64](repeating: 0, count: slots.count)
+            rank.withUnsafeMutableBufferPointer { ranks in
+                for position in 0..<slots.count {
+                    if position + ahead < slots.count {
+                        let next = Int(slots[position + ahead])
+                        ngk_prefetch_read(table.address(ofSlot: next))
+                        if n < counts.order { ngk_prefetch_write(ranks.baseAddress! + next) }
+                    }
+                    let slot = Int(slots[position])
+                    sortedCounts[position] = table.count(ofSlot: slot)
+                    if n < counts.order { ranks[slot] = UInt32(position) }
                 }
-                for i in 0..<(n - 1) {
-                    try vocabulary.withBytes(of: contextWords[i]) { try sink.write($0) }
-                    try sink.write(byte: 0x20)
-                }
-                try vocabulary.withBytes(of: table.word(ofSlot: slot)) { try sink.write($0) }
-                try sink.write(byte: 0x09)
-                try sink.write(decimal: table.count(ofSlot: slot))
-                try sink.write(byte: 0x0A)
             }
             lowerRank = rank
+            for position in 0..<keys.count {
+                // Words are random ids: load their offsets, then their bytes, ahead of use.
+                if position + 2 * ahead < keys.count {
+                    let key = keys[position + 2 * ahead]
+                    vocabulary.prefetchOffsets(of: UInt32(truncatingIfNeeded: key & wordMask))
+                    text.prefetchOffsets(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> UInt64(wordBits)))
+                }
+                if position + ahead < keys.count {
+                    vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[position + ahead] & wordMask))
+                }
+                let key = keys[position]
+                try sink.write(text.text(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> UInt64(wordBits))))
+                try sink.write(byte: 0x20)
+                try sink.write(vocabulary.bytes(of: UInt32(truncatingIfNeeded: key & wordMask)))
+                try sink.write(byte: 0x09)
+                try sink.write(decimal: sortedCounts[position])
+                try sink.write(byte: 0x0A)
+            }
+            text.add(order: n, sortedKeys: keys)
         }
-    }
-
-    /// Fills `words[0..<n-1]` with the ids of the context of an order-n n-gram.
-    private static func decodeContext(_ counts: NGramCounts, order n: Int, context: UInt32, into words: inout [UInt32]) {
-        var level = n - 1
-        var current = context
-        while level >= 2 {
-            let table = counts.table(order: level)
-            words[level - 1] = table.word(ofSlot: Int(current))
-            current = table.context(ofSlot: Int(current))
-            level -= 1
-        }
-        words[0] = current
     }
 
     /// Reads a counts file (plain or gzip).
@@ -214,5 +233,71 @@ public enum CountsFile {
                 }
             }
         }
+    }
+}
+
+/// The text of n-grams by order and rank, for writing counts in rank order.
+///
+/// The n-gram of order k and rank r is its context (order k-1, rank `keys[k][r] >> wordBits`)
+/// followed by a space and its word, so the texts of one n-gram and of all its contexts are
+/// prefixes of one buffer: `buffer[..<levelEnd[k]]` is the text of the cached n-gram of order k,
+/// whose rank is `cachedRank[k]`. Counts are written in increasing context rank, so each
+/// context's text is built once, by appending to its own context's text.
+final class NGramTextCache {
+    private let vocabulary: Vocabulary
+    private let wordBits: UInt64
+    private let wordMask: UInt64
+    private var keys: [[UInt64]]
+    private var cachedRank: [UInt32]
+    private var levelEnd: [Int]
+    private var buffer: [UInt8] = []
+
+    init(vocabulary: Vocabulary, order: Int, wordBits: Int) {
+        self.vocabulary = vocabulary
+        self.wordBits = UInt64(wordBits)
+        wordMask = (UInt64(1) << UInt64(wordBits)) - 1
+        keys = Array(repeating: [], count: order + 1)
+        cachedRank = Array(repeating: .max, count: order + 1)
+        levelEnd = Array(repeating: 0, count: order + 1)
+    }
+
+    /// Makes order `n`'s n-grams available by rank.
+    func add(order n: Int, sortedKeys: [UInt64]) { keys[n] = sortedKeys }
+
+    /// Starts loading the offsets of the last word of the n-gram of order `n` and rank `rank`.
+    @inline(__always)
+    func prefetchOffsets(order n: Int, rank: UInt32) {
+        if n == 1 {
+            vocabulary.prefetchOffsets(of: rank)
+        } else if cachedRank[n] != rank {
+            vocabulary.prefetchOffsets(of: UInt32(truncatingIfNeeded: keys[n][Int(rank)] & wordMask))
+        }
+    }
+
+    /// The text of the n-gram of order `n` and rank `rank` (for unigrams the rank is the word
+    /// id); valid until the next call.
+    func text(order n: Int, rank: UInt32) -> UnsafeBufferPointer<UInt8> {
+        if n == 1 { return vocabulary.bytes(of: rank) }
+        build(order: n, rank: rank)
+        return buffer.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[..<levelEnd[n]]) }
+    }
+
+    private func build(order n: Int, rank: UInt32) {
+        if cachedRank[n] == rank { return }
+        let key = keys[n][Int(rank)]
+        let contextRank = UInt32(truncatingIfNeeded: key >> wordBits)
+        if n == 2 {
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: vocabulary.bytes(of: contextRank))
+        } else {
+            build(order: n - 1, rank: contextRank)
+            buffer.removeSubrange(levelEnd[n - 1]...)
+        }
+        buffer.append(0x20)
+        buffer.append(contentsOf: vocabulary.bytes(of: UInt32(truncatingIfNeeded: key & wordMask)))
+        levelEnd[n] = buffer.count
+        cachedRank[n] = rank
+        // Everything above this order was built on the old text.
+        for above in (n + 1)..<cachedRank.count { cachedRank[above] = .max }
     }
 }

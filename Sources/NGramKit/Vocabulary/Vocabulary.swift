@@ -98,6 +98,25 @@ public final class Vocabulary: @unchecked Sendable {
         return try body(UnsafeBufferPointer(start: arena.storage + start, count: offsets[Int(id) + 1] - start))
     }
 
+    /// The bytes of word `id`; valid until the vocabulary next grows.
+    @inline(__always)
+    public func bytes(of id: UInt32) -> UnsafeBufferPointer<UInt8> {
+        let start = offsets[Int(id)]
+        return UnsafeBufferPointer(start: arena.storage + start, count: offsets[Int(id) + 1] - start)
+    }
+
+    /// Starts loading where word `id`'s bytes are (before `bytes(of:)` in a loop over random ids).
+    @inline(__always)
+    func prefetchOffsets(of id: UInt32) {
+        ngk_prefetch_read(offsets.storage + Int(id))
+    }
+
+    /// Starts loading word `id`'s bytes (after `prefetchOffsets(of:)`, some iterations later).
+    @inline(__always)
+    func prefetchBytes(of id: UInt32) {
+        ngk_prefetch_read(arena.storage + offsets[Int(id)])
+    }
+
     /// The word `id` as a string (for reports and tests, not hot paths).
     public func word(_ id: UInt32) -> String {
         withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
