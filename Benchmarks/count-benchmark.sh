@@ -171,6 +171,9 @@ for file in dict.fromkeys(r[0] for r in rows):
          f">= {TARGET_TPS / 1e6:.0f} M for gzip reading + tokenizing + counting"
          + ("" if file.endswith(".gz") else " (this input is plain text)"), ok(med_tps >= TARGET_TPS)),
         ("tokens/s, per wall second (median)", f"{med_wall_tps / 1e6:.2f} M", "", ""),
+        # The machine is a shared VM whose memory bandwidth moves with its neighbours' load; the
+        # best run shows what the code does when it is not starved.
+        ("tokens/s, in-process (best run)", f"{max(r[4]['tokens_per_second'] for r in runs) / 1e6:.2f} M", "", ""),
         ("table bytes per unique n-gram (max)", f"{bpn:.2f}", f"<= {TARGET_BPN:.0f}", ok(bpn <= TARGET_BPN)),
     ]
     if peak is not None:
