@@ -100,9 +100,12 @@ public final class NGramCounter {
         // Prefetch the vocabulary slot a few tokens ahead of each lookup.
         let ahead = 16
         for i in 0..<min(ahead, total) { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[i].hash)) }
+        // Unigrams need only the per-word counts the vocabulary keeps: no stream (`ngramkit vocab`
+        // stays in constant memory besides the vocabulary).
+        let keepStream = order > 1
         var index = 0
         for (line, end) in batch.lineEnds.enumerated() {
-            stream.append(Vocabulary.beginID)
+            if keepStream { stream.append(Vocabulary.beginID) }
             while index < end {
                 if index + ahead < total { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[index + ahead].hash)) }
                 let token = batch.token(index)
@@ -111,10 +114,10 @@ public final class NGramCounter {
                     throw NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
                                                       token: String(decoding: token, as: UTF8.self))
                 }
-                stream.append(id)
+                if keepStream { stream.append(id) }
                 index += 1
             }
-            stream.append(Vocabulary.endID)
+            if keepStream { stream.append(Vocabulary.endID) }
         }
         sentences += batch.lineCount
         tokens += total
