@@ -1,5 +1,5 @@
 /// The summary `ngramkit count` prints: as text for people, as JSON (`--json`) for scripts.
-public struct CountSummary: Sendable, Equatable {
+public struct CountSummary: Sendable {
     public var files: [String]
     public var order: Int
     public var sentences: Int
@@ -13,10 +13,6 @@ public struct CountSummary: Sendable, Equatable {
     public var tableBytes: Int
     /// Seconds per phase (reading, then each order), in order.
     public var phases: [(phase: String, seconds: Double)]
-
-    public static func == (a: CountSummary, b: CountSummary) -> Bool {
-        a.json == b.json
-    }
 
     public init(counts: NGramCounts, files: [String], seconds: Double, phases: [(phase: String, seconds: Double)] = []) {
         self.phases = phases

@@ -218,7 +218,4 @@ public final class NGramCounter {
         vocabulary = restricted
         return counts
     }
-
-    /// Bytes held by the token stream (4 per token, markers included).
-    public var streamMemory: Int { stream.memoryFootprint }
 }

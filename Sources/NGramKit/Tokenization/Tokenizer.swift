@@ -6,7 +6,7 @@
 ///      that call, so the hot path never creates a `String` per token.
 
 /// Splits one line into tokens.
-public protocol Tokenizer {
+public protocol Tokenizer: Sendable {
     /// Calls `body` once per token of `line`, in order.
     ///
     /// - Parameters:
