@@ -141,7 +141,26 @@ enum Rates {
     static let bytesPerSecond = BenchmarkMetric.custom("bytes/s", polarity: .prefersLarger, useScalingFactor: false)
     /// Vocabulary lookups per second of the iteration's wall time (shown in thousands).
     static let lookupsPerSecond = BenchmarkMetric.custom("lookups/s", polarity: .prefersLarger, useScalingFactor: false)
+    /// N-grams (counts-file lines) per second of the iteration's wall time (shown in thousands).
+    static let ngramsPerSecond = BenchmarkMetric.custom("n-grams/s", polarity: .prefersLarger, useScalingFactor: false)
 }
+
+/// PTB train counted at order 5 once, and its counts file written once, for the counts-file benchmarks.
+private let ptbCounts: (counts: NGramCounts, file: String) = {
+    do {
+        let counter = try NGramCounter(order: 5)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addFiles([ptbTrainPath], tokenizer: &tokenizer)
+        let counts = try counter.finish()
+        let file = "/tmp/ngramkit-bench-ptb-\(getpid()).counts"
+        let sink = try OutputSink(path: file)
+        try CountsFile.write(counts, to: sink)
+        try sink.commit()
+        return (counts, file)
+    } catch {
+        fatalError("preparing the PTB counts failed: \(error)")
+    }
+}()
 
 /// Seconds since `start`, for the per-iteration rates.
 @inline(__always)
@@ -253,6 +272,46 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         _ = ptbTrain // fails early, with a clear message, if the corpus is missing
         return ptbTrainPath
+    }
+
+    // (c'') Counts files: writing PTB's 2.3 million n-grams (to /dev/null-like scratch in /tmp)
+    // and reading them back (what `--counts FILE` will do).
+    let countsConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident, Rates.ngramsPerSecond],
+        timeUnits: .milliseconds,
+        units: [Rates.ngramsPerSecond: .kilo, .peakMemoryResident: .mega],
+        warmupIterations: 1,
+        maxDuration: .seconds(3),
+        maxIterations: 10
+    )
+
+    Benchmark("Write counts file, PTB orders 1-5", configuration: countsConfiguration) { benchmark in
+        let start = ContinuousClock.now
+        do {
+            let file = ptbCounts.file + ".out"
+            let sink = try OutputSink(path: file)
+            try CountsFile.write(ptbCounts.counts, to: sink)
+            try sink.commit()
+            unlink(file)
+        } catch {
+            fatalError("writing counts failed: \(error)")
+        }
+        benchmark.measurement(Rates.ngramsPerSecond, rate(ptbCounts.counts.totalUniqueNGrams, seconds(since: start)))
+    } setup: {
+        _ = ptbCounts
+    }
+
+    Benchmark("Read counts file, PTB orders 1-5", configuration: countsConfiguration) { benchmark in
+        let start = ContinuousClock.now
+        do {
+            let counts = try CountsFile.read(ptbCounts.file)
+            blackHole(counts.totalUniqueNGrams)
+        } catch {
+            fatalError("reading counts failed: \(error)")
+        }
+        benchmark.measurement(Rates.ngramsPerSecond, rate(ptbCounts.counts.totalUniqueNGrams, seconds(since: start)))
+    } setup: {
+        _ = ptbCounts
     }
 
     // (d) Vocabulary lookups: a million words of running text (so with Zipf's frequencies), all
