@@ -152,7 +152,8 @@ private let ptbCounts: (counts: NGramCounts, file: String) = {
         var tokenizer = WhitespaceTokenizer()
         try counter.addFiles([ptbTrainPath], tokenizer: &tokenizer)
         let counts = try counter.finish()
-        let file = "/tmp/ngramkit-bench-ptb-\(getpid()).counts"
+        mkdir("/tmp/ngramkit-bench", 0o755)
+        let file = "/tmp/ngramkit-bench/ptb-order5.counts"
         let sink = try OutputSink(path: file)
         try CountsFile.write(counts, to: sink)
         try sink.commit()

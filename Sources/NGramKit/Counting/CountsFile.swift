@@ -175,10 +175,16 @@ public enum CountsFile {
                 let contextLimit = n == 2 ? vocabulary.count : tables[n - 3].capacity
                 let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.8) + 64,
                                            wordLimit: vocabulary.count, contextLimit: contextLimit)
+                // Lines of one context usually come together (a counts file written by `write`
+                // is sorted by context), so the context found for one line serves the next ones.
+                var previousBase = -1
+                var context: UInt32 = 0
                 for e in 0..<entries {
                     let base = e * width
-                    var context = record[base]
-                    if n >= 3 {
+                    if n == 2 {
+                        context = record[base]
+                    } else if previousBase < 0 || !(0..<(n - 1)).allSatisfy({ record[base + $0] == record[previousBase + $0] }) {
+                        context = record[base]
                         for level in 2..<n {
                             guard let slot = tables[level - 2].find(context: context, word: record[base + level - 1]) else {
                                 let words = (0..<(n - 1)).map { vocabulary.word(record[base + $0]) }.joined(separator: " ")
@@ -188,6 +194,7 @@ public enum CountsFile {
                             context = UInt32(slot)
                         }
                     }
+                    previousBase = base
                     let key = table.key(context: context, word: record[base + n - 1])
                     let count = UInt64(record[base + n]) | UInt64(record[base + n + 1]) << 32
                     table.add(key, amount: count)
@@ -202,36 +209,34 @@ public enum CountsFile {
         return counts
     }
 
-    /// Sets every continuation count from the n-grams one order up: each distinct (n+1)-gram
-    /// adds one to its suffix.
+    /// Sets every continuation count from the n-grams one order up: each distinct n-gram adds
+    /// one to its suffix. The suffix of (context c, word w) is (suffix of c, w), so with the
+    /// suffix of every slot of the order below at hand it takes one lookup per n-gram.
     static func rebuildContinuation(_ counts: NGramCounts) {
         guard counts.order >= 2 else { return }
+        let none = UInt32.max
+        var lowerSuffix: [UInt32] = []   // slot -> its suffix's slot (word id for bigrams), or `none`
         for n in 2...counts.order {
             let table = counts.table(order: n)
             let lower = n >= 3 ? counts.table(order: n - 1) : nil
             lower?.prepareContinuation()
-            var words = [UInt32](repeating: 0, count: n)
+            var suffixOf = [UInt32](repeating: none, count: n < counts.order ? table.capacity : 0)
             for slot in 0..<table.capacity where table.isOccupied(slot) {
-                // Decode the n-gram, then look its suffix (words 2...n) up in order n-1.
-                var level = n
-                var current = slot
-                while level >= 2 {
-                    let t = counts.table(order: level)
-                    words[level - 1] = t.word(ofSlot: current)
-                    let context = t.context(ofSlot: current)
-                    if level == 2 { words[0] = context } else { current = Int(context) }
-                    level -= 1
-                }
-                var suffix = words[1]
-                if n >= 3 {
-                    for level in 2..<n {
-                        suffix = UInt32(counts.table(order: level).find(context: suffix, word: words[level])!)
-                    }
-                    lower!.continuation![Int(suffix)] += 1
+                let word = table.word(ofSlot: slot)
+                let suffix: UInt32
+                if let lower {
+                    let contextSuffix = lowerSuffix[Int(table.context(ofSlot: slot))]
+                    // An incomplete file may lack a suffix; its continuation count stays short.
+                    guard contextSuffix != none, let found = lower.find(context: contextSuffix, word: word) else { continue }
+                    suffix = UInt32(found)
+                    lower.continuation![found] += 1
                 } else {
-                    counts.unigramContinuation[Int(suffix)] += 1
+                    suffix = word
+                    counts.unigramContinuation[Int(word)] += 1
                 }
+                if n < counts.order { suffixOf[slot] = suffix }
             }
+            lowerSuffix = suffixOf
         }
     }
 }
