@@ -33,6 +33,9 @@ struct CountCommand: ParsableCommand {
     func validate() throws {
         if order < 1 { throw ValidationError("--order must be at least 1, not \(order)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        if json && out == "-" {
+            throw ValidationError("--json and --out - would both write to standard output; write the counts to a file")
+        }
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NGramKit
 
 /// `--text` and the tokenizer options shared by the subcommands that read text.
@@ -18,6 +19,12 @@ struct TextOptions: ParsableArguments {
 
     /// The files to read: `--text`, or the bundled corpus.
     var files: [String] { text.isEmpty ? [DefaultCorpus.path] : text }
+
+    func validate() throws {
+        if text.isEmpty && !FileManager.default.fileExists(atPath: DefaultCorpus.path) {
+            throw ValidationError("no --text given and the bundled corpus \(DefaultCorpus.path) is not here; run from the repository root or pass --text FILE")
+        }
+    }
 
     func configuration() throws -> TokenizerConfiguration {
         try TokenizerConfiguration(kind: tokenizer, lowercase: lowercase, invalidUTF8: invalidUTF8)

@@ -136,6 +136,11 @@ struct CommandLineTests {
                                contains: "words", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--lowercase", "--out", out]),
                                contains: "--lowercase", directory: directory, before: before)
+        try expectOneLineError(try run(["count", "--json", "--out", "-"]),
+                               contains: "--json and --out -", directory: directory, before: before)
+        // Away from the repository root, no --text means no corpus: say so.
+        try expectOneLineError(try run(["count"], in: directory),
+                               contains: "run from the repository root or pass --text", directory: directory, before: before)
         // With --invalid-utf8 replace the same file goes through.
         let replaced = try run(["tokenize", "--tokenizer", "unicode", "--invalid-utf8", "replace", "--text", invalid])
         #expect(replaced.status == 0)
