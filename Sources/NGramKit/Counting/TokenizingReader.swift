@@ -29,8 +29,12 @@ final class TokenizingReader: @unchecked Sendable {
 
     private struct Cancelled: Error {}
 
+    /// Whether batches get their vocabulary tags (the counter needs them; `tokenize` does not).
+    private let computesTags: Bool
+
     /// Starts reading `paths` (`-` is standard input) with a copy of `tokenizer`.
-    init<T: Tokenizer>(paths: [String], tokenizer: T) {
+    init<T: Tokenizer>(paths: [String], tokenizer: T, computeTags: Bool = true) {
+        computesTags = computeTags
         free = (0..<TokenizingReader.depth).map { _ in TokenBatch() }
         let box = UncheckedBox(tokenizer)
         let thread = Thread { [self] in
@@ -83,7 +87,7 @@ final class TokenizingReader: @unchecked Sendable {
     }
 
     private func handOff(_ batch: TokenBatch) {
-        batch.computeTags()
+        if computesTags { batch.computeTags() }
         condition.lock()
         ready.append(batch)
         condition.signal()

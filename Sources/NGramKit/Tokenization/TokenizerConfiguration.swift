@@ -53,23 +53,25 @@ public enum TokenizedText {
         let paths: [String]
         let sink: OutputSink
 
-        mutating func use<T: Tokenizer>(_ tokenizer: inout T) throws {
-            for path in paths {
-                let name = path == "-" ? "<stdin>" : path
-                try LineReader.forEachLine(inFile: path) { line, lineNumber in
-                    var first = true
-                    do {
-                        try tokenizer.tokenize(line) { token in
-                            if !first { try sink.write(byte: 0x20) }
-                            first = false
-                            try sink.write(token)
-                        }
-                    } catch let TokenizationFailure.invalidUTF8(byteOffset) {
-                        throw NGramKitError.invalidUTF8(path: name, line: lineNumber, byteOffset: byteOffset)
+        func use<T: Tokenizer>(_ tokenizer: inout T) throws {
+            // The same reading thread the counter uses, so the tokens are the ones it counts.
+            let reader = TokenizingReader(paths: paths, tokenizer: tokenizer, computeTags: false)
+            var completed = false
+            defer { if !completed { reader.cancel() } }
+            while let batch = reader.next() {
+                var index = 0
+                for end in batch.lineEnds {
+                    while index < end {
+                        try sink.write(batch.token(index))
+                        index += 1
+                        if index < end { try sink.write(byte: 0x20) }
                     }
                     try sink.write(byte: 0x0A)
                 }
+                if let failure = batch.failure { throw failure }
+                reader.recycle(batch)
             }
+            completed = true
         }
     }
 }
