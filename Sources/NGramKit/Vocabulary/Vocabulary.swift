@@ -91,13 +91,6 @@ public final class Vocabulary: @unchecked Sendable {
     /// Stops the vocabulary from growing: unseen words become `<unk>` from now on.
     public func close() { isClosed = true }
 
-    /// The bytes of word `id`, valid until the vocabulary next grows.
-    @inline(__always)
-    public func withBytes<R>(of id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let start = offsets[Int(id)]
-        return try body(UnsafeBufferPointer(start: arena.storage + start, count: offsets[Int(id) + 1] - start))
-    }
-
     /// The bytes of word `id`; valid until the vocabulary next grows.
     @inline(__always)
     public func bytes(of id: UInt32) -> UnsafeBufferPointer<UInt8> {
@@ -119,7 +112,7 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// The word `id` as a string (for reports and tests, not hot paths).
     public func word(_ id: UInt32) -> String {
-        withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
+        String(decoding: bytes(of: id), as: UTF8.self)
     }
 
     /// The tag and hash of a word (see the type's comment).
@@ -187,10 +180,14 @@ public final class Vocabulary: @unchecked Sendable {
     /// The id of `bytes`, adding the word when it is new and the vocabulary is open; a closed
     /// vocabulary maps unknown words to `unknownID`.
     public func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        lookupOrAdd(bytes, evenIfClosed: false)
+    }
+
+    private func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>, evenIfClosed: Bool) -> UInt32 {
         let tag = Vocabulary.tag(bytes)
         let index = probe(bytes, tag)
         if slots[index].idPlusOne != 0 { return slots[index].idPlusOne - 1 }
-        if isClosed { return Vocabulary.unknownID }
+        if isClosed && !evenIfClosed { return Vocabulary.unknownID }
         return add(bytes, tag: tag, at: index)
     }
 
@@ -241,14 +238,7 @@ public final class Vocabulary: @unchecked Sendable {
     @discardableResult
     public func addIfAbsent(_ word: String) -> UInt32 {
         var copy = word
-        return copy.withUTF8 { lookupOrAddIgnoringClosed($0) }
-    }
-
-    private func lookupOrAddIgnoringClosed(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let tag = Vocabulary.tag(bytes)
-        let index = probe(bytes, tag)
-        if slots[index].idPlusOne != 0 { return slots[index].idPlusOne - 1 }
-        return add(bytes, tag: tag, at: index)
+        return copy.withUTF8 { lookupOrAdd($0, evenIfClosed: true) }
     }
 
     /// The id of `word`, or nil.

@@ -32,7 +32,7 @@ public enum VocabularyFile {
         var ids = (0..<vocabulary.count).filter { $0 != Int(Vocabulary.beginID) && $0 != Int(Vocabulary.endID) && counts[$0] > 0 }
         ids.sort { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
         for id in ids {
-            try vocabulary.withBytes(of: UInt32(id)) { try output.write($0) }
+            try output.write(vocabulary.bytes(of: UInt32(id)))
             try output.write(byte: 0x09)
             try output.write(decimal: counts[id])
             try output.write(byte: 0x0A)

@@ -39,7 +39,7 @@ public struct VocabularyRestriction: Sendable, Equatable {
         remap[Int(Vocabulary.beginID)] = Vocabulary.beginID
         remap[Int(Vocabulary.endID)] = Vocabulary.endID
         for id in candidates {
-            let newID = vocabulary.withBytes(of: id) { restricted.add($0) }
+            let newID = restricted.add(vocabulary.bytes(of: id))
             remap[Int(id)] = newID
         }
         restricted.close()
