@@ -175,6 +175,35 @@ private func rate(_ amount: Int, _ seconds: Double) -> Int {
     seconds > 0 ? Int((Double(amount) / seconds).rounded()) : 0
 }
 
+/// Tokenizes every line of `text` and records tokens/s and bytes/s.
+private func measureTokenizing<T: Tokenizer>(_ text: LoadedText, with tokenizer: inout T, _ benchmark: Benchmark) {
+    var tokens = 0
+    var tokenBytes = 0
+    let start = ContinuousClock.now
+    text.forEachLine { line in
+        do {
+            try tokenizer.tokenize(line) { token in
+                tokens += 1
+                tokenBytes &+= token.count
+            }
+        } catch {
+            fatalError("\(T.self) rejected a line of \(text.path): \(error)")
+        }
+    }
+    let elapsed = seconds(since: start)
+    blackHole(tokenBytes)
+    benchmark.measurement(Rates.tokensPerSecond, rate(tokens, elapsed))
+    benchmark.measurement(Rates.bytesPerSecond, rate(text.bytes.count, elapsed))
+}
+
+/// Records tokens/s and input bytes/s of a counting run that began at `start`.
+private func recordCounting(_ counts: NGramCounts, inputBytes: Int, since start: ContinuousClock.Instant, _ benchmark: Benchmark) {
+    let elapsed = seconds(since: start)
+    blackHole(counts.totalUniqueNGrams)
+    benchmark.measurement(Rates.tokensPerSecond, rate(counts.tokens, elapsed))
+    benchmark.measurement(Rates.bytesPerSecond, rate(inputBytes, elapsed))
+}
+
 // MARK: - Benchmarks
 
 let benchmarks: @Sendable () -> Void = {
@@ -192,19 +221,7 @@ let benchmarks: @Sendable () -> Void = {
     // (a) KenLM's whitespace rule over 20 MB of raw Gutenberg text in memory.
     Benchmark("Tokenize whitespace, Gutenberg 20 MB", configuration: passConfiguration) { benchmark, text in
         var tokenizer = WhitespaceTokenizer()
-        var tokens = 0
-        var tokenBytes = 0
-        let start = ContinuousClock.now
-        text.forEachLine { line in
-            try! tokenizer.tokenize(line) { token in
-                tokens += 1
-                tokenBytes &+= token.count
-            }
-        }
-        let elapsed = seconds(since: start)
-        blackHole(tokenBytes)
-        benchmark.measurement(Rates.tokensPerSecond, rate(tokens, elapsed))
-        benchmark.measurement(Rates.bytesPerSecond, rate(text.bytes.count, elapsed))
+        measureTokenizing(text, with: &tokenizer, benchmark)
     } setup: {
         gutenberg20MB
     }
@@ -212,23 +229,7 @@ let benchmarks: @Sendable () -> Void = {
     // (b) The Unicode word tokenizer (validation, punctuation, NFC check) over the same text.
     Benchmark("Tokenize unicode, Gutenberg 20 MB", configuration: passConfiguration) { benchmark, text in
         var tokenizer = UnicodeWordTokenizer()
-        var tokens = 0
-        var tokenBytes = 0
-        let start = ContinuousClock.now
-        text.forEachLine { line in
-            do {
-                try tokenizer.tokenize(line) { token in
-                    tokens += 1
-                    tokenBytes &+= token.count
-                }
-            } catch {
-                fatalError("unicode tokenizer rejected a line of \(text.path): \(error)")
-            }
-        }
-        let elapsed = seconds(since: start)
-        blackHole(tokenBytes)
-        benchmark.measurement(Rates.tokensPerSecond, rate(tokens, elapsed))
-        benchmark.measurement(Rates.bytesPerSecond, rate(text.bytes.count, elapsed))
+        measureTokenizing(text, with: &tokenizer, benchmark)
     } setup: {
         gutenberg20MB
     }
@@ -242,11 +243,7 @@ let benchmarks: @Sendable () -> Void = {
             let counter = try NGramCounter(order: 5)
             var tokenizer = WhitespaceTokenizer()
             try counter.addText(text, tokenizer: &tokenizer, path: "ptb.train")
-            let counts = try counter.finish()
-            let elapsed = seconds(since: start)
-            blackHole(counts.totalUniqueNGrams)
-            benchmark.measurement(Rates.tokensPerSecond, rate(counts.tokens, elapsed))
-            benchmark.measurement(Rates.bytesPerSecond, rate(text.utf8.count, elapsed))
+            recordCounting(try counter.finish(), inputBytes: text.utf8.count, since: start, benchmark)
         } catch {
             fatalError("counting failed: \(error)")
         }
@@ -262,11 +259,7 @@ let benchmarks: @Sendable () -> Void = {
             let counter = try NGramCounter(order: 5)
             var tokenizer = WhitespaceTokenizer()
             try counter.addFiles([path], tokenizer: &tokenizer)
-            let counts = try counter.finish()
-            let elapsed = seconds(since: start)
-            blackHole(counts.totalUniqueNGrams)
-            benchmark.measurement(Rates.tokensPerSecond, rate(counts.tokens, elapsed))
-            benchmark.measurement(Rates.bytesPerSecond, rate(ptbTrain.bytes.count, elapsed))
+            recordCounting(try counter.finish(), inputBytes: ptbTrain.bytes.count, since: start, benchmark)
         } catch {
             fatalError("counting failed: \(error)")
         }
