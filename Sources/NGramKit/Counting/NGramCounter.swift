@@ -73,20 +73,15 @@ public final class NGramCounter {
     ///   have been counted.
     public func addFiles<T: Tokenizer>(_ paths: [String], tokenizer: inout T) throws {
         let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
-        var completed = false
-        defer { if !completed { reader.cancel() } }
         var currentPath = ""
-        while let batch = reader.next() {
+        try reader.forEachBatch { batch in
             if batch.path != currentPath {
                 currentPath = batch.path
                 progress?.startFile(currentPath)
             }
             try addLines(of: batch)
             progress?.advance(lines: batch.lineCount, bytes: batch.inputBytes, tokens: tokens)
-            if let failure = batch.failure { throw failure }
-            reader.recycle(batch)
         }
-        completed = true
         progress?.finishReading(tokens: tokens)
         endPhase("read")
     }

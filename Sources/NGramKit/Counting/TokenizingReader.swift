@@ -50,8 +50,21 @@ final class TokenizingReader: @unchecked Sendable {
         init(_ value: Value) { self.value = value }
     }
 
+    /// Calls `body` with every batch in order, then throws the error that stopped reading, if
+    /// any, after the lines before it were handled. If `body` throws, the producer is stopped.
+    func forEachBatch(_ body: (TokenBatch) throws -> Void) throws {
+        var completed = false
+        defer { if !completed { cancel() } }
+        while let batch = next() {
+            try body(batch)
+            if let failure = batch.failure { throw failure }
+            recycle(batch)
+        }
+        completed = true
+    }
+
     /// The next batch, or nil when every line has been handed out.
-    func next() -> TokenBatch? {
+    private func next() -> TokenBatch? {
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty && !finished { condition.wait() }
@@ -60,7 +73,7 @@ final class TokenizingReader: @unchecked Sendable {
     }
 
     /// Gives a batch back once its lines are counted.
-    func recycle(_ batch: TokenBatch) {
+    private func recycle(_ batch: TokenBatch) {
         condition.lock()
         free.append(batch)
         condition.signal()
@@ -68,7 +81,7 @@ final class TokenizingReader: @unchecked Sendable {
     }
 
     /// Stops the producer (the consumer met an error) and waits for it to let go.
-    func cancel() {
+    private func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()

@@ -56,9 +56,7 @@ public enum TokenizedText {
         func use<T: Tokenizer>(_ tokenizer: inout T) throws {
             // The same reading thread the counter uses, so the tokens are the ones it counts.
             let reader = TokenizingReader(paths: paths, tokenizer: tokenizer, computeTags: false)
-            var completed = false
-            defer { if !completed { reader.cancel() } }
-            while let batch = reader.next() {
+            try reader.forEachBatch { batch in
                 var index = 0
                 for end in batch.lineEnds {
                     while index < end {
@@ -68,10 +66,7 @@ public enum TokenizedText {
                     }
                     try sink.write(byte: 0x0A)
                 }
-                if let failure = batch.failure { throw failure }
-                reader.recycle(batch)
             }
-            completed = true
         }
     }
 }
