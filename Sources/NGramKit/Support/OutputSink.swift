@@ -95,12 +95,6 @@ public final class OutputSink {
         used += 1
     }
 
-    /// Appends a string's UTF-8 bytes.
-    public func write(_ string: String) throws {
-        var copy = string
-        try copy.withUTF8 { try write($0) }
-    }
-
     /// Appends an unsigned integer in decimal.
     @inline(__always)
     public func write(decimal value: UInt64) throws {
