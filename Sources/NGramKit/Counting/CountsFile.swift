@@ -1,3 +1,4 @@
+import Foundation
 import CNGramKitSupport
 
 /// Counts files: `w1 w2 ... wn<TAB>count`, one n-gram a line (SRILM's count-file shape).
@@ -11,13 +12,9 @@ import CNGramKitSupport
 /// counts from the n-grams themselves. Every n-gram's context must be in the file (as it is in
 /// any complete count).
 public enum CountsFile {
-    /// Writes every n-gram of `counts` with its raw count.
-    ///
-    /// Each order is sorted (radix sort) by (context's rank in the order below, word id); the
-    /// sorted keys double as the order's table of (context rank, word) by rank, so an n-gram's
-    /// text is built from its context's text, which a per-order cache keeps: contexts arrive in
-    /// increasing rank, so each context's text is built once.
-    public static func write(_ counts: NGramCounts, to sink: OutputSink) throws {
+    /// Writes every n-gram of `counts` with its raw count, in `CanonicalOrder`.
+    /// - Parameter threads: threads that format lines (the bytes are the same for any number).
+    public static func write(_ counts: NGramCounts, to sink: OutputSink, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let vocabulary = counts.vocabulary
         // Unigrams, in id order; words that never occurred are left out.
         for id in 0..<vocabulary.count where counts.unigramCounts[id] > 0 {
@@ -26,69 +23,14 @@ public enum CountsFile {
             try sink.write(decimal: counts.unigramCounts[id])
             try sink.write(byte: 0x0A)
         }
-        guard counts.order >= 2 else { return }
-        // Keys are (context rank, word) in as few bits as the data needs, so the sort does few passes.
-        let wordBits = CountTable.bitWidth(vocabulary.count - 1)
-        let wordMask = (UInt64(1) << UInt64(wordBits)) - 1
-        let text = NGramTextCache(vocabulary: vocabulary, order: counts.order, wordBits: wordBits)
-        var lowerRank: [UInt32] = []   // rank of each slot of the order below (unigrams: the id is the rank)
-        for n in 2...counts.order {
-            let table = counts.table(order: n)
-            // Occupied slots and their keys; the rank lookups are random, so they are prefetched.
-            var slots: [UInt32] = []
-            slots.reserveCapacity(table.occupied)
-            for slot in 0..<table.capacity where table.isOccupied(slot) { slots.append(UInt32(slot)) }
-            var keys = [UInt64](repeating: 0, count: slots.count)
-            var maxRank: UInt64 = 0
-            let ahead = 16
-            lowerRank.withUnsafeBufferPointer { ranks in
-                for i in 0..<slots.count {
-                    if n > 2 && i + ahead < slots.count {
-                        ngk_prefetch_read(ranks.baseAddress! + Int(table.context(ofSlot: Int(slots[i + ahead]))))
-                    }
-                    let slot = Int(slots[i])
-                    let context = table.context(ofSlot: slot)
-                    let rank = n == 2 ? UInt64(context) : UInt64(ranks[Int(context)])
-                    maxRank = max(maxRank, rank)
-                    keys[i] = rank << UInt64(wordBits) | UInt64(table.word(ofSlot: slot))
-                }
-            }
-            RadixSort.sort(keys: &keys, values: &slots, significantBits: wordBits + CountTable.bitWidth(Int(maxRank)))
-            // Counts in rank order, and each slot's rank for the order above (random accesses, prefetched).
-            var rank = [UInt32](repeating: 0, count: n < counts.order ? table.capacity : 0)
-            var sortedCounts = [UInt64](repeating: 0, count: slots.count)
-            rank.withUnsafeMutableBufferPointer { ranks in
-                for position in 0..<slots.count {
-                    if position + ahead < slots.count {
-                        let next = Int(slots[position + ahead])
-                        ngk_prefetch_read(table.address(ofSlot: next))
-                        if n < counts.order { ngk_prefetch_write(ranks.baseAddress! + next) }
-                    }
-                    let slot = Int(slots[position])
-                    sortedCounts[position] = table.count(ofSlot: slot)
-                    if n < counts.order { ranks[slot] = UInt32(position) }
-                }
-            }
-            lowerRank = rank
-            for position in 0..<keys.count {
-                // Words are random ids: load their offsets, then their bytes, ahead of use.
-                if position + 2 * ahead < keys.count {
-                    let key = keys[position + 2 * ahead]
-                    vocabulary.prefetchOffsets(of: UInt32(truncatingIfNeeded: key & wordMask))
-                    text.prefetchOffsets(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> UInt64(wordBits)))
-                }
-                if position + ahead < keys.count {
-                    vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[position + ahead] & wordMask))
-                }
-                let key = keys[position]
-                try sink.write(text.text(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> UInt64(wordBits))))
-                try sink.write(byte: 0x20)
-                try sink.write(vocabulary.bytes(of: UInt32(truncatingIfNeeded: key & wordMask)))
-                try sink.write(byte: 0x09)
-                try sink.write(decimal: sortedCounts[position])
-                try sink.write(byte: 0x0A)
-            }
-            text.add(order: n, sortedKeys: keys)
+        let tables = counts.tables
+        try CanonicalOrder.write(tables: tables, vocabulary: vocabulary, threads: threads, to: sink) { n, slot, context, word, out in
+            out.append(context)
+            out.append(byte: 0x20)
+            out.append(vocabulary.bytes(of: word))
+            out.append(byte: 0x09)
+            out.append(decimal: tables[n - 2].count(ofSlot: slot))
+            out.append(byte: 0x0A)
         }
     }
 

@@ -9,12 +9,18 @@
 ///      instead of their adjusted count. On PTB this moves one unigram out of n4 (the last new
 ///      word of the text, adjusted count 4, raw count 6), which changes D3+ of the unigrams in
 ///      the third decimal. Word ids here are assigned in order of first appearance, like KenLM's,
-///      so the suffix order is the same.
+///      so the suffix order is the same. And the unigram `<s>`, which nothing precedes, has
+///      adjusted count 0 in `lmplz` (it is never predicted), so it is not among the unigrams'
+///      counts-of-counts even when there are four sentences or fewer.
 extension NGramCounts {
     /// n0...n4 (index k is the number of n-grams with count k; index 0 unused) of order `n`,
     /// as modified Kneser-Ney discounts need them, with KenLM's end-of-walk convention.
     public func kneserNeyCountsOfCounts(order n: Int) -> [UInt64] {
         var result = countsOfCounts(order: n, adjusted: true)
+        if n == 1 {
+            let begin = adjustedUnigramCount(Vocabulary.beginID)
+            if begin >= 1 && begin <= 4 { result[Int(begin)] -= 1 }
+        }
         guard n < order, let open = lastOpenNGram(order: n) else { return result }
         let adjusted: UInt64, raw: UInt64
         if n == 1 {

@@ -121,10 +121,15 @@ public final class OutputSink {
     public func commit() throws {
         try flush()
         if let temporaryPath {
-            if fsync(fd) != 0 && errno != EINVAL {
-                throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            // No fsync: the rename protects against a crash of this process (the old file or
+            // the complete new one, never half of it); forcing a gigabyte model to disk would
+            // cost seconds for protection against power loss only.
+            if close(fd) != 0 {
+                let reason = String(cString: strerror(errno))
+                unlink(temporaryPath)
+                committed = true
+                throw NGramKitError.cannotWrite(path: path, reason: reason)
             }
-            close(fd)
             if rename(temporaryPath, path) != 0 {
                 let reason = String(cString: strerror(errno))
                 unlink(temporaryPath)

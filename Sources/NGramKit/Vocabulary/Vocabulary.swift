@@ -177,6 +177,13 @@ public final class Vocabulary: @unchecked Sendable {
         return idPlusOne == 0 ? nil : idPlusOne - 1
     }
 
+    /// The id of `bytes` given with its precomputed tag (`TokenBatch`), or nil when absent.
+    @inline(__always)
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, tag: Tag) -> UInt32? {
+        let idPlusOne = slots[probe(bytes, tag)].idPlusOne
+        return idPlusOne == 0 ? nil : idPlusOne - 1
+    }
+
     /// The id of `bytes`, adding the word when it is new and the vocabulary is open; a closed
     /// vocabulary maps unknown words to `unknownID`.
     public func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {

@@ -1,0 +1,229 @@
+import CNGramKitSupport
+import Dispatch
+
+/// The order in which n-grams are written to files (counts, ARPA), independent of hash-table
+/// layout and of the number of threads, so that the same n-grams always give the same bytes.
+///
+/// Order by order; unigrams by word id (first appearance); each higher order by its context's
+/// position (rank) in the order below, then by word id.
+///
+/// How: each order is sorted (radix sort) by (context rank, word id); the sorted keys double as
+/// the order's table of (context rank, word) by rank, so an n-gram's text is built from its
+/// context's text, which a per-order cache keeps: contexts arrive in increasing rank, so each
+/// context's text is built once. Lines are formatted on several threads, each filling its own
+/// buffer with a run of consecutive lines; the buffers are written in order.
+enum CanonicalOrder {
+    /// Formats one line: (n, slot, context text, word id, output).
+    typealias LineFormatter = (_ n: Int, _ slot: Int, _ context: UnsafeBufferPointer<UInt8>, _ word: UInt32, _ out: LineBuffer) -> Void
+
+    /// Writes a line for every n-gram of orders 2...N of `tables` (`tables[n - 2]` holds order n)
+    /// to `sink`, in canonical order.
+    /// - Parameters:
+    ///   - threads: threads that format lines; the output is the same for any number.
+    ///   - beforeOrder: called with n before the first line of order n (writes a section header).
+    ///   - prefetch: called with (n, slot) a few lines before that slot is formatted, so the
+    ///     caller can start loading the slot's values (they are read in random order).
+    ///   - format: formats one line; called concurrently from several threads, so it must only read.
+    static func write(tables: [CountTable], vocabulary: Vocabulary, threads: Int, to sink: OutputSink,
+                      beforeOrder: (Int) throws -> Void = { _ in },
+                      prefetch: ((Int, Int) -> Void)? = nil,
+                      format: @escaping LineFormatter) throws {
+        let order = tables.count + 1
+        guard order >= 2 else { return }
+        // Keys are (context rank, word) in as few bits as the data needs, so the sort does few passes.
+        let wordBits = CountTable.bitWidth(vocabulary.count - 1)
+        let workers = max(1, threads)
+        let caches = (0..<workers).map { _ in NGramTextCache(vocabulary: vocabulary, order: order, wordBits: wordBits) }
+        let buffers = (0..<workers).map { _ in LineBuffer() }
+        var lowerRank: [UInt32] = []   // rank of each slot of the order below (unigrams: the id is the rank)
+        let ahead = 16
+        for n in 2...order {
+            try beforeOrder(n)
+            let table = tables[n - 2]
+            // Occupied slots and their keys; the rank lookups are random, so they are prefetched.
+            var slots: [UInt32] = []
+            slots.reserveCapacity(table.occupied)
+            for slot in 0..<table.capacity where table.isOccupied(slot) { slots.append(UInt32(slot)) }
+            var keys = [UInt64](repeating: 0, count: slots.count)
+            var maxRank: UInt64 = 0
+            lowerRank.withUnsafeBufferPointer { ranks in
+                for i in 0..<slots.count {
+                    if n > 2 && i + ahead < slots.count {
+                        ngk_prefetch_read(ranks.baseAddress! + Int(table.context(ofSlot: Int(slots[i + ahead]))))
+                    }
+                    let slot = Int(slots[i])
+                    let context = table.context(ofSlot: slot)
+                    let rank = n == 2 ? UInt64(context) : UInt64(ranks[Int(context)])
+                    maxRank = max(maxRank, rank)
+                    keys[i] = rank << UInt64(wordBits) | UInt64(table.word(ofSlot: slot))
+                }
+            }
+            RadixSort.sort(keys: &keys, values: &slots, significantBits: wordBits + CountTable.bitWidth(Int(maxRank)))
+            // Each slot's rank, for the order above.
+            if n < order {
+                var rank = [UInt32](repeating: 0, count: table.capacity)
+                rank.withUnsafeMutableBufferPointer { ranks in
+                    for position in 0..<slots.count {
+                        if position + ahead < slots.count { ngk_prefetch_write(ranks.baseAddress! + Int(slots[position + ahead])) }
+                        ranks[Int(slots[position])] = UInt32(position)
+                    }
+                }
+                lowerRank = rank
+            }
+            // Rounds of `workers` consecutive runs of lines, formatted in parallel, written in order.
+            let job = FormattingJob(order: n, keys: keys, slots: slots, table: table, vocabulary: vocabulary,
+                                    wordBits: wordBits, caches: caches, buffers: buffers, prefetch: prefetch, format: format)
+            var start = 0
+            while start < keys.count {
+                job.roundStart = start
+                if workers == 1 {
+                    job.formatRun(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: workers) { job.formatRun($0) }
+                }
+                for buffer in buffers {
+                    try sink.write(UnsafeBufferPointer(start: buffer.bytes, count: buffer.count))
+                    buffer.removeAll()
+                }
+                start += workers * FormattingJob.run
+            }
+            for cache in caches { cache.add(order: n, sortedKeys: keys) }
+        }
+    }
+}
+
+/// One order's lines, formatted by several threads: thread t formats the t-th run of `run`
+/// consecutive lines of the round that starts at `roundStart`, into `buffers[t]` with
+/// `caches[t]`. Threads only read shared state and write their own buffer and cache.
+private final class FormattingJob: @unchecked Sendable {
+    static let run = 1 << 16
+    let order: Int
+    let keys: [UInt64]
+    let slots: [UInt32]
+    let table: CountTable
+    let vocabulary: Vocabulary
+    let wordBits: UInt64
+    let wordMask: UInt64
+    let caches: [NGramTextCache]
+    let buffers: [LineBuffer]
+    let prefetch: ((Int, Int) -> Void)?
+    let format: CanonicalOrder.LineFormatter
+    var roundStart = 0
+
+    init(order: Int, keys: [UInt64], slots: [UInt32], table: CountTable, vocabulary: Vocabulary, wordBits: Int,
+         caches: [NGramTextCache], buffers: [LineBuffer], prefetch: ((Int, Int) -> Void)?, format: @escaping CanonicalOrder.LineFormatter) {
+        self.order = order
+        self.keys = keys
+        self.slots = slots
+        self.table = table
+        self.vocabulary = vocabulary
+        self.wordBits = UInt64(wordBits)
+        self.wordMask = (UInt64(1) << UInt64(wordBits)) - 1
+        self.caches = caches
+        self.buffers = buffers
+        self.prefetch = prefetch
+        self.format = format
+    }
+
+    func formatRun(_ t: Int) {
+        let begin = roundStart + t * FormattingJob.run, end = min(begin + FormattingJob.run, keys.count)
+        guard begin < end else { return }
+        let text = caches[t], out = buffers[t]
+        let ahead = 16
+        let n = order
+        keys.withUnsafeBufferPointer { keys in
+            slots.withUnsafeBufferPointer { slots in
+                for position in begin..<end {
+                    // Words are random ids: load their offsets, then their bytes, ahead of use.
+                    if position + 2 * ahead < end {
+                        let key = keys[position + 2 * ahead]
+                        vocabulary.prefetchOffsets(of: UInt32(truncatingIfNeeded: key & wordMask))
+                        text.prefetchOffsets(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> wordBits))
+                    }
+                    if position + ahead < end {
+                        vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[position + ahead] & wordMask))
+                        ngk_prefetch_read(table.address(ofSlot: Int(slots[position + ahead])))
+                        prefetch?(n, Int(slots[position + ahead]))
+                    }
+                    let key = keys[position]
+                    format(n, Int(slots[position]), text.text(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> wordBits)),
+                           UInt32(truncatingIfNeeded: key & wordMask), out)
+                }
+            }
+        }
+    }
+}
+
+/// A growable byte buffer that lines are formatted into, one per formatting thread.
+///
+/// Invariants: `bytes` holds `capacity` bytes, the first `count` in use.
+final class LineBuffer: @unchecked Sendable {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 1 << 20) {
+        self.capacity = capacity
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit { bytes.deallocate() }
+
+    func removeAll() { count = 0 }
+
+    @inline(__always)
+    private func reserve(_ extra: Int) {
+        if count + extra > capacity {
+            var newCapacity = capacity * 2
+            while count + extra > newCapacity { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: bytes, count: count)
+            bytes.deallocate()
+            bytes = grown
+            capacity = newCapacity
+        }
+    }
+
+    @inline(__always)
+    func append(_ source: UnsafeBufferPointer<UInt8>) {
+        reserve(source.count)
+        if let base = source.baseAddress { (bytes + count).update(from: base, count: source.count) }
+        count += source.count
+    }
+
+    @inline(__always)
+    func append(byte: UInt8) {
+        reserve(1)
+        bytes[count] = byte
+        count += 1
+    }
+
+    /// Appends an unsigned integer in decimal.
+    @inline(__always)
+    func append(decimal value: UInt64) {
+        reserve(20)
+        var digits = 1
+        var probe = value
+        while probe >= 10 { digits += 1; probe /= 10 }
+        var v = value
+        var position = count + digits - 1
+        repeat {
+            bytes[position] = 0x30 + UInt8(v % 10)
+            v /= 10
+            position -= 1
+        } while v > 0
+        count += digits
+    }
+
+    /// Appends a log10 value as ARPA files hold it (see `OutputSink.write(log10:)`).
+    @inline(__always)
+    func append(log10 value: Double) {
+        if value == -.infinity {
+            append(byte: 0x2D); append(byte: 0x39); append(byte: 0x39)   // "-99"
+            return
+        }
+        if value == 0 { return append(byte: 0x30) }
+        var text = Float(value).description
+        text.withUTF8 { append($0) }
+    }
+}
