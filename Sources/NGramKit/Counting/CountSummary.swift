@@ -93,6 +93,11 @@ enum JSON {
     static func number(_ value: Double) -> String {
         value.isFinite ? String(format6: value) : "null"
     }
+
+    /// Full precision (the shortest text that reads back to the same Double); null when not finite.
+    static func exact(_ value: Double) -> String {
+        value.isFinite ? value.description : "null"
+    }
 }
 
 extension String {

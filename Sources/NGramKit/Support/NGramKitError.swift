@@ -21,6 +21,10 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
     case capacityExceeded(what: String, limit: String)
     /// Writing output failed.
     case cannotWrite(path: String, reason: String)
+    /// There is nothing to estimate from (no sentence in the training text or counts).
+    case emptyInput(what: String)
+    /// A language model file is malformed (ARPA or binary).
+    case malformedModel(path: String, line: Int?, reason: String)
 
     public var description: String {
         switch self {
@@ -42,6 +46,10 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(what) exceeds the supported limit of \(limit); split the input or raise the limit in the source"
         case let .cannotWrite(path, reason):
             return "\(path): cannot write: \(reason); check free space and permissions"
+        case let .emptyInput(what):
+            return "\(what) has no sentences, so there is nothing to estimate a model from; pass a non-empty --text or --counts"
+        case let .malformedModel(path, line, reason):
+            return line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
         }
     }
 }

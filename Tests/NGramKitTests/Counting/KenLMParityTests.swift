@@ -43,11 +43,19 @@ struct KenLMParityTests {
                                    sourceLocation: SourceLocation = #_sourceLocation) throws {
         let rows = try fixtureRows().filter { $0.corpus == corpus && $0.modelOrder == modelOrder }
         #expect(rows.count == modelOrder, sourceLocation: sourceLocation)
+        // The estimator's own discounts (single precision, as lmplz computes them).
+        var warnings: [String] = []
+        let library = counts.kneserNeyDiscounts { warnings.append($0) }
+        #expect(warnings.isEmpty, sourceLocation: sourceLocation)
         for row in rows {
             #expect(counts.uniqueCount(order: row.order) == row.unique, "order \(row.order)", sourceLocation: sourceLocation)
             let ours = discounts(counts.kneserNeyCountsOfCounts(order: row.order))
+            let d = library[row.order - 1]
+            let estimator = [Double(d.d1), Double(d.d2), Double(d.d3)]
             for k in 0..<3 {
                 #expect(matchesPrinted(ours[k], row.discounts[k]), "order \(row.order) D\(k + 1): \(ours[k]) vs \(row.discounts[k])",
+                        sourceLocation: sourceLocation)
+                #expect(matchesPrinted(estimator[k], row.discounts[k]), "estimator order \(row.order) D\(k + 1): \(estimator[k]) vs \(row.discounts[k])",
                         sourceLocation: sourceLocation)
             }
         }

@@ -1,0 +1,42 @@
+/// The estimators NGramKit offers, chosen at run time (`ngramkit build --smoothing`).
+public enum SmoothingMethod: String, CaseIterable, Sendable {
+    /// Interpolated modified Kneser-Ney (`ModifiedKneserNey`), KenLM's and SRILM's default.
+    case kneserNey = "kneser-ney"
+    /// Stupid Backoff (`StupidBackoff`), stored exactly normalized.
+    case stupidBackoff = "stupid-backoff"
+}
+
+/// Settings of an estimation.
+public struct EstimationOptions: Sendable, Equatable {
+    public var smoothing: SmoothingMethod
+    /// Stupid Backoff's backoff factor.
+    public var alpha: Double
+    /// Modified Kneser-Ney discounts for orders whose closed-form discounts do not exist.
+    public var discountFallback: KneserNeyDiscount
+
+    public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
+                discountFallback: KneserNeyDiscount = .fallbackDefault) {
+        self.smoothing = smoothing
+        self.alpha = alpha
+        self.discountFallback = discountFallback
+    }
+}
+
+extension NGramModel {
+    /// Estimates a model of order `counts.order` from counts.
+    /// - Parameters:
+    ///   - counts: from `NGramCounter.finish()` or `CountsFile.read`; its tables become the
+    ///     model's (do not use `counts` for anything else afterwards).
+    ///   - options: smoothing and its parameters.
+    ///   - warn: receives warning lines (fallback discounts).
+    /// - Throws: `NGramKitError.emptyInput` for counts without sentences.
+    public static func estimate(from counts: NGramCounts, options: EstimationOptions = .init(),
+                                warn: (String) -> Void = { _ in }) throws -> NGramModel {
+        switch options.smoothing {
+        case .kneserNey:
+            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn)
+        case .stupidBackoff:
+            return try StupidBackoff.estimate(counts, alpha: options.alpha)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// Stupid Backoff (Brants et al. 2007), raw and exactly normalized.
+///
+/// In:  raw counts of orders 1...N.
+/// Out: an `NGramModel` in ARPA backoff form holding the *normalized* model
+///      p(w|h) = S(w|h) / Z(h), plus log10 Z(h) of every context so that raw scores S can be
+///      reported beside it.
+///
+/// The raw score: S(w|h) = c(h w) / c(h) when c(h w) > 0, else α·S(w|h'); unigrams S(w) = c(w)/N.
+/// Here c(h) = Σ_v c(h v), the number of times h is followed by a word (for text counts this is
+/// h's own count; every occurrence of a context is followed by a word or `</s>`), and
+/// N = Σ_w c(w) over every word but `<s>` (tokens plus one `</s>` per sentence). S is not a
+/// distribution: Σ_w S(w|h) ≠ 1.
+///
+/// The normalizer, without a sum over the vocabulary per context. Split the vocabulary into the
+/// words seen after h, succ(h), and the rest:
+///
+///     Z(h) = Σ_{w ∈ succ(h)} c(h w)/c(h)  +  α · Σ_{w ∉ succ(h)} S(w|h')
+///          = 1  +  α · ( Z(h') − Σ_{w ∈ succ(h)} S(w|h') ),
+///
+/// because the first sum is c(h)/c(h) = 1 and the second is all of Z(h') = Σ_w S(w|h') but the
+/// successors of h. For w ∈ succ(h), h' w is seen too (it is a suffix of a seen n-gram), so
+/// S(w|h') = c(h' w)/c(h'): one term per stored n-gram, found through its suffix. Z(ε) = 1.
+/// A context never seen (c(h) = 0) has S(w|h) = α·S(w|h') for every w, so Z(h) = α·Z(h') and
+/// p(w|h) = p(w|h'): it needs no entry, exactly as in an ARPA model.
+///
+/// The ARPA form follows: for a stored `h w`, log p = log S(h w) − log Z(h); for the rest,
+/// p(w|h) = α·S(w|h')/Z(h) = [α·Z(h')/Z(h)]·p(w|h'), so the backoff weight of h is
+/// α·Z(h')/Z(h). Any ARPA reader then scores the normalized model; with α known (NGramKit
+/// records it in a comment line), Z(h) = α·Z(h')/backoff(h) gives the raw scores back.
+///
+/// A word with c(w) = 0 (a closed-vocabulary word never seen, or `<unk>` when the training text
+/// had no unknown word) gets S = 0 and so p = 0 in every context: Stupid Backoff has no mass
+/// for it, and a perplexity over text containing it is infinite. Nothing is invented.
+public enum StupidBackoff {
+    /// Brants et al.'s backoff factor.
+    public static let defaultAlpha = 0.4
+
+    /// Estimates the normalized Stupid Backoff model.
+    /// - Parameters:
+    ///   - counts: counts of orders 1...N.
+    ///   - alpha: the backoff factor, in (0, 1].
+    /// - Throws: `NGramKitError.emptyInput` when there is no sentence; `invalidOption` for α
+    ///   outside (0, 1].
+    public static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha) throws -> NGramModel {
+        guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text") }
+        guard alpha > 0 && alpha <= 1 else {
+            throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")
+        }
+        let order = counts.order
+        let vocabularySize = counts.vocabulary.count
+        // Raw scores S (plain numbers) of every order, by id or slot.
+        var raw: [LargeBuffer<Double>] = []
+        // Z of every context order 1...N-1 (plain; 0 for (n-1)-grams that are no context).
+        var normalizer: [LargeBuffer<Double>] = []
+        // Unigrams.
+        let unigrams = LargeBuffer<Double>(zeroedCount: vocabularySize)
+        var total = 0.0
+        for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) { total += Double(counts.unigramCounts[id]) }
+        for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) {
+            unigrams[id] = Double(counts.unigramCounts[id]) / total
+        }
+        raw.append(unigrams)
+        var lowerSuffix: LargeBuffer<UInt32>? = nil   // suffix slot of every slot of order n-1
+        if order >= 2 {
+            for n in 2...order {
+                let table = counts.table(order: n)
+                let contextCount = n == 2 ? vocabularySize : counts.table(order: n - 1).capacity
+                let contextTotal = LargeBuffer<Double>(zeroedCount: contextCount)
+                let lowerMass = LargeBuffer<Double>(zeroedCount: contextCount)
+                for slot in 0..<table.capacity where table.isOccupied(slot) {
+                    contextTotal[Int(table.context(ofSlot: slot))] += Double(table.count(ofSlot: slot))
+                }
+                let scores = LargeBuffer<Double>(zeroedCount: table.capacity)
+                let suffixes: LargeBuffer<UInt32>? = n < order ? LargeBuffer(zeroedCount: table.capacity) : nil
+                let lowerTable: CountTable? = n >= 3 ? counts.table(order: n - 1) : nil
+                let lowerRaw = raw[n - 2]
+                for slot in 0..<table.capacity where table.isOccupied(slot) {
+                    let context = Int(table.context(ofSlot: slot))
+                    let word = table.word(ofSlot: slot)
+                    scores[slot] = Double(table.count(ofSlot: slot)) / contextTotal[context]
+                    let suffix: Int
+                    if let lowerTable, let lowerSuffix {
+                        guard let found = lowerTable.find(context: lowerSuffix[context], word: word) else {
+                            preconditionFailure("order \(n): an n-gram's suffix is missing from order \(n - 1); counts are incomplete")
+                        }
+                        suffix = found
+                    } else {
+                        suffix = Int(word)
+                    }
+                    suffixes?[slot] = UInt32(suffix)
+                    lowerMass[context] += lowerRaw[suffix]
+                }
+                // Z of the contexts (order n-1): 1 + α (Z(h') − Σ_{w ∈ succ(h)} S(w|h')).
+                let z = LargeBuffer<Double>(zeroedCount: contextCount)
+                for context in 0..<contextCount where contextTotal[context] > 0 {
+                    let lowerZ: Double
+                    if n == 2 {
+                        lowerZ = 1
+                    } else {
+                        lowerZ = normalizer[n - 3][Int(lowerSuffix![context])]
+                    }
+                    z[context] = 1 + alpha * max(0, lowerZ - lowerMass[context])
+                }
+                normalizer.append(z)
+                raw.append(scores)
+                lowerSuffix = suffixes
+            }
+        }
+        // Normalized ARPA form: log p(h w) = log S(h w) − log Z(h); backoff(h) = log α + log Z(h') − log Z(h).
+        let logAlpha = log10(alpha)
+        var logProb: [LargeBuffer<Double>] = []
+        var logBackoff: [LargeBuffer<Double>] = []
+        var logNormalizer: [LargeBuffer<Double>] = []
+        // Suffixes of contexts are needed for Z(h'); recompute them order by order.
+        var contextSuffix: [UInt32] = []
+        for n in 1...order {
+            let values = raw[n - 1]
+            let backoff = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
+            let logZ = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
+            var suffixOfSlot = [UInt32](repeating: 0, count: n < order && n >= 2 ? values.count : 0)
+            let table: CountTable? = n >= 2 ? counts.table(order: n) : nil
+            for i in 0..<values.count {
+                if let table, !table.isOccupied(i) { continue }
+                let context = table.map { Int($0.context(ofSlot: i)) }
+                let p = values[i]
+                var logP = p > 0 ? log10(p) : -Double.infinity
+                if let context { logP -= log10(normalizer[n - 2][context]) }
+                values[i] = logP
+                if n < order {
+                    let zHere = normalizer[n - 1][i]
+                    if zHere > 0 {
+                        // Z(h') of this context h: the suffix of h, one order down.
+                        var zLower = 1.0
+                        if let table, n >= 2 {
+                            let word = table.word(ofSlot: i)
+                            let suffix: Int
+                            if n == 2 {
+                                suffix = Int(word)
+                            } else {
+                                suffix = counts.table(order: n - 1).find(context: contextSuffix[context!], word: word)!
+                            }
+                            suffixOfSlot[i] = UInt32(suffix)
+                            zLower = normalizer[n - 2][suffix]
+                        }
+                        backoff[i] = logAlpha + log10(zLower) - log10(zHere)
+                        logZ[i] = log10(zHere)
+                    } else {
+                        logZ[i] = .nan
+                    }
+                }
+            }
+            if n == 1 { values[Int(Vocabulary.beginID)] = 0 }   // placeholder: <s> is never predicted
+            logProb.append(values)
+            logBackoff.append(backoff)
+            if n < order { logNormalizer.append(logZ) }
+            contextSuffix = suffixOfSlot
+        }
+        return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
+                          logProb: logProb, logBackoff: logBackoff,
+                          ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
+                          smoothing: .stupidBackoff(alpha: alpha), logNormalizer: logNormalizer)
+    }
+}
