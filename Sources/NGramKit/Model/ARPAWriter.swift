@@ -1,0 +1,84 @@
+import CNGramKitSupport
+import Foundation
+
+/// Writes a model as an ARPA file, the text format every n-gram toolkit reads (KenLM's `query`
+/// and `build_binary`, SRILM's `ngram`, MITLM, IRSTLM).
+///
+/// Layout: optional `#` comment lines (KenLM skips them; NGramKit records the smoothing there),
+/// `\data\`, `ngram n=count` per order, then per order `\n-grams:` and one line per n-gram:
+/// log10 probability, TAB, the words separated by spaces, and for orders below N a TAB and the
+/// log10 backoff (0 when the n-gram is no context), then `\end\`. Numbers are written in the
+/// shortest form that reads back to the same single-precision value (as KenLM writes them);
+/// probability 0 is written as -99. Unigrams come in id order, higher orders in
+/// `CanonicalOrder`, so the same model always gives the same bytes.
+public enum ARPAWriter {
+    /// Writes `model` to `sink` (the caller commits the sink).
+    /// - Parameter threads: threads that format lines (the bytes are the same for any number).
+    public static func write(_ model: NGramModel, to sink: OutputSink, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let vocabulary = model.vocabulary
+        if case .modifiedKneserNey(let discounts) = model.smoothing {
+            let values = discounts.map { "\($0.d1),\($0.d2),\($0.d3)" }.joined(separator: " ")
+            try sink.write(string: "# ngramkit kneser-ney discounts=\(values)\n")
+        }
+        if case .stupidBackoff(let alpha) = model.smoothing {
+            try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
+            try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
+        }
+        try sink.write(string: "\\data\\\n")
+        for n in 1...model.order {
+            try sink.write(string: "ngram \(n)=\(model.ngramCounts[n - 1])\n")
+        }
+        let hasBackoff = model.order > 1
+        try sink.write(string: "\n\\1-grams:\n")
+        let unigramProb = model.logProb[0], unigramBackoff = model.logBackoff[0]
+        for id in 0..<vocabulary.count {
+            try sink.write(log10: unigramProb[id])
+            try sink.write(byte: 0x09)
+            try sink.write(vocabulary.bytes(of: UInt32(id)))
+            if hasBackoff {
+                try sink.write(byte: 0x09)
+                try sink.write(log10: unigramBackoff[id])
+            }
+            try sink.write(byte: 0x0A)
+        }
+        let probs = model.logProb.map(\.base), backoffs = model.logBackoff.map(\.base)
+        let order = model.order
+        try CanonicalOrder.write(tables: model.tables, vocabulary: vocabulary, threads: threads, to: sink, beforeOrder: { n in
+            try sink.write(string: "\n\\\(n)-grams:\n")
+        }, prefetch: { n, slot in
+            ngk_prefetch_read(probs[n - 1] + slot)
+            if n < order { ngk_prefetch_read(backoffs[n - 1] + slot) }
+        }) { n, slot, context, word, out in
+            let prob = probs[n - 1][slot]
+            if prob.isNaN { return }   // a blank: a context only
+            out.append(log10: prob)
+            out.append(byte: 0x09)
+            out.append(context)
+            out.append(byte: 0x20)
+            out.append(vocabulary.bytes(of: word))
+            if n < order {
+                out.append(byte: 0x09)
+                out.append(log10: backoffs[n - 1][slot])
+            }
+            out.append(byte: 0x0A)
+        }
+        try sink.write(string: "\n\\end\\\n")
+    }
+}
+
+extension OutputSink {
+    /// Appends a string's UTF-8 bytes.
+    public func write(string: String) throws {
+        var copy = string
+        try copy.withUTF8 { try write($0) }
+    }
+
+    /// Appends a log10 value as ARPA files hold it: the shortest decimal that reads back to the
+    /// same `Float`; −infinity (probability 0) as -99; 0 as 0.
+    @inline(__always)
+    public func write(log10 value: Double) throws {
+        if value == -.infinity { return try write(string: "-99") }
+        if value == 0 { return try write(byte: 0x30) }
+        try write(string: Float(value).description)
+    }
+}
