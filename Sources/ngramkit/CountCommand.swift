@@ -45,7 +45,7 @@ struct CountCommand: ParsableCommand {
                                        restriction: vocabularyOptions.restriction)
         counter.progress = ProgressReporter.forTerminal()
         if let threads { counter.threads = threads }
-        try counter.addFiles(textOptions.files, configuration: configuration)
+        try counter.addFiles(try textOptions.files(), configuration: configuration)
         let counts = try counter.finish()
         let seconds = ProgressClock.now() - start
         if let out {
@@ -53,7 +53,7 @@ struct CountCommand: ParsableCommand {
             try CountsFile.write(counts, to: sink)
             try sink.commit()
         }
-        let summary = CountSummary(counts: counts, files: textOptions.files, seconds: seconds, phases: counter.phaseSeconds)
+        let summary = CountSummary(counts: counts, files: try textOptions.files(), seconds: seconds, phases: counter.phaseSeconds)
         if json {
             print(summary.json)
         } else if out != "-" {

@@ -10,7 +10,7 @@ struct NGramKitCommand: ParsableCommand {
         commandName: "ngramkit",
         abstract: "Build n-gram language models, score text, and measure how models improve with data.",
         discussion: "Run with no subcommand to count the default corpus (Corpora/kjv.txt.gz).",
-        subcommands: [CountCommand.self, TokenizeCommand.self, VocabCommand.self],
+        subcommands: [CountCommand.self, BuildCommand.self, PplCommand.self, QueryCommand.self, TokenizeCommand.self, VocabCommand.self],
         defaultSubcommand: CountCommand.self
     )
 

@@ -18,12 +18,13 @@ struct TextOptions: ParsableArguments {
     var invalidUTF8: InvalidUTF8Policy = .error
 
     /// The files to read: `--text`, or the bundled corpus.
-    var files: [String] { text.isEmpty ? [DefaultCorpus.path] : text }
-
-    func validate() throws {
-        if text.isEmpty && !FileManager.default.fileExists(atPath: DefaultCorpus.path) {
+    /// - Throws: when no `--text` is given and the bundled corpus is not in the current directory.
+    func files() throws -> [String] {
+        if !text.isEmpty { return text }
+        guard FileManager.default.fileExists(atPath: DefaultCorpus.path) else {
             throw ValidationError("no --text given and the bundled corpus \(DefaultCorpus.path) is not here; run from the repository root or pass --text FILE")
         }
+        return [DefaultCorpus.path]
     }
 
     func configuration() throws -> TokenizerConfiguration {

@@ -15,7 +15,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let sink = try OutputSink(path: out)
-        try TokenizedText.write(paths: textOptions.files, configuration: try textOptions.configuration(), to: sink)
+        try TokenizedText.write(paths: try textOptions.files(), configuration: try textOptions.configuration(), to: sink)
         try sink.commit()
     }
 }

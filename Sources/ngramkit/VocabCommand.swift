@@ -19,7 +19,7 @@ struct VocabCommand: ParsableCommand {
         let counter = try NGramCounter(order: 1, vocabulary: try vocabularyOptions.closedVocabulary(),
                                        restriction: vocabularyOptions.restriction)
         counter.progress = ProgressReporter.forTerminal()
-        try counter.addFiles(textOptions.files, configuration: configuration)
+        try counter.addFiles(try textOptions.files(), configuration: configuration)
         let counts = try counter.finish()
         let sink = try OutputSink(path: out)
         try VocabularyFile.render(counts.vocabulary, counts: counts.unigramCounts, into: sink)

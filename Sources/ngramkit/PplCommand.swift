@@ -1,0 +1,47 @@
+import ArgumentParser
+import NGramKit
+
+struct PplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppl",
+        abstract: "Perplexity of a model on text, with KenLM's conventions.",
+        discussion: """
+        Each line is a sentence: <s> is context only, </s> is predicted and counted as a token, a \
+        word the model does not know is an OOV scored as p(<unk> | context). Prints perplexity \
+        including and excluding OOVs, OOV and token counts. For a Stupid Backoff model it also \
+        prints the raw Stupid Backoff score, which is not a probability; its perplexity is that \
+        of the normalized model.
+        """
+    )
+
+    @Option(name: .long, help: "The model: an ARPA file (plain or gzip).")
+    var model: String
+
+    @OptionGroup var textOptions: TextOptions
+
+    @Flag(name: .long, help: "Print one JSON object on stdout: sentences, tokens, oovs, log10_prob, perplexity, perplexity_excluding_oovs. Default: text.")
+    var json = false
+
+    @Flag(name: .customLong("per-sentence"), help: "Print only one line per sentence: log10 probability, tokens (</s> included), OOVs, TAB-separated. Default: totals only.")
+    var perSentence = false
+
+    func validate() throws {
+        if json && perSentence { throw ValidationError("--json and --per-sentence are two different outputs; pick one") }
+    }
+
+    func run() throws {
+        let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        let sink = try OutputSink(path: "-")
+        let result = try Perplexity.evaluate(model: loaded, paths: try textOptions.files(),
+                                             configuration: try textOptions.configuration(),
+                                             onSentence: perSentence ? { sentence in
+            try sink.write(string: "\(Float(sentence.log10Prob))\t\(sentence.tokens)\t\(sentence.oovs)\n")
+        } : nil)
+        if perSentence {
+            try sink.commit()
+            return
+        }
+        try sink.write(string: (json ? result.json(model: loaded) : result.text(model: loaded)) + "\n")
+        try sink.commit()
+    }
+}
