@@ -30,7 +30,10 @@ struct PplCommand: ParsableCommand {
     }
 
     func run() throws {
+        let progress = ProgressReporter.forTerminal()
+        progress?.status("loading \(model)")
         let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        progress?.status("scoring")
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(model: loaded, paths: try textOptions.files(),
                                              configuration: try textOptions.configuration(),
@@ -39,9 +42,11 @@ struct PplCommand: ParsableCommand {
         } : nil)
         if perSentence {
             try sink.commit()
+            progress?.done()
             return
         }
         try sink.write(string: (json ? result.json(model: loaded) : result.text(model: loaded)) + "\n")
         try sink.commit()
+        progress?.done()
     }
 }

@@ -25,7 +25,10 @@ struct QueryCommand: ParsableCommand {
     var lowercase = false
 
     func run() throws {
+        let progress = ProgressReporter.forTerminal()
+        progress?.status("loading \(model)")
         let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        progress?.done()   // the scores themselves go to the terminal from here on
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(
             model: loaded, paths: text.isEmpty ? ["-"] : text,

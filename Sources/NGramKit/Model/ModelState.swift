@@ -101,7 +101,7 @@ public final class ModelState {
 
     /// Stupid Backoff's raw score of `word` (log10 S(word | history), Brants et al. 2007), or nil
     /// for other models. Call instead of `score`, which it includes.
-    public func scoreRawStupidBackoff(_ word: UInt32) -> (log10Prob: Double, log10RawScore: Double)? {
+    public func scoreRawStupidBackoff(_ word: UInt32) -> (log10Prob: Double, log10RawScore: Double, matched: Int)? {
         guard case .stupidBackoff(let alpha) = model.smoothing else { return nil }
         // The longest history n-gram that is a context (Z known); unseen longer contexts each add α.
         var contextLength = length
@@ -110,8 +110,8 @@ public final class ModelState {
         }
         let logZ = contextLength > 0 ? model.logNormalizer[contextLength - 1][Int(current[contextLength - 1])] : 0
         let backoffSteps = historyWords - contextLength
-        let (p, _) = score(word)
-        return (p, p + logZ + Double(backoffSteps) * log10(alpha))
+        let (p, matched) = score(word)
+        return (p, p + logZ + Double(backoffSteps) * log10(alpha), matched)
     }
 }
 

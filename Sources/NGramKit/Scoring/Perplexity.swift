@@ -86,9 +86,9 @@ public enum Perplexity {
                             word = id
                         }
                         let log10Prob: Double, matched: Int
-                        if isStupidBackoff, let (p, raw) = state.scoreRawStupidBackoff(word) {
+                        if isStupidBackoff, let (p, raw, length) = state.scoreRawStupidBackoff(word) {
                             log10Prob = p
-                            matched = 0
+                            matched = length
                             result.rawLog10Score = (result.rawLog10Score ?? 0) + raw
                         } else {
                             (log10Prob, matched) = state.score(word)
