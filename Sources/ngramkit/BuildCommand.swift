@@ -38,7 +38,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout. Default: a text summary on stderr.")
     var json = false
 
-    @Option(name: .long, help: "Threads for counting and writing; the model is byte-identical for any number. Default: all cores.")
+    @Option(name: .long, help: "Threads for counting, estimation and writing; the model is byte-identical for any number. Default: all cores.")
     var threads: Int?
 
     func validate() throws {
@@ -72,8 +72,9 @@ struct BuildCommand: ParsableCommand {
         }
         let countSeconds = ProgressClock.now() - start
         progress?.status("estimating \(smoothing.rawValue) order \(order)")
-        let options = EstimationOptions(smoothing: smoothing, alpha: alpha,
+        var options = EstimationOptions(smoothing: smoothing, alpha: alpha,
                                         discountFallback: KneserNeyDiscount(discountFallback[0], discountFallback[1], discountFallback[2]))
+        if let threads { options.threads = threads }
         let sentences = counted.sentences, tokens = counted.tokens
         let model = try NGramModel.estimate(from: counted, options: options) { StandardError.write($0 + "\n") }
         let estimateSeconds = ProgressClock.now() - start - countSeconds

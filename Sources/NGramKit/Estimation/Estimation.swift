@@ -1,3 +1,5 @@
+import Foundation
+
 /// The estimators NGramKit offers, chosen at run time (`ngramkit build --smoothing`).
 public enum SmoothingMethod: String, CaseIterable, Sendable {
     /// Interpolated modified Kneser-Ney (`ModifiedKneserNey`), KenLM's and SRILM's default.
@@ -13,12 +15,16 @@ public struct EstimationOptions: Sendable, Equatable {
     public var alpha: Double
     /// Modified Kneser-Ney discounts for orders whose closed-form discounts do not exist.
     public var discountFallback: KneserNeyDiscount
+    /// Threads for estimation; the model is the same for any number.
+    public var threads: Int
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.smoothing = smoothing
         self.alpha = alpha
         self.discountFallback = discountFallback
+        self.threads = threads
     }
 }
 
@@ -34,7 +40,7 @@ extension NGramModel {
                                 warn: (String) -> Void = { _ in }) throws -> NGramModel {
         switch options.smoothing {
         case .kneserNey:
-            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn)
+            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn, threads: options.threads)
         case .stupidBackoff:
             return try StupidBackoff.estimate(counts, alpha: options.alpha)
         }

@@ -1,4 +1,5 @@
 import CNGramKitSupport
+import Foundation
 
 /// Modified Kneser-Ney, stage 2: initial (uninterpolated) probabilities and interpolation weights.
 ///
@@ -48,7 +49,7 @@ enum InitialProbabilities {
                          gamma: LargeBuffer<Double>) -> LargeBuffer<Double> {
         let table = counts.table(order: n)
         let isHighest = n == counts.order
-        let denominators = LargeBuffer<Double>(zeroedCount: gamma.count)
+        let denominators = LargeBuffer<Double>(zeroedCount: gamma.count, populatingThreads: ProcessInfo.processInfo.activeProcessorCount)
         let den = denominators.base
         let gam = gamma.base
         let capacity = table.capacity

@@ -13,49 +13,110 @@ enum Interpolate {
     /// - Parameters:
     ///   - lowerSuffix: for n ≥ 3, the suffix slot (in order n-2, word id when n = 3) of every
     ///     slot of order n-1, from the previous call; nil for n = 2.
+    ///   - threads: every slot is computed on its own, so pieces of the table run in parallel
+    ///     and the result is the same for any number of threads.
     static func order(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount,
                       denominators: LargeBuffer<Double>, gamma: LargeBuffer<Double>,
                       lowerProbabilities: LargeBuffer<Double>,
-                      lowerSuffix: LargeBuffer<UInt32>?) -> (probabilities: LargeBuffer<Double>, suffix: LargeBuffer<UInt32>?) {
+                      lowerSuffix: LargeBuffer<UInt32>?, threads: Int) -> (probabilities: LargeBuffer<Double>, suffix: LargeBuffer<UInt32>?) {
         let table = counts.table(order: n)
         let isHighest = n == counts.order
-        let probabilities = LargeBuffer<Double>(zeroedCount: table.capacity)
-        let suffixes: LargeBuffer<UInt32>? = isHighest ? nil : LargeBuffer(zeroedCount: table.capacity)
-        let lowerTable: CountTable? = n >= 3 ? counts.table(order: n - 1) : nil
-        let den = denominators.base, gam = gamma.base, lower = lowerProbabilities.base
-        let out = probabilities.base
-        let capacity = table.capacity
-        // The loop is bound by random reads (the context's sums, the suffix's slot and
-        // probability), so it runs as a pipeline over slot indexes: 3·d slots ahead it starts
-        // loading the context's sums and suffix, 2·d ahead the suffix's home slot, d ahead it
-        // finds the suffix (kept in a ring) and starts loading its probability.
+        let probabilities = LargeBuffer<Double>(zeroedCount: table.capacity, populatingThreads: threads)
+        let suffixes: LargeBuffer<UInt32>? = isHighest ? nil : LargeBuffer(zeroedCount: table.capacity, populatingThreads: threads)
+        let job = InterpolationJob(order: n, table: table, lowerTable: n >= 3 ? counts.table(order: n - 1) : nil,
+                                   isHighest: isHighest, discount: discount, den: denominators.base, gam: gamma.base,
+                                   lower: lowerProbabilities.base, lowerSuffix: lowerSuffix?.base,
+                                   out: probabilities.base, suffixes: suffixes?.base)
+        Parallel.forEachPiece(of: table.capacity, threads: threads) { job.run($0) }
+        return (probabilities, suffixes)
+    }
+
+    /// Turns a finished order's plain probabilities and γ into log10 probabilities and log10
+    /// backoffs (0 for n-grams that are no context). A probability above 1 by rounding is
+    /// clamped to log10 0, as KenLM does.
+    static func finishLog10(probabilities: LargeBuffer<Double>, gamma: LargeBuffer<Double>?,
+                            denominators: LargeBuffer<Double>?, threads: Int) {
+        let p = UncheckedSendable(probabilities.base)
+        Parallel.forEachPiece(of: probabilities.count, threads: threads) { range in
+            let p = p.value
+            for i in range { p[i] = p[i] > 0 ? min(0, log10(p[i])) : -.infinity }
+        }
+        if let gamma, let denominators {
+            let g = UncheckedSendable(gamma.base), d = UncheckedSendable(denominators.base)
+            Parallel.forEachPiece(of: gamma.count, threads: threads) { range in
+                let g = g.value, d = d.value
+                for i in range { g[i] = d[i] > 0 ? log10(g[i]) : 0 }
+            }
+        }
+    }
+}
+
+/// One order's interpolation over a range of slots (see `Interpolate.order`). Threads read the
+/// shared inputs and write disjoint slots of `out` and `suffixes`.
+private final class InterpolationJob: @unchecked Sendable {
+    let order: Int
+    let table: CountTable
+    let lowerTable: CountTable?
+    let isHighest: Bool
+    let discount: KneserNeyDiscount
+    let den: UnsafeMutablePointer<Double>, gam: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>
+    let lowerSuffix: UnsafeMutablePointer<UInt32>?
+    let out: UnsafeMutablePointer<Double>
+    let suffixes: UnsafeMutablePointer<UInt32>?
+
+    init(order: Int, table: CountTable, lowerTable: CountTable?, isHighest: Bool, discount: KneserNeyDiscount,
+         den: UnsafeMutablePointer<Double>, gam: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>,
+         lowerSuffix: UnsafeMutablePointer<UInt32>?, out: UnsafeMutablePointer<Double>, suffixes: UnsafeMutablePointer<UInt32>?) {
+        self.order = order
+        self.table = table
+        self.lowerTable = lowerTable
+        self.isHighest = isHighest
+        self.discount = discount
+        self.den = den
+        self.gam = gam
+        self.lower = lower
+        self.lowerSuffix = lowerSuffix
+        self.out = out
+        self.suffixes = suffixes
+    }
+
+    /// The slot in order n-1 of the suffix of the n-gram in `slot` (the word itself for bigrams).
+    @inline(__always)
+    func suffix(of slot: Int) -> Int {
+        let word = table.word(ofSlot: slot)
+        guard let lowerTable, let lowerSuffix else { return Int(word) }
+        guard let found = lowerTable.find(context: lowerSuffix[Int(table.context(ofSlot: slot))], word: word) else {
+            preconditionFailure("order \(order): an n-gram's suffix is missing from order \(order - 1); counts are incomplete")
+        }
+        return found
+    }
+
+    /// p(w|h) = (a(h w) − D(a(h w))) / Σ_v a(h v) + γ(h)·p(w|h') for the slots in `range`.
+    ///
+    /// The loop is bound by random reads (the context's sums, the suffix's slot and
+    /// probability), so it runs as a pipeline over slot indexes: 3·d slots ahead it starts
+    /// loading the context's sums and suffix, 2·d ahead the suffix's home slot, d ahead it
+    /// finds the suffix (kept in a ring) and starts loading its probability.
+    func run(_ range: Range<Int>) {
         let d = 8
         var ring = [Int](repeating: 0, count: 4 * d)
         let mask = ring.count - 1
-        let lowerSuffixBase = lowerSuffix?.base
-        @inline(__always) func suffix(of slot: Int) -> Int {
-            let word = table.word(ofSlot: slot)
-            guard let lowerTable, let lowerSuffixBase else { return Int(word) }
-            guard let found = lowerTable.find(context: lowerSuffixBase[Int(table.context(ofSlot: slot))], word: word) else {
-                preconditionFailure("order \(n): an n-gram's suffix is missing from order \(n - 1); counts are incomplete")
-            }
-            return found
-        }
+        let end = range.upperBound
         ring.withUnsafeMutableBufferPointer { ring in
-            for i in 0..<min(d, capacity) where table.isOccupied(i) { ring[i & mask] = suffix(of: i) }
-            for slot in 0..<capacity {
+            for i in range.lowerBound..<min(range.lowerBound + d, end) where table.isOccupied(i) { ring[i & mask] = suffix(of: i) }
+            for slot in range {
                 let far = slot + 3 * d, middle = slot + 2 * d, near = slot + d
-                if far < capacity && table.isOccupied(far) {
+                if far < end && table.isOccupied(far) {
                     let context = Int(table.context(ofSlot: far))
                     ngk_prefetch_read(den + context)
                     ngk_prefetch_read(gam + context)
-                    if let lowerSuffixBase { ngk_prefetch_read(lowerSuffixBase + context) }
+                    if let lowerSuffix { ngk_prefetch_read(lowerSuffix + context) }
                 }
-                if middle < capacity, let lowerTable, let lowerSuffixBase, table.isOccupied(middle) {
-                    let key = lowerTable.key(context: lowerSuffixBase[Int(table.context(ofSlot: middle))], word: table.word(ofSlot: middle))
+                if middle < end, let lowerTable, let lowerSuffix, table.isOccupied(middle) {
+                    let key = lowerTable.key(context: lowerSuffix[Int(table.context(ofSlot: middle))], word: table.word(ofSlot: middle))
                     ngk_prefetch_read(lowerTable.address(ofSlot: lowerTable.homeSlot(CountTable.hash(key))))
                 }
-                if near < capacity && table.isOccupied(near) {
+                if near < end && table.isOccupied(near) {
                     let found = suffix(of: near)
                     ring[near & mask] = found
                     ngk_prefetch_read(lower + found)
@@ -68,23 +129,11 @@ enum Interpolate {
                 out[slot] = (Double(a) - discount.amount(forCount: a)) / den[context] + gam[context] * lower[found]
             }
         }
-        return (probabilities, suffixes)
     }
+}
 
-    /// Turns a finished order's plain probabilities and γ into log10 probabilities and log10
-    /// backoffs (0 for n-grams that are no context). A probability above 1 by rounding is
-    /// clamped to log10 0, as KenLM does.
-    static func finishLog10(probabilities: LargeBuffer<Double>, gamma: LargeBuffer<Double>?,
-                            denominators: LargeBuffer<Double>?) {
-        let p = probabilities.base
-        for i in 0..<probabilities.count {
-            p[i] = p[i] > 0 ? min(0, log10(p[i])) : -.infinity
-        }
-        if let gamma, let denominators {
-            let g = gamma.base, d = denominators.base
-            for i in 0..<gamma.count {
-                g[i] = d[i] > 0 ? log10(g[i]) : 0
-            }
-        }
-    }
+/// A value handed to worker threads that only read it or write disjoint parts of what it points to.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Interpolated modified Kneser-Ney (Chen and Goodman 1998), as KenLM's `lmplz` and SRILM's
 /// `ngram-count -kndiscount -interpolate` estimate it.
 ///
@@ -24,11 +26,13 @@ public enum ModifiedKneserNey {
     ///   - counts: counts of orders 1...N; N is the model's order.
     ///   - fallback: discounts for orders whose closed-form discounts do not exist.
     ///   - warn: receives one line per order that uses `fallback`.
+    ///   - threads: threads for the interpolation; the model is the same for any number.
     /// - Returns: the model. The count tables become the model's key tables (they are shared,
     ///   not copied), and their continuation counts are released.
     /// - Throws: `NGramKitError.emptyInput` when the counts hold no sentence.
     public static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
-                                warn: (String) -> Void = { _ in }) throws -> NGramModel {
+                                warn: (String) -> Void = { _ in },
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text") }
         let discounts = counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
         let order = counts.order
@@ -46,17 +50,18 @@ public enum ModifiedKneserNey {
                                                           gamma: logBackoff[n - 2])
                 let result = Interpolate.order(counts, order: n, discount: discounts[n - 1],
                                                denominators: stage, gamma: logBackoff[n - 2],
-                                               lowerProbabilities: logProb[n - 2], lowerSuffix: lowerSuffix)
+                                               lowerProbabilities: logProb[n - 2], lowerSuffix: lowerSuffix,
+                                               threads: threads)
                 // Order n-1 is final: its probabilities and backoffs go to log10.
-                Interpolate.finishLog10(probabilities: logProb[n - 2], gamma: logBackoff[n - 2], denominators: stage)
+                Interpolate.finishLog10(probabilities: logProb[n - 2], gamma: logBackoff[n - 2], denominators: stage, threads: threads)
                 logProb.append(result.probabilities)
-                logBackoff.append(LargeBuffer(zeroedCount: n < order ? counts.table(order: n).capacity : 0))
+                logBackoff.append(LargeBuffer(zeroedCount: n < order ? counts.table(order: n).capacity : 0, populatingThreads: threads))
                 lowerSuffix = result.suffix
                 // Continuation counts of order n-1 have served their only purpose.
                 if n >= 3 { counts.table(order: n - 1).continuation = nil }
             }
         }
-        Interpolate.finishLog10(probabilities: logProb[order - 1], gamma: nil, denominators: nil)
+        Interpolate.finishLog10(probabilities: logProb[order - 1], gamma: nil, denominators: nil, threads: threads)
         for table in counts.tables { table.continuation = nil }
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,
