@@ -63,6 +63,8 @@ public enum StupidBackoff {
         }
         raw.append(unigrams)
         var lowerSuffix: LargeBuffer<UInt32>? = nil   // suffix slot of every slot of order n-1
+        // suffixOf[n - 2]: the suffix slot (one order down; word id for bigrams) of every slot of order n < N.
+        var suffixOf: [LargeBuffer<UInt32>] = []
         if order >= 2 {
             for n in 2...order {
                 let table = counts.table(order: n)
@@ -106,6 +108,7 @@ public enum StupidBackoff {
                 normalizer.append(z)
                 raw.append(scores)
                 lowerSuffix = suffixes
+                if let suffixes { suffixOf.append(suffixes) }
             }
         }
         // Normalized ARPA form: log p(h w) = log S(h w) − log Z(h); backoff(h) = log α + log Z(h') − log Z(h).
@@ -113,37 +116,22 @@ public enum StupidBackoff {
         var logProb: [LargeBuffer<Double>] = []
         var logBackoff: [LargeBuffer<Double>] = []
         var logNormalizer: [LargeBuffer<Double>] = []
-        // Suffixes of contexts are needed for Z(h'); recompute them order by order.
-        var contextSuffix: [UInt32] = []
         for n in 1...order {
             let values = raw[n - 1]
             let backoff = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
             let logZ = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
-            var suffixOfSlot = [UInt32](repeating: 0, count: n < order && n >= 2 ? values.count : 0)
             let table: CountTable? = n >= 2 ? counts.table(order: n) : nil
             for i in 0..<values.count {
                 if let table, !table.isOccupied(i) { continue }
-                let context = table.map { Int($0.context(ofSlot: i)) }
                 let p = values[i]
                 var logP = p > 0 ? log10(p) : -Double.infinity
-                if let context { logP -= log10(normalizer[n - 2][context]) }
+                if let table { logP -= log10(normalizer[n - 2][Int(table.context(ofSlot: i))]) }
                 values[i] = logP
                 if n < order {
                     let zHere = normalizer[n - 1][i]
                     if zHere > 0 {
-                        // Z(h') of this context h: the suffix of h, one order down.
-                        var zLower = 1.0
-                        if let table, n >= 2 {
-                            let word = table.word(ofSlot: i)
-                            let suffix: Int
-                            if n == 2 {
-                                suffix = Int(word)
-                            } else {
-                                suffix = counts.table(order: n - 1).find(context: contextSuffix[context!], word: word)!
-                            }
-                            suffixOfSlot[i] = UInt32(suffix)
-                            zLower = normalizer[n - 2][suffix]
-                        }
+                        // Z(h') of this context h: its suffix, one order down (Z(ε) = 1 for words).
+                        let zLower = n >= 2 ? normalizer[n - 2][Int(suffixOf[n - 2][i])] : 1.0
                         backoff[i] = logAlpha + log10(zLower) - log10(zHere)
                         logZ[i] = log10(zHere)
                     } else {
@@ -155,7 +143,6 @@ public enum StupidBackoff {
             logProb.append(values)
             logBackoff.append(backoff)
             if n < order { logNormalizer.append(logZ) }
-            contextSuffix = suffixOfSlot
         }
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,

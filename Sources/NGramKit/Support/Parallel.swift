@@ -18,3 +18,9 @@ enum Parallel {
         }
     }
 }
+
+/// A value handed to worker threads that only read it or write disjoint parts of what it points to.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -6,18 +6,6 @@ import Testing
 /// nothing.
 @Suite("Counting: agreement with a naive reference")
 struct ReferenceCountsTests {
-    /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Random text with a Zipf-like vocabulary, so n-grams repeat.
     static func randomText(seed: UInt64, sentences: Int, vocabulary: Int) -> String {
         var generator = SplitMix64(state: seed)

@@ -15,22 +15,6 @@ import Testing
 ///   - 60 random word sequences (ids drawn uniformly, `</s>` and `<unk>` included): mostly unseen.
 @Suite("Normalization: every context sums to 1")
 struct NormalizationTests {
-    /// SplitMix64 (Steele, Lea and Flood 2014): a tiny generator whose sequence is fixed by its seed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// A number in 0..<n (the modulo bias is irrelevant here; the stdlib's `random(in:using:)`
-        /// is avoided because its algorithm is not guaranteed to stay the same).
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     enum Kind: String { case seen, withUnknown = "seen with <unk>", sentenceStart = "sentence start", random }
     struct Context { let kind: Kind; let ids: [UInt32] }
 
