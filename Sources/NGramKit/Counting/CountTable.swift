@@ -90,6 +90,32 @@ public final class CountTable: @unchecked Sendable {
         partitionOccupied = [Int](repeating: 0, count: 1 << partitionBits)
     }
 
+    /// A second table object over the same slots (shared, not copied), for a lower-order model
+    /// made from the counts of a higher order (the scaling harness estimates orders 1...N from
+    /// one count). Estimation drops a table's continuation counts when it is done with them;
+    /// a view drops only its own reference, so the counts stay usable for the next model.
+    /// - Parameters:
+    ///   - other: the table to share.
+    ///   - keepContinuation: false when this order is the highest of the view, whose adjusted
+    ///     counts are then the raw counts.
+    init(sharing other: CountTable, keepContinuation: Bool) {
+        order = other.order
+        capacity = other.capacity
+        partitionBits = other.partitionBits
+        partitionCapacity = other.partitionCapacity
+        occupied = other.occupied
+        slots = other.slots
+        wordBits = other.wordBits
+        contextBits = other.contextBits
+        keyBits = other.keyBits
+        keyMask = other.keyMask
+        wordMask = other.wordMask
+        countFieldMax = other.countFieldMax
+        overflow = other.overflow
+        partitionOccupied = other.partitionOccupied
+        continuation = keepContinuation ? other.continuation : nil
+    }
+
     /// Tables this large or larger are partitioned.
     static let partitionThreshold = 1 << 16
 

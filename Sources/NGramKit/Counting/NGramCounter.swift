@@ -34,6 +34,9 @@ public final class NGramCounter {
     var stream = GrowableBuffer<UInt32>(initialCapacity: 1 << 20)
     var sentences = 0
     var tokens = 0
+    /// Unigram counts given with an id stream (`count(ids:vocabulary:order:threads:)`); nil
+    /// when they come from reading text (the vocabulary counts occurrences then).
+    var presetUnigramCounts: [UInt64]?
     /// Scratch space for one line's tokens.
     let batch = TokenBatch()
     /// Reports progress; set by the command-line tool when stderr is a terminal.
@@ -166,7 +169,7 @@ public final class NGramCounter {
 
     /// Counts every order and returns the result. The counter cannot be used afterwards.
     public func finish() throws -> NGramCounts {
-        var unigramCounts = vocabulary.occurrenceCounts()
+        var unigramCounts = presetUnigramCounts ?? vocabulary.occurrenceCounts()
         unigramCounts[Int(Vocabulary.beginID)] = UInt64(sentences)
         unigramCounts[Int(Vocabulary.endID)] = UInt64(sentences)
         if !restriction.isNone && !vocabulary.isClosed { unigramCounts = applyRestriction(unigramCounts) }

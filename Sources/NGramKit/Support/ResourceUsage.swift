@@ -11,4 +11,15 @@ public enum ResourceUsage {
         }
         return nil
     }
+
+    /// Resets the peak resident set size to the current one (Linux ≥ 4.0: writing 5 to
+    /// `/proc/self/clear_refs`), so that `peakResidentBytes` measures one stage of a long run.
+    /// - Returns: whether the reset happened.
+    @discardableResult
+    public static func resetPeakResident() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        do { try handle.write(contentsOf: Data("5".utf8)) } catch { return false }
+        return true
+    }
 }

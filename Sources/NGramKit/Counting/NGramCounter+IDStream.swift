@@ -1,0 +1,33 @@
+/// Counting a stream of word ids that is already in memory (the scaling harness's slices).
+///
+/// In:  ids `<s> w1 ... wn </s>` per sentence, every id below the size of a closed vocabulary.
+/// Out: the same `NGramCounts` as reading the text those ids came from with that vocabulary:
+///      the passes of `NGramCounter.finish()` run over the ids; nothing is tokenized again.
+extension NGramCounter {
+    /// Counts orders 1...`order` of `ids`.
+    /// - Parameters:
+    ///   - ids: the stream; every sentence begins with `Vocabulary.beginID` and ends with
+    ///     `Vocabulary.endID`.
+    ///   - vocabulary: the closed vocabulary the ids refer to.
+    ///   - order: highest order, at least 1.
+    ///   - threads: threads for the counting passes (the counts are the same for any number).
+    /// - Returns: the counts; unigram counts are the occurrences in `ids` (`<s>` and `</s>` once
+    ///   per sentence), zero for vocabulary words the stream lacks.
+    public static func count(ids: UnsafeBufferPointer<UInt32>, vocabulary: Vocabulary, order: Int,
+                             threads: Int) throws -> NGramCounts {
+        let counter = try NGramCounter(order: order, vocabulary: vocabulary)
+        counter.threads = threads
+        var unigramCounts = [UInt64](repeating: 0, count: vocabulary.count)
+        var sentences = 0
+        let stream = counter.stream
+        for id in ids {
+            unigramCounts[Int(id)] += 1
+            if id == Vocabulary.beginID { sentences += 1 }
+            if order > 1 { stream.append(id) }
+        }
+        counter.sentences = sentences
+        counter.tokens = ids.count - 2 * sentences
+        counter.presetUnigramCounts = unigramCounts
+        return try counter.finish()
+    }
+}

@@ -1,0 +1,20 @@
+/// Lower-order counts from higher-order ones, without counting again.
+///
+/// In:  `NGramCounts` of orders 1...N.
+/// Out: `NGramCounts` of orders 1...k (k ≤ N) over the same tables, as counting at order k
+///      would have produced them: the same raw counts and slots (a pass of order n does not
+///      depend on N), the same continuation counts for orders below k, and raw counts as the
+///      adjusted counts of order k.
+extension NGramCounts {
+    /// The counts of orders 1...`k`, sharing this object's tables.
+    /// - Parameter k: the order wanted, 1...`order`.
+    /// - Returns: counts whose tables are views (`CountTable(sharing:keepContinuation:)`), so
+    ///   estimating a model from them leaves these counts intact.
+    public func truncated(toOrder k: Int) -> NGramCounts {
+        precondition(k >= 1 && k <= order)
+        let views = (0..<(k - 1)).map { CountTable(sharing: tables[$0], keepContinuation: $0 + 2 < k) }
+        return NGramCounts(order: k, vocabulary: vocabulary, unigramCounts: unigramCounts,
+                           unigramContinuation: k >= 2 ? unigramContinuation : [],
+                           tables: views, sentences: sentences, tokens: tokens)
+    }
+}
