@@ -17,14 +17,17 @@ public struct EstimationOptions: Sendable, Equatable {
     public var discountFallback: KneserNeyDiscount
     /// Threads for estimation; the model is the same for any number.
     public var threads: Int
+    /// Stupid Backoff: add one to every unigram count (see `StupidBackoff.estimate`).
+    public var unigramAddOne: Bool
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
                 discountFallback: KneserNeyDiscount = .fallbackDefault,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, unigramAddOne: Bool = false) {
         self.smoothing = smoothing
         self.alpha = alpha
         self.discountFallback = discountFallback
         self.threads = threads
+        self.unigramAddOne = unigramAddOne
     }
 }
 
@@ -42,7 +45,7 @@ extension NGramModel {
         case .kneserNey:
             return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn, threads: options.threads)
         case .stupidBackoff:
-            return try StupidBackoff.estimate(counts, alpha: options.alpha)
+            return try StupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne)
         }
     }
 }

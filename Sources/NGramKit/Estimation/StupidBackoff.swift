@@ -43,7 +43,11 @@ public enum StupidBackoff {
     ///   - alpha: the backoff factor, in (0, 1].
     /// - Throws: `NGramKitError.emptyInput` when there is no sentence; `invalidOption` for α
     ///   outside (0, 1].
-    public static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha) throws -> NGramModel {
+    ///   - unigramAddOne: unigram scores (c(w) + 1) / (N + |V| − 1) instead of c(w)/N (|V| − 1:
+    ///     every word but `<s>`), so that every word of a fixed vocabulary has a probability even
+    ///     when the training text lacks it (the scaling harness's small slices). The derivation
+    ///     of Z above holds for any unigram distribution.
+    public static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha, unigramAddOne: Bool = false) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text") }
         guard alpha > 0 && alpha <= 1 else {
             throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")
@@ -57,9 +61,10 @@ public enum StupidBackoff {
         // Unigrams.
         let unigrams = LargeBuffer<Double>(zeroedCount: vocabularySize)
         var total = 0.0
-        for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) { total += Double(counts.unigramCounts[id]) }
+        let addend = unigramAddOne ? 1.0 : 0.0
+        for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) { total += Double(counts.unigramCounts[id]) + addend }
         for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) {
-            unigrams[id] = Double(counts.unigramCounts[id]) / total
+            unigrams[id] = (Double(counts.unigramCounts[id]) + addend) / total
         }
         raw.append(unigrams)
         var lowerSuffix: LargeBuffer<UInt32>? = nil   // suffix slot of every slot of order n-1
