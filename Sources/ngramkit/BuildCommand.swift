@@ -4,12 +4,14 @@ import NGramKit
 struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Estimate an n-gram language model and write it as ARPA.",
+        abstract: "Estimate an n-gram language model and write it as ARPA and/or binary.",
         discussion: """
         Counts the text (or reads counts written by `ngramkit count --out`), estimates \
         interpolated modified Kneser-Ney (as KenLM's lmplz) or normalized Stupid Backoff, and \
-        writes an ARPA file readable by KenLM, SRILM and `ngramkit ppl`. The file is written to \
-        a temporary name and renamed when complete. A summary goes to stderr (JSON on stdout with --json).
+        writes an ARPA file readable by KenLM, SRILM and `ngramkit ppl`, and/or NGramKit's \
+        binary format (--binary: mapped in constant time by `ppl` and `query`; the same bytes as \
+        `ngramkit compile` of the ARPA file). Each file is written to a temporary name and renamed \
+        when complete. A summary goes to stderr (JSON on stdout with --json).
         """
     )
 
@@ -22,14 +24,20 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Read counts written by `ngramkit count --out` instead of text (plain or gzip). Default: count --text.")
     var counts: String?
 
-    @Option(name: .long, help: "Write the model as ARPA to this file ('-' for standard output).")
-    var arpa: String
+    @Option(name: .long, help: "Write the model as ARPA to this file ('-' for standard output). At least one of --arpa and --binary is required.")
+    var arpa: String?
+
+    @Option(name: .long, help: "Write the model in NGramKit's binary format to this file (see `ngramkit compile`). At least one of --arpa and --binary is required.")
+    var binary: String?
 
     @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney) or stupid-backoff (Brants et al. 2007, stored normalized). Default: kneser-ney.")
     var smoothing: SmoothingMethod = .kneserNey
 
     @Option(name: .long, help: "Stupid Backoff's backoff factor, in (0, 1]. Default: 0.4.")
     var alpha: Double = StupidBackoff.defaultAlpha
+
+    @Flag(name: .customLong("unigram-add-one"), help: "Stupid Backoff: unigram scores (c(w)+1)/(N+|V|-1) instead of c(w)/N, so every vocabulary word has a probability (what `ngramkit scale` uses under its fixed vocabulary). Default: off.")
+    var unigramAddOne = false
 
     @Option(name: .customLong("discount-fallback"), parsing: .upToNextOption,
             help: "Kneser-Ney discounts D1 D2 D3+ for orders where the closed form fails (tiny or deduplicated data); a warning says when they are used. Default: 0.5 1 1.5.")
@@ -51,6 +59,8 @@ struct BuildCommand: ParsableCommand {
         }
         if counts != nil && !textOptions.text.isEmpty { throw ValidationError("give --text or --counts, not both") }
         if json && arpa == "-" { throw ValidationError("--json and --arpa - would both write to standard output") }
+        if arpa == nil && binary == nil { throw ValidationError("give --arpa FILE, --binary FILE or both: where to write the model") }
+        if binary == "-" { throw ValidationError("--binary must name a file, not standard output") }
     }
 
     func run() throws {
@@ -75,13 +85,20 @@ struct BuildCommand: ParsableCommand {
         var options = EstimationOptions(smoothing: smoothing, alpha: alpha,
                                         discountFallback: KneserNeyDiscount(discountFallback[0], discountFallback[1], discountFallback[2]))
         if let threads { options.threads = threads }
+        options.unigramAddOne = unigramAddOne
         let sentences = counted.sentences, tokens = counted.tokens
         let model = try NGramModel.estimate(from: counted, options: options) { StandardError.write($0 + "\n") }
         let estimateSeconds = ProgressClock.now() - start - countSeconds
-        progress?.status("writing \(arpa)")
-        let sink = try OutputSink(path: arpa)
-        if let threads { try ARPAWriter.write(model, to: sink, threads: threads) } else { try ARPAWriter.write(model, to: sink) }
-        try sink.commit()
+        if let arpa {
+            progress?.status("writing \(arpa)")
+            let sink = try OutputSink(path: arpa)
+            if let threads { try ARPAWriter.write(model, to: sink, threads: threads) } else { try ARPAWriter.write(model, to: sink) }
+            try sink.commit()
+        }
+        if let binary {
+            progress?.status("writing \(binary)")
+            try BinaryModelWriter.write(model, to: binary)
+        }
         progress?.done()
         let summary = ModelSummary(model: model, sentences: sentences, tokens: tokens,
                                    seconds: ProgressClock.now() - start,

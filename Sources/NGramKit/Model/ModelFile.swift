@@ -1,9 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Loading a model from a file, whatever its format.
 public enum ModelFile {
-    /// Reads the model in `path`: an ARPA file (plain or gzip, recognized by content).
+    /// Reads the model in `path`: NGramKit's binary format (mapped in constant time; see
+    /// `BinaryModel`) or an ARPA file (plain or gzip), told apart by content (the binary
+    /// format's magic bytes), so the name does not matter.
     /// - Parameter warn: receives warning lines (for example, a model without `<unk>`).
     /// - Throws: `NGramKitError` naming the file (and line) for unreadable or malformed models.
     public static func load(_ path: String, warn: (String) -> Void = { _ in }) throws -> NGramModel {
-        try ARPAReader.read(path, warn: warn)
+        if path != "-" && BinaryModel.hasMagic(path) { return try BinaryModel.load(path) }
+        return try ARPAReader.read(path, warn: warn)
+    }
+
+    /// Checks the payload checksum of the binary model in `path` (reads the whole file, on all
+    /// cores); `load` checks only the header and sizes, in constant time.
+    /// - Throws: `NGramKitError.malformedModel` naming the file when it is not a binary model or
+    ///   its checksum does not match; the errors of `load`.
+    public static func verify(_ path: String) throws {
+        guard BinaryModel.hasMagic(path) else {
+            throw NGramKitError.malformedModel(path: path, line: nil, reason: "not an NGramKit binary model, so it has no checksum to verify (ARPA files are checked as they are read)")
+        }
+        try BinaryModel(path: path).verifyChecksum()
     }
 }

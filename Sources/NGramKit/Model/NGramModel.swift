@@ -15,6 +15,11 @@
 /// id (n = 1) or per slot of `tables[n - 2]`; `logBackoff[N - 1]` is empty; a stored n-gram's context is stored (an ARPA file that lacks
 /// one gets a *blank*: an entry with a NaN probability that serves only as a context, as in
 /// KenLM); a log10 probability of `-infinity` is a probability of zero (`-99` in ARPA files).
+///
+/// A model loaded from NGramKit's binary format (`binary` non-nil) keeps its tables and values in
+/// the mapped file instead: `tables`, `logProb`, `logBackoff` and `logNormalizer` are then empty,
+/// and `ModelState`, `slot(of:)`, `isBlank` and `entry` read the mapping (see `BinaryModel`).
+/// Writers that need the arrays (`ARPAWriter`, `BinaryModelWriter`) take in-memory models only.
 public final class NGramModel: @unchecked Sendable {
     /// Highest order.
     public let order: Int
@@ -34,6 +39,21 @@ public final class NGramModel: @unchecked Sendable {
     /// Stupid Backoff only: log10 Z(h) of every context (orders 1...N-1, by id or slot), to turn
     /// normalized probabilities back into raw scores. Empty for other models.
     let logNormalizer: [LargeBuffer<Double>]
+    /// The mapped binary file holding the model, or nil for a model in memory.
+    public let binary: BinaryModel?
+
+    /// A model backed by a mapped binary file.
+    init(binary: BinaryModel) {
+        order = binary.order
+        vocabulary = binary.vocabulary
+        tables = []
+        logProb = []
+        logBackoff = []
+        ngramCounts = binary.ngramCounts
+        smoothing = binary.smoothing
+        logNormalizer = []
+        self.binary = binary
+    }
 
     init(order: Int, vocabulary: Vocabulary, tables: [CountTable], logProb: [LargeBuffer<Double>],
          logBackoff: [LargeBuffer<Double>], ngramCounts: [Int], smoothing: ModelSmoothing,
@@ -47,6 +67,7 @@ public final class NGramModel: @unchecked Sendable {
         self.ngramCounts = ngramCounts
         self.smoothing = smoothing
         self.logNormalizer = logNormalizer
+        binary = nil
     }
 
     /// Total number of n-grams over all orders.
@@ -54,7 +75,8 @@ public final class NGramModel: @unchecked Sendable {
 
     /// Memory held by the model's tables and values, in bytes.
     public var memoryFootprint: Int {
-        tables.reduce(0) { $0 + $1.slots.memoryFootprint }
+        if let binary { return binary.fileBytes }
+        return tables.reduce(0) { $0 + $1.slots.memoryFootprint }
             + logProb.reduce(0) { $0 + $1.memoryFootprint } + logBackoff.reduce(0) { $0 + $1.memoryFootprint }
             + logNormalizer.reduce(0) { $0 + $1.memoryFootprint } + vocabulary.memoryFootprint
     }
@@ -64,16 +86,31 @@ public final class NGramModel: @unchecked Sendable {
     public func slot(of ids: [UInt32]) -> Int? {
         guard !ids.isEmpty, ids.count <= order else { return nil }
         if ids.count == 1 { return Int(ids[0]) < vocabulary.count ? Int(ids[0]) : nil }
+        guard Int(ids[0]) < vocabulary.count else { return nil }
         var slot = Int(ids[0])
         for n in 2...ids.count {
-            guard let found = tables[n - 2].find(context: UInt32(slot), word: ids[n - 1]) else { return nil }
+            let next = binary.map { $0.tables[n - 2].find(context: UInt32(slot), word: ids[n - 1]) }
+                ?? tables[n - 2].find(context: UInt32(slot), word: ids[n - 1])
+            guard let found = next else { return nil }
             slot = found
         }
         return slot
     }
 
     /// Whether the entry in `slot` of order `n` is a blank (a context only, not an n-gram).
-    public func isBlank(order n: Int, slot: Int) -> Bool { logProb[n - 1][slot].isNaN }
+    public func isBlank(order n: Int, slot: Int) -> Bool { storedLogProb(order: n, slot: slot).isNaN }
+
+    /// The log10 probability stored in `slot` of order `n` (NaN for a blank).
+    func storedLogProb(order n: Int, slot: Int) -> Double {
+        guard let binary else { return logProb[n - 1][slot] }
+        return n == 1 ? Double(binary.unigramValues[2 * slot]) : binary.tables[n - 2].logProb(slot)
+    }
+
+    /// The log10 backoff stored in `slot` of order `n` < N.
+    func storedLogBackoff(order n: Int, slot: Int) -> Double {
+        guard let binary else { return logBackoff[n - 1][slot] }
+        return n == 1 ? Double(binary.unigramValues[2 * slot + 1]) : binary.tables[n - 2].logBackoff(slot)
+    }
 
     /// The stored log10 probability and backoff of the n-gram given as words separated by
     /// spaces, or nil when it is not stored (for tests and tools).
@@ -85,8 +122,8 @@ public final class NGramModel: @unchecked Sendable {
         }
         guard let slot = slot(of: ids), !isBlank(order: ids.count, slot: slot) else { return nil }
         // The highest order keeps no backoff array: its n-grams are never a context.
-        let backoff = ids.count < order ? logBackoff[ids.count - 1][slot] : 0
-        return (logProb[ids.count - 1][slot], backoff)
+        let backoff = ids.count < order ? storedLogBackoff(order: ids.count, slot: slot) : 0
+        return (storedLogProb(order: ids.count, slot: slot), backoff)
     }
 }
 

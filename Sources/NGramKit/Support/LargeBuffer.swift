@@ -13,7 +13,9 @@ import Darwin
 ///
 /// Invariants: `base` points to `count` initialized elements (zero bytes are a valid value of
 /// every `T` used here: integers); the mapping lives exactly as long as the object.
-/// `T` must be a trivial type (no references).
+/// `T` must be a trivial type (no references). A *borrowed* buffer (`init(borrowing:count:owner:)`)
+/// points into memory that `owner` keeps alive (a mapped model file, possibly read-only): it is
+/// never freed here and must not be written unless the owner's memory is writable.
 public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     /// First element; valid for `count` elements until deinit.
     public let base: UnsafeMutablePointer<T>
@@ -21,6 +23,20 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     public let count: Int
     private let byteCount: Int
     private let isMapped: Bool
+    /// What keeps a borrowed buffer's memory alive; nil for buffers that own their memory.
+    private let owner: AnyObject?
+
+    /// Whether the elements live in memory owned by another object (see the type's comment).
+    public var isBorrowed: Bool { owner != nil }
+
+    /// A buffer over `count` elements at `base` that `owner` keeps alive (and frees).
+    public init(borrowing base: UnsafeMutablePointer<T>, count: Int, owner: AnyObject) {
+        self.base = base
+        self.count = count
+        byteCount = count * MemoryLayout<T>.stride
+        isMapped = false
+        self.owner = owner
+    }
 
     /// Allocates `count` zeroed elements.
     /// - Parameters:
@@ -30,6 +46,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     public init(zeroedCount count: Int, populatingThreads: Int = 1) {
         precondition(count >= 0)
         self.count = count
+        owner = nil
         let bytes = max(count * MemoryLayout<T>.stride, 1)
         self.byteCount = bytes
         // Small buffers are not worth a mapping of their own.
@@ -63,6 +80,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     }
 
     deinit {
+        if owner != nil { return }
         if isMapped {
             munmap(UnsafeMutableRawPointer(base), byteCount)
         } else {
@@ -90,10 +108,22 @@ private struct UncheckedRegion: @unchecked Sendable {
 ///
 /// Grows by doubling with `realloc`, which for large blocks remaps pages instead of copying.
 /// Invariants: `storage` holds `capacity` elements of which the first `count` are initialized.
+/// A borrowed buffer (`init(borrowing:count:owner:)`) reads memory that `owner` keeps alive; its
+/// first `append` copies the elements into memory of its own, so it never writes the owner's.
 public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     public private(set) var storage: UnsafeMutablePointer<T>
     public private(set) var count: Int = 0
     public private(set) var capacity: Int
+    /// What keeps a borrowed buffer's elements alive; nil once the buffer owns its storage.
+    private var owner: AnyObject?
+
+    /// A buffer over the `count` elements at `storage`, which `owner` keeps alive.
+    public init(borrowing storage: UnsafePointer<T>, count: Int, owner: AnyObject) {
+        self.storage = UnsafeMutablePointer(mutating: storage)
+        self.count = count
+        capacity = count
+        self.owner = owner
+    }
 
     public init(initialCapacity: Int = 1 << 16) {
         capacity = max(initialCapacity, 16)
@@ -108,7 +138,7 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         count = other.count
     }
 
-    deinit { free(storage) }
+    deinit { if owner == nil { free(storage) } }
 
     @inline(__always)
     public func append(_ value: T) {
@@ -118,6 +148,16 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     }
 
     private func grow() {
+        if owner != nil {
+            // Borrowed: copy into memory of our own first.
+            let newCapacity = max(capacity * 2, 16)
+            let copy = malloc(newCapacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: newCapacity)
+            copy.update(from: storage, count: count)
+            storage = copy
+            capacity = newCapacity
+            owner = nil
+            return
+        }
         capacity *= 2
         guard let grown = realloc(storage, capacity * MemoryLayout<T>.stride) else {
             fatalError("NGramKit: out of memory growing a buffer to \(capacity) elements")

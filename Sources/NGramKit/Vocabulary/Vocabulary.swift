@@ -69,6 +69,28 @@ public final class Vocabulary: @unchecked Sendable {
         }
     }
 
+    /// A closed vocabulary over storage that `owner` keeps alive (a mapped binary model; see
+    /// `BinaryModel`): nothing is copied, so this takes constant time.
+    /// - Parameters:
+    ///   - arena: the words' bytes back to back, in id order (`arenaCount` bytes).
+    ///   - offsets: `wordCount + 1` offsets into the arena: word `id` is `offsets[id] ..< offsets[id + 1]`.
+    ///   - slots: an index of `capacity` slots (a power of two), laid out as `add` lays them
+    ///     (every word's slot on the linear probe from its home, `idPlusOne` 0 when empty, counts
+    ///     0), with at least one empty slot.
+    /// Invariants: the memory is never written through this object: adding a word (`addIfAbsent`)
+    /// first copies the index and the arena; counting occurrences (`countOccurrence`) is not
+    /// allowed (mapped vocabularies are only looked up).
+    init(arena: UnsafePointer<UInt8>, arenaCount: Int, offsets: UnsafePointer<Int>, wordCount: Int,
+         slots mapped: UnsafePointer<Slot>, capacity: Int, owner: AnyObject) {
+        precondition(capacity > 0 && capacity & (capacity - 1) == 0)
+        self.arena = GrowableBuffer(borrowing: arena, count: arenaCount, owner: owner)
+        self.offsets = GrowableBuffer(borrowing: offsets, count: wordCount + 1, owner: owner)
+        table = LargeBuffer(borrowing: UnsafeMutablePointer(mutating: mapped), count: capacity, owner: owner)
+        slots = table.base
+        mask = capacity - 1
+        isClosed = true
+    }
+
     /// A copy with the same words and ids, its occurrence counts at zero, open or closed like
     /// this one. Each counter counts into its own copy, so one vocabulary (a fixed `--vocab`, say)
     /// can serve many counts.
@@ -225,6 +247,12 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// Adds a word known not to be present, in the empty slot `index` found by `probe`.
     private func add(_ bytes: UnsafeBufferPointer<UInt8>, tag: Tag, at index: Int, count occurrences: UInt64 = 0) -> UInt32 {
+        var index = index
+        if table.isBorrowed {
+            // A mapped index is never written: copy it first (same capacity, so same layout).
+            rehash(capacity: mask + 1)
+            index = probe(bytes, tag)
+        }
         let id = count
         precondition(id < Int(UInt32.max) - 1, "vocabulary exceeds 2^32 words")
         for byte in bytes { arena.append(byte) }

@@ -1,0 +1,451 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a model in memory (estimated, or read from ARPA) in NGramKit's binary format (see
+/// `BinaryModel` for the layout).
+///
+/// In:  an `NGramModel` whose values are in memory (not itself a mapped binary model).
+/// Out: the file at `path`, written under a temporary name in the same directory and renamed
+///      when complete (no half-written file is ever left at `path`). Values are stored as
+///      `Float`, the precision of ARPA files, so a model and its ARPA file give the same bytes.
+///
+/// How: one order at a time, lowest first. Each n-gram's key is made from the *new* slot of its
+/// context (the order below, already placed), its home is hashed from that key, and a counting
+/// sort by home (ties by key) gives the ordered linear-probing layout. The order's table is then
+/// written and freed; only the map from the model's slots to the new ones is kept for the next
+/// order. Flat buffers throughout, no allocation per n-gram.
+public enum BinaryModelWriter {
+    /// Entries per home slot: the tables have ceil(entries / loadFactor) homes.
+    public static let loadFactor = 0.9
+
+    /// What was written.
+    public struct Summary: Sendable {
+        /// Bytes of the file.
+        public let bytes: Int
+        /// N-grams stored (blanks excluded).
+        public let ngrams: Int
+        public var bytesPerNGram: Double { Double(bytes) / Double(max(ngrams, 1)) }
+    }
+
+    /// Writes `model` to `path`.
+    /// - Throws: `NGramKitError.cannotWrite` when the file cannot be written; `capacityExceeded`
+    ///   for a model whose keys do not fit 61 bits or whose order exceeds the format's 60;
+    ///   `invalidOption` when `model` is itself a mapped binary model.
+    @discardableResult
+    public static func write(_ model: NGramModel, to path: String) throws -> Summary {
+        if model.binary != nil {
+            throw NGramKitError.invalidOption(name: "model", value: model.binary!.path, expected: "a model in memory (estimated or read from ARPA); this one is already binary")
+        }
+        let order = model.order
+        guard order <= BinaryModel.maximumOrder else {
+            throw NGramKitError.capacityExceeded(what: "order \(order)", limit: "order \(BinaryModel.maximumOrder) in the binary format")
+        }
+        let vocabulary = model.vocabulary
+        let v = vocabulary.count
+        let file = try ChecksummedFileWriter(path: path)
+        let header = UnsafeMutableRawPointer.allocate(byteCount: BinaryModel.headerBytes, alignment: 8)
+        header.initializeMemory(as: UInt8.self, repeating: 0, count: BinaryModel.headerBytes)
+        defer { header.deallocate() }
+        func put<T: FixedWidthInteger>(_ value: T, _ offset: Int) { header.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        try file.writeZeros(BinaryModel.headerBytes)
+        var sections: [(offset: Int, length: Int)] = []
+
+        // Unigrams: values and context flags.
+        let unigramContext = contextFlags(model, order: 1)
+        try file.alignToPage()
+        var offset = file.position
+        let probs0 = model.logProb[0]
+        let hasUnigramBackoff = order > 1 && model.logBackoff[0].count >= v
+        try file.writeElements(count: v, bytesEach: 8) { id, out in
+            let p = Float(probs0[id]), b = hasUnigramBackoff ? Float(model.logBackoff[0][id]) : 0
+            out.storeBytes(of: p.bitPattern.littleEndian, as: UInt32.self)
+            out.storeBytes(of: b.bitPattern.littleEndian, toByteOffset: 4, as: UInt32.self)
+        }
+        sections.append((offset, v * 8))
+        try file.alignToPage()
+        offset = file.position
+        try file.writeElements(count: v, bytesEach: 1) { id, out in
+            out.storeBytes(of: unigramContext.map { $0[id] } ?? 0, as: UInt8.self)
+        }
+        sections.append((offset, v))
+
+        // Vocabulary: words, offsets, and a fresh index built from the words in id order.
+        try file.alignToPage()
+        offset = file.position
+        var wordBytes = 0
+        for id in 0..<v {
+            let bytes = vocabulary.bytes(of: UInt32(id))
+            try file.write(UnsafeRawBufferPointer(bytes))
+            wordBytes += bytes.count
+        }
+        sections.append((offset, wordBytes))
+        try file.alignToPage()
+        offset = file.position
+        var running = 0
+        try file.write(integer: UInt64(0))
+        for id in 0..<v {
+            running += vocabulary.bytes(of: UInt32(id)).count
+            try file.write(integer: UInt64(running))
+        }
+        sections.append((offset, (v + 1) * 8))
+        try file.alignToPage()
+        offset = file.position
+        let index = wordIndex(vocabulary)
+        try file.write(UnsafeRawBufferPointer(start: index.base, count: index.count * BinaryModel.wordIndexSlotBytes))
+        sections.append((offset, index.count * BinaryModel.wordIndexSlotBytes))
+
+        // Orders 2...N.
+        let wordBits = BinaryModel.bitWidth(UInt64(v - 1))
+        var lowerMap: LargeBuffer<UInt32>? = nil
+        var contextLimit = UInt64(v)
+        for n in 1...order {
+            let record = BinaryModel.orderRecordOffset + (n - 1) * BinaryModel.orderRecordBytes
+            put(UInt64(model.ngramCounts[n - 1]), record)
+            if case .modifiedKneserNey(let discounts) = model.smoothing, n <= discounts.count {
+                put(discounts[n - 1].d1.bitPattern, record + 52)
+                put(discounts[n - 1].d2.bitPattern, record + 56)
+                put(discounts[n - 1].d3.bitPattern, record + 60)
+            }
+            if n == 1 {
+                put(UInt64(v), record + 8)
+                continue
+            }
+            let built = try buildTable(model, order: n, wordBits: wordBits, contextLimit: contextLimit, lowerMap: lowerMap)
+            try file.alignToPage()
+            let tableOffset = file.position
+            try file.write(UnsafeRawBufferPointer(start: built.bytes.base, count: built.bytes.count))
+            put(UInt64(built.entries), record + 8)
+            put(UInt64(built.homes), record + 16)
+            put(UInt64(built.slots), record + 24)
+            put(UInt64(tableOffset), record + 32)
+            put(UInt64(built.bytes.count), record + 40)
+            put(UInt8(wordBits), record + 48)
+            put(UInt8(built.keyBits), record + 49)
+            put(UInt8(built.slotBytes), record + 50)
+            put(UInt8(n < order ? 1 : 0), record + 51)
+            lowerMap = built.map
+            contextLimit = UInt64(built.slots)
+        }
+
+        // The header, last: sizes and checksums are known now.
+        let fileBytes = file.position
+        for (i, byte) in BinaryModel.magic.enumerated() { put(byte, i) }
+        put(BinaryModel.formatVersion, 16)
+        put(BinaryModel.byteOrderMark, 20)
+        put(UInt64(BinaryModel.headerBytes), 24)
+        put(UInt64(fileBytes), 32)
+        put(try file.finishChecksum(), 40)
+        put(UInt32(order), 56)
+        switch model.smoothing {
+        case .modifiedKneserNey: put(BinaryModel.Smoothing.kneserNey.rawValue, 60)
+        case .stupidBackoff(let alpha):
+            put(BinaryModel.Smoothing.stupidBackoff.rawValue, 60)
+            put(alpha.bitPattern, 64)
+        case .unknown: put(BinaryModel.Smoothing.unknown.rawValue, 60)
+        }
+        put(UInt64(v), 72)
+        put(UInt64(index.count), 80)
+        for (k, section) in sections.enumerated() {
+            put(UInt64(section.offset), 88 + 16 * k)
+            put(UInt64(section.length), 96 + 16 * k)
+        }
+        put(loadFactor.bitPattern, 168)
+        put(BinaryModel.headerChecksum(header), 48)
+        try file.commit(header: UnsafeRawBufferPointer(start: header, count: BinaryModel.headerBytes))
+        return Summary(bytes: fileBytes, ngrams: model.totalNGrams)
+    }
+
+    /// For the entries of order `n` (by word id for n = 1, by the model's slot otherwise), 1 when
+    /// some stored (n+1)-gram that is not a blank extends it; nil for the highest order.
+    static func contextFlags(_ model: NGramModel, order n: Int) -> LargeBuffer<UInt8>? {
+        guard n < model.order else { return nil }
+        let size = n == 1 ? model.vocabulary.count : model.tables[n - 2].capacity
+        let flags = LargeBuffer<UInt8>(zeroedCount: size)
+        let above = model.tables[n - 1]
+        let aboveProb = model.logProb[n]
+        for slot in 0..<above.capacity where above.isOccupied(slot) && !aboveProb[slot].isNaN {
+            flags[Int(above.context(ofSlot: slot))] = 1
+        }
+        return flags
+    }
+
+    /// `Vocabulary`'s index over the words in id order: capacity the least power of two that
+    /// keeps the load at most 3/4 (at least 16), each word on the linear probe from its home,
+    /// occurrence counts 0. Depends only on the words, never on how the vocabulary grew.
+    static func wordIndex(_ vocabulary: Vocabulary) -> LargeBuffer<Vocabulary.Slot> {
+        let v = vocabulary.count
+        var capacity = 16
+        while capacity * 3 < v * 4 || capacity <= v { capacity *= 2 }
+        let slots = LargeBuffer<Vocabulary.Slot>(zeroedCount: capacity)
+        let mask = capacity - 1
+        for id in 0..<v {
+            let bytes = vocabulary.bytes(of: UInt32(id))
+            let tag = Vocabulary.tag(bytes)
+            var index = Int(truncatingIfNeeded: tag.hash >> 20) & mask
+            while slots[index].idPlusOne != 0 { index = (index + 1) & mask }
+            slots[index] = Vocabulary.Slot(tag: tag.low, tag2: tag.high, idPlusOne: UInt32(id + 1),
+                                           length: UInt32(bytes.count), count: 0)
+        }
+        return slots
+    }
+
+    struct BuiltTable {
+        let bytes: LargeBuffer<UInt8>
+        let entries: Int
+        let homes: Int
+        let slots: Int
+        let keyBits: Int
+        let slotBytes: Int
+        /// The model's slot → the new slot (nil for the highest order).
+        let map: LargeBuffer<UInt32>?
+    }
+
+    /// Lays out order `n` (see the type's comment).
+    static func buildTable(_ model: NGramModel, order n: Int, wordBits: Int, contextLimit: UInt64,
+                           lowerMap: LargeBuffer<UInt32>?) throws -> BuiltTable {
+        let source = model.tables[n - 2]
+        let probs = model.logProb[n - 1]
+        let hasBackoff = n < model.order
+        let backoffs = model.logBackoff[n - 1]
+        let flags = contextFlags(model, order: n)
+        let v = UInt64(model.vocabulary.count)
+        let maxKey = (contextLimit - 1) << UInt64(wordBits) | (v - 1)
+        let keyBits = BinaryModel.bitWidth(maxKey + 1)
+        guard contextLimit < 1 << 32, keyBits <= BinaryTable.maximumKeyBits else {
+            throw NGramKitError.capacityExceeded(what: "an order-\(n) key of the binary format (\(keyBits) bits)", limit: "\(BinaryTable.maximumKeyBits) bits")
+        }
+        let slotBytes = BinaryTable.slotBytes(keyBits: keyBits, hasBackoff: hasBackoff)
+
+        // Every entry's key and home, in the order of the model's slots.
+        var entries = 0
+        for slot in 0..<source.capacity where source.isOccupied(slot) { entries += 1 }
+        let homes = max(Int((Double(entries) / loadFactor).rounded(.up)), 1)
+        let keys = LargeBuffer<UInt64>(zeroedCount: entries)
+        let homeOf = LargeBuffer<UInt32>(zeroedCount: entries)
+        let start = LargeBuffer<UInt32>(zeroedCount: homes + 1)
+        var e = 0
+        for slot in 0..<source.capacity where source.isOccupied(slot) {
+            let context = source.context(ofSlot: slot)
+            let newContext = lowerMap.map { UInt64($0[Int(context)]) } ?? UInt64(context)
+            let key = newContext << UInt64(wordBits) | UInt64(source.word(ofSlot: slot))
+            let home = BinaryTable.home(key, homes: homes)
+            keys[e] = key
+            homeOf[e] = UInt32(home)
+            start[home + 1] += 1
+            e += 1
+        }
+        // Counting sort by home (entry numbers and keys side by side), then ties by key.
+        for h in 0..<homes { start[h + 1] += start[h] }
+        let sortedEntry = LargeBuffer<UInt32>(zeroedCount: entries)
+        let sortedKey = LargeBuffer<UInt64>(zeroedCount: entries)
+        for i in 0..<entries {
+            let h = Int(homeOf[i])
+            let k = Int(start[h])
+            start[h] += 1
+            sortedEntry[k] = UInt32(i)
+            sortedKey[k] = keys[i]
+        }
+        var runStart = 0
+        while runStart < entries {
+            var runEnd = runStart + 1
+            let h = BinaryTable.home(sortedKey[runStart], homes: homes)
+            while runEnd < entries && BinaryTable.home(sortedKey[runEnd], homes: homes) == h { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                for i in (runStart + 1)..<runEnd {
+                    let item = sortedEntry[i], key = sortedKey[i]
+                    var j = i
+                    while j > runStart && sortedKey[j - 1] > key {
+                        sortedEntry[j] = sortedEntry[j - 1]
+                        sortedKey[j] = sortedKey[j - 1]
+                        j -= 1
+                    }
+                    sortedEntry[j] = item
+                    sortedKey[j] = key
+                }
+            }
+            runStart = runEnd
+        }
+        // Positions: each entry at its home or right after its predecessor.
+        let position = LargeBuffer<UInt32>(zeroedCount: entries)
+        var last = -1
+        for k in 0..<entries {
+            last = max(last + 1, BinaryTable.home(sortedKey[k], homes: homes))
+            position[Int(sortedEntry[k])] = UInt32(truncatingIfNeeded: last)
+        }
+        let slots = max(homes, last + 1) + 1
+        guard slots < 1 << 32 else {
+            throw NGramKitError.capacityExceeded(what: "an order-\(n) table of \(slots) slots", limit: "2^32 slots")
+        }
+        // The slots, in the order of the model's slots (its values are read front to back).
+        let bytes = LargeBuffer<UInt8>(zeroedCount: slots * slotBytes + 16)
+        let map = hasBackoff ? LargeBuffer<UInt32>(zeroedCount: source.capacity) : nil
+        let out = UnsafeMutableRawPointer(bytes.base)
+        @inline(__always) func orBits(_ value: UInt64, at bit: Int) {
+            let byte = bit >> 3
+            let old = out.loadUnaligned(fromByteOffset: byte, as: UInt64.self)
+            out.storeBytes(of: old | value << UInt64(bit & 7), toByteOffset: byte, as: UInt64.self)
+        }
+        e = 0
+        for from in 0..<source.capacity where source.isOccupied(from) {
+            let slot = Int(position[e])
+            let bit = slot * slotBytes * 8
+            orBits(keys[e] + 1, at: bit)
+            orBits(UInt64(Float(probs[from]).bitPattern), at: bit + keyBits)
+            if hasBackoff {
+                orBits(UInt64(Float(backoffs[from]).bitPattern), at: bit + keyBits + 32)
+                if flags![from] != 0 { orBits(1, at: bit + keyBits + 64) }
+                map![from] = UInt32(slot)
+            }
+            e += 1
+        }
+        return BuiltTable(bytes: bytes, entries: entries, homes: homes, slots: slots, keyBits: keyBits,
+                          slotBytes: slotBytes, map: map)
+    }
+}
+
+/// A file written front to back through a buffer, with the payload checksum of `BinaryModel`
+/// computed on the way, under a temporary name until `commit`.
+///
+/// Invariants: `position` bytes have been handed over; `chunkHashes` holds the hash of every
+/// complete 4 MiB chunk after the header; `buffer` holds the bytes since the last flush, and
+/// flushes happen only at chunk boundaries (after the header, at multiples of the chunk size).
+final class ChecksummedFileWriter {
+    let path: String
+    private let temporaryPath: String
+    private let fd: Int32
+    private var committed = false
+    private(set) var position = 0
+    private let buffer: UnsafeMutableRawPointer
+    private var used = 0
+    private var chunkHashes: [UInt64] = []
+    private let chunkBytes = BinaryModel.checksumChunkBytes
+
+    init(path: String) throws {
+        self.path = path
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if descriptor < 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        fchmod(descriptor, 0o644)
+        fd = descriptor
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        buffer = .allocate(byteCount: BinaryModel.checksumChunkBytes, alignment: 64)
+    }
+
+    deinit {
+        buffer.deallocate()
+        if !committed {
+            close(fd)
+            unlink(temporaryPath)
+        }
+    }
+
+    private func writeAll(_ start: UnsafeRawPointer, _ count: Int) throws {
+        var offset = 0
+        while offset < count {
+            let n = Glibc.write(fd, start + offset, count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+    }
+
+    /// Writes the buffer out; a full chunk after the header also gets its hash.
+    private func flush() throws {
+        guard used > 0 else { return }
+        if position - used >= BinaryModel.headerBytes {
+            chunkHashes.append(Hashing.hash(bytes: UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: used)))
+        }
+        try writeAll(buffer, used)
+        used = 0
+    }
+
+    /// Appends bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var source = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            // The header is its own "chunk", so payload chunks start right after it.
+            let limit = position < BinaryModel.headerBytes ? BinaryModel.headerBytes - (position - used) : chunkBytes
+            let n = min(remaining, limit - used)
+            (buffer + used).copyMemory(from: source, byteCount: n)
+            used += n
+            position += n
+            source += n
+            remaining -= n
+            if used == limit { try flush() }
+        }
+    }
+
+    func write<T: FixedWidthInteger>(integer value: T) throws {
+        var little = value.littleEndian
+        try withUnsafeBytes(of: &little) { try write($0) }
+    }
+
+    /// Appends `count` zero bytes.
+    func writeZeros(_ count: Int) throws {
+        let zeros = [UInt8](repeating: 0, count: min(count, 1 << 16))
+        var left = count
+        while left > 0 {
+            let n = min(left, zeros.count)
+            try zeros.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            left -= n
+        }
+    }
+
+    /// Pads with zeros to the next page boundary.
+    func alignToPage() throws {
+        let page = BinaryModel.pageBytes
+        try writeZeros((page - position % page) % page)
+    }
+
+    /// Appends `count` elements of `bytesEach` bytes, each formatted by `body` into zeroed space.
+    func writeElements(count: Int, bytesEach: Int, _ body: (Int, UnsafeMutableRawPointer) -> Void) throws {
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { scratch.deallocate() }
+        let perBatch = (1 << 16) / bytesEach
+        var i = 0
+        while i < count {
+            let n = min(perBatch, count - i)
+            scratch.initializeMemory(as: UInt8.self, repeating: 0, count: n * bytesEach)
+            for k in 0..<n { body(i + k, scratch + k * bytesEach) }
+            try write(UnsafeRawBufferPointer(start: scratch, count: n * bytesEach))
+            i += n
+        }
+    }
+
+    /// Flushes and returns the payload checksum.
+    func finishChecksum() throws -> UInt64 {
+        try flush()
+        return chunkHashes.withUnsafeBufferPointer { BinaryModel.combine($0) }
+    }
+
+    /// Writes `header` over the first bytes and renames the file into place.
+    func commit(header: UnsafeRawBufferPointer) throws {
+        try flush()
+        var offset = 0
+        while offset < header.count {
+            let n = pwrite(fd, header.baseAddress! + offset, header.count - offset, off_t(offset))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+        committed = true
+        if close(fd) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw NGramKitError.cannotWrite(path: path, reason: reason)
+        }
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw NGramKitError.cannotWrite(path: path, reason: reason)
+        }
+    }
+}
