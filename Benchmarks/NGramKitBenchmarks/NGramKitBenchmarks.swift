@@ -13,6 +13,7 @@
 // units the issue's targets use.
 
 import Benchmark
+import Foundation
 import NGramKit
 
 #if canImport(Glibc)
@@ -63,8 +64,9 @@ struct LoadedText: Sendable {
 
 private struct EnoughText: Error {}
 
-/// Reads whole lines of `path` until at least `byteLimit` bytes (lines plus their `\n`) are held.
-private func loadText(_ path: String, byteLimit: Int = .max) throws -> LoadedText {
+/// Reads whole lines of `path` until at least `byteLimit` bytes (lines plus their `\n`) or
+/// `lineLimit` lines are held.
+private func loadText(_ path: String, byteLimit: Int = .max, lineLimit: Int = .max) throws -> LoadedText {
     var bytes: [UInt8] = []
     var starts = [0]
     do {
@@ -72,7 +74,7 @@ private func loadText(_ path: String, byteLimit: Int = .max) throws -> LoadedTex
             bytes.append(contentsOf: line)
             bytes.append(0x0A)
             starts.append(bytes.count)
-            if bytes.count >= byteLimit { throw EnoughText() }
+            if bytes.count >= byteLimit || starts.count > lineLimit { throw EnoughText() }
         }
     } catch is EnoughText {
     }
@@ -80,9 +82,9 @@ private func loadText(_ path: String, byteLimit: Int = .max) throws -> LoadedTex
 }
 
 /// Fails the benchmark run with a message that says what is missing.
-private func load(_ path: String, byteLimit: Int = .max) -> LoadedText {
+private func load(_ path: String, byteLimit: Int = .max, lineLimit: Int = .max) -> LoadedText {
     do {
-        return try loadText(path, byteLimit: byteLimit)
+        return try loadText(path, byteLimit: byteLimit, lineLimit: lineLimit)
     } catch {
         fatalError("""
             NGramKitBenchmarks: cannot read \(path): \(error).
@@ -162,6 +164,121 @@ private let ptbCounts: (counts: NGramCounts, file: String) = {
         fatalError("preparing the PTB counts failed: \(error)")
     }
 }()
+
+// MARK: - Models and scoring inputs
+
+/// Scratch folder for files the benchmarks write (models, the query text): never the repository.
+private let scratchFolder: String = {
+    let folder = "/tmp/ngramkit-bench"
+    mkdir(folder, 0o755)
+    return folder
+}()
+
+private let gutenbergQueriesPath = sharedFolder() + "/corpora/gutenberg/gutenberg_top100authors.shard01.txt.gz"
+
+/// The first 40,000 lines of Gutenberg shard 01 (the queries of `estimate-benchmark.sh`), in memory.
+private let queries40k = load(gutenbergQueriesPath, lineLimit: 40_000)
+
+/// The same lines as a file, for `Perplexity.evaluate` (which reads files): written once per process.
+private let queries40kFile: String = {
+    let path = scratchFolder + "/queries40k.benchmarks.txt"
+    do {
+        let sink = try OutputSink(path: path)
+        try queries40k.bytes.withUnsafeBufferPointer { try sink.write($0) }
+        try sink.commit()
+    } catch {
+        fatalError("writing \(path) failed: \(error)")
+    }
+    return path
+}()
+
+/// Counts of a text in memory (whitespace tokens).
+private func countText(_ text: String, order: Int, path: String) -> NGramCounts {
+    do {
+        let counter = try NGramCounter(order: order)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addText(text, tokenizer: &tokenizer, path: path)
+        return try counter.finish()
+    } catch {
+        fatalError("counting \(path) failed: \(error)")
+    }
+}
+
+/// An order-5 Kneser-Ney model of the first 20 MB of Gutenberg shard 00, in memory, for the
+/// scoring benchmarks (the queries come from shard 01: unseen text, about 2.5 % OOVs).
+private let gutenbergModel: NGramModel = {
+    do {
+        return try NGramModel.estimate(from: countText(gutenberg20MB.string, order: 5, path: "gutenberg20MB"))
+    } catch {
+        fatalError("estimating the Gutenberg model failed: \(error)")
+    }
+}()
+
+/// Query text as the model's word ids, `</s>` ending each sentence (what the scoring loop sees).
+struct QueryIDs: Sendable {
+    let ids: [UInt32]
+    /// For each sentence, the index one past its `</s>`.
+    let sentenceEnds: [Int]
+}
+
+private let queries40kIDs: QueryIDs = {
+    var ids: [UInt32] = []
+    var ends: [Int] = []
+    var tokenizer = WhitespaceTokenizer()
+    let vocabulary = gutenbergModel.vocabulary
+    queries40k.forEachLine { line in
+        try! tokenizer.tokenize(line) { ids.append(vocabulary.lookup($0) ?? Vocabulary.unknownID) }
+        ids.append(Vocabulary.endID)
+        ends.append(ids.count)
+    }
+    return QueryIDs(ids: ids, sentenceEnds: ends)
+}()
+
+/// PTB train's order-5 Kneser-Ney model written as ARPA once per process, for the load benchmark.
+private let ptbARPA: (file: String, ngrams: Int) = {
+    let file = scratchFolder + "/ptb-order5.benchmarks.arpa"
+    do {
+        let model = try NGramModel.estimate(from: countText(ptbTrain.string, order: 5, path: "ptb.train"))
+        let sink = try OutputSink(path: file)
+        try ARPAWriter.write(model, to: sink)
+        try sink.commit()
+        return (file, model.totalNGrams)
+    } catch {
+        fatalError("writing \(file) failed: \(error)")
+    }
+}()
+
+/// `NGRAMKIT_SCORE_ARPA`: an ARPA file (e.g. `estimate-benchmark.sh`'s order-5 model of gut60)
+/// for the optional benchmarks that load it and score the 40k query lines with it.
+private let scoreARPAPath: String? = {
+    guard let value = getenv("NGRAMKIT_SCORE_ARPA"), let path = String(validatingCString: value), !path.isEmpty else { return nil }
+    return path
+}()
+
+private let scoreARPAModel: NGramModel = {
+    do {
+        return try ARPAReader.read(scoreARPAPath!)
+    } catch {
+        fatalError("reading NGRAMKIT_SCORE_ARPA=\(scoreARPAPath!) failed: \(error)")
+    }
+}()
+
+/// Scores `paths` with `Perplexity.evaluate` and records tokens/s.
+private func measureEvaluate(_ model: NGramModel, threads: Int, _ benchmark: Benchmark) {
+    let start = ContinuousClock.now
+    do {
+        let result = try Perplexity.evaluate(model: model, paths: [queries40kFile], threads: threads)
+        let elapsed = seconds(since: start)
+        blackHole(result.log10Prob)
+        benchmark.measurement(Rates.tokensPerSecond, rate(result.tokens, elapsed))
+        benchmark.measurement(Rates.bytesPerSecond, rate(queries40k.bytes.count, elapsed))
+    } catch {
+        fatalError("scoring failed: \(error)")
+    }
+}
+
+/// All cores, as `ppl --threads` defaults to.
+private let allCores = ProcessInfo.processInfo.activeProcessorCount
 
 /// Seconds since `start`, for the per-iteration rates.
 @inline(__always)
@@ -359,5 +476,130 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         precondition(gutenbergTokens.count >= 1_000_000, "fewer than a million tokens in \(gutenbergPath)")
         return gutenbergTokens
+    }
+
+    // (e) Estimation from PTB train's order-5 counts (2.3 M n-grams). The counts are made afresh
+    // before each iteration, outside the measurement (a model takes over its counts' tables).
+    let estimateConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .cpuTotal, .mallocCountTotal, .peakMemoryResident, Rates.ngramsPerSecond],
+        timeUnits: .milliseconds,
+        units: [Rates.ngramsPerSecond: .kilo, .peakMemoryResident: .mega],
+        warmupIterations: 1,
+        maxDuration: .seconds(4),
+        maxIterations: 8
+    )
+
+    for (name, options) in [("Kneser-Ney", EstimationOptions(smoothing: .kneserNey)),
+                            ("Stupid Backoff", EstimationOptions(smoothing: .stupidBackoff))] {
+        Benchmark("Estimate \(name) order 5, PTB train counts", configuration: estimateConfiguration) { benchmark, text in
+            let counts = countText(text, order: 5, path: "ptb.train")
+            let ngrams = counts.totalUniqueNGrams
+            benchmark.startMeasurement()
+            let start = ContinuousClock.now
+            do {
+                let model = try NGramModel.estimate(from: counts, options: options)
+                blackHole(model.totalNGrams)
+            } catch {
+                fatalError("estimating failed: \(error)")
+            }
+            let elapsed = seconds(since: start)
+            benchmark.stopMeasurement()
+            benchmark.measurement(Rates.ngramsPerSecond, rate(ngrams, elapsed))
+        } setup: {
+            ptbTrain.string
+        }
+    }
+
+    // (f) Scoring the first 40,000 lines of Gutenberg shard 01 (1.35 M tokens with </s>) with an
+    // order-5 Kneser-Ney model of the first 20 MB of shard 00, in memory.
+    let scoreConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .cpuTotal, .mallocCountTotal, .peakMemoryResident,
+                  Rates.tokensPerSecond, Rates.bytesPerSecond],
+        timeUnits: .milliseconds,
+        units: [Rates.tokensPerSecond: .kilo, Rates.bytesPerSecond: .kilo, .peakMemoryResident: .mega],
+        warmupIterations: 1,
+        maxDuration: .seconds(3),
+        maxIterations: 10
+    )
+
+    // The bare per-token loop: ids already looked up, one `ModelState`, one thread.
+    Benchmark("Score per token (ModelState), 40k Gutenberg lines, 1 thread", configuration: scoreConfiguration) { (benchmark, input: (NGramModel, QueryIDs)) in
+        let (model, queries) = input
+        let state = ModelState(model: model)
+        var sum = 0.0
+        let start = ContinuousClock.now
+        queries.ids.withUnsafeBufferPointer { ids in
+            var index = 0
+            for end in queries.sentenceEnds {
+                state.beginSentence()
+                while index < end {
+                    sum += state.score(ids[index]).log10Prob
+                    index += 1
+                }
+            }
+        }
+        let elapsed = seconds(since: start)
+        blackHole(sum)
+        benchmark.measurement(Rates.tokensPerSecond, rate(queries.ids.count, elapsed))
+    } setup: {
+        (gutenbergModel, queries40kIDs)
+    }
+
+    // `Perplexity.evaluate` as `ngramkit ppl` runs it once the model is loaded: reading the file,
+    // tokenizing, vocabulary lookups and scoring on 1 thread and on all cores.
+    for threads in Set([1, allCores]).sorted() {
+        Benchmark("Score Perplexity.evaluate, 40k Gutenberg lines, \(threads) thread\(threads == 1 ? "" : "s")",
+                  configuration: scoreConfiguration) { (benchmark, model: NGramModel) in
+            measureEvaluate(model, threads: threads, benchmark)
+        } setup: {
+            _ = queries40kFile
+            return gutenbergModel
+        }
+    }
+
+    // (g) Loading an ARPA file: PTB train's order-5 Kneser-Ney model (2.3 M n-grams), parsed into
+    // the in-memory model.
+    Benchmark("Load ARPA, PTB order 5", configuration: countsConfiguration) { benchmark in
+        let start = ContinuousClock.now
+        do {
+            let model = try ARPAReader.read(ptbARPA.file)
+            blackHole(model.totalNGrams)
+        } catch {
+            fatalError("reading the ARPA file failed: \(error)")
+        }
+        benchmark.measurement(Rates.ngramsPerSecond, rate(ptbARPA.ngrams, seconds(since: start)))
+    } setup: {
+        _ = ptbARPA
+    }
+
+    // (h) Optional, with NGRAMKIT_SCORE_ARPA=FILE: that model (loaded once, in the setup, outside
+    // the measurement) scores the 40k lines on 1 thread and on all cores, and its load is timed.
+    if scoreARPAPath != nil {
+        for threads in Set([1, allCores]).sorted() {
+            Benchmark("Score Perplexity.evaluate, 40k Gutenberg lines, NGRAMKIT_SCORE_ARPA, \(threads) thread\(threads == 1 ? "" : "s")",
+                      configuration: scoreConfiguration) { (benchmark, model: NGramModel) in
+                measureEvaluate(model, threads: threads, benchmark)
+            } setup: {
+                _ = queries40kFile
+                return scoreARPAModel
+            }
+        }
+        let loadConfiguration = Benchmark.Configuration(
+            metrics: [.wallClock, .peakMemoryResident, Rates.ngramsPerSecond],
+            timeUnits: .milliseconds,
+            units: [Rates.ngramsPerSecond: .kilo, .peakMemoryResident: .mega],
+            warmupIterations: 0,
+            maxDuration: .seconds(1),
+            maxIterations: 2
+        )
+        Benchmark("Load ARPA, NGRAMKIT_SCORE_ARPA", configuration: loadConfiguration) { benchmark in
+            let start = ContinuousClock.now
+            do {
+                let model = try ARPAReader.read(scoreARPAPath!)
+                benchmark.measurement(Rates.ngramsPerSecond, rate(model.totalNGrams, seconds(since: start)))
+            } catch {
+                fatalError("reading NGRAMKIT_SCORE_ARPA failed: \(error)")
+            }
+        }
     }
 }

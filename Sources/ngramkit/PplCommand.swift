@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NGramKit
 
 struct PplCommand: ParsableCommand {
@@ -14,8 +15,11 @@ struct PplCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "The model: an ARPA file (plain or gzip).")
+    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
     var model: String
+
+    @Flag(name: .long, help: "Check a binary model's checksum before scoring (reads the whole file; loading alone checks only its header and sizes). Default: off.")
+    var verify = false
 
     @OptionGroup var textOptions: TextOptions
 
@@ -25,7 +29,11 @@ struct PplCommand: ParsableCommand {
     @Flag(name: .customLong("per-sentence"), help: "Print only one line per sentence: log10 probability, tokens (</s> included), OOVs, TAB-separated. Default: totals only.")
     var perSentence = false
 
+    @Option(name: .long, help: "Threads that score; the results are identical for any number. Default: all cores.")
+    var threads: Int?
+
     func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
         if json && perSentence { throw ValidationError("--json and --per-sentence are two different outputs; pick one") }
     }
 
@@ -33,10 +41,12 @@ struct PplCommand: ParsableCommand {
         let progress = ProgressReporter.forTerminal()
         progress?.status("loading \(model)")
         let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
         progress?.status("scoring")
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(model: loaded, paths: try textOptions.files(),
                                              configuration: try textOptions.configuration(),
+                                             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                              onSentence: perSentence ? { sentence in
             try sink.write(string: "\(Float(sentence.log10Prob))\t\(sentence.tokens)\t\(sentence.oovs)\n")
         } : nil)

@@ -36,87 +36,170 @@ public enum Perplexity {
         public let oovs: Int
     }
 
+    /// Ids per piece of work: a piece ends after the sentence that brings it to this many ids
+    /// (`</s>` included), or at the end of one of the reader's batches. A few milliseconds of
+    /// scoring; what the scoring threads share out.
+    static let pieceTokens = 4096
+
     /// Scores every sentence of `paths`.
+    ///
+    /// The text is read and tokenized on a thread of its own; the calling thread looks the words
+    /// up in the model's vocabulary and cuts the text into pieces of consecutive sentences; with
+    /// `threads` > 1, that many threads score the pieces, each with its own `ModelState`. The
+    /// pieces' boundaries depend only on the text, each piece sums its sentences in order and the
+    /// result sums the pieces in order, so the result is bit-identical for any `threads`.
+    /// The callbacks are called on the calling thread, in input order, whatever `threads` is.
     /// - Parameters:
     ///   - model: the model.
     ///   - paths: text files (`-` for standard input).
     ///   - configuration: the tokenizer (the model's training tokenizer).
+    ///   - threads: threads that score (default: all cores); 1 scores on the calling thread.
     ///   - onToken: called for every token scored, in order, then `onSentence` for its sentence.
-    /// - Throws: `NGramKitError` for unreadable input, invalid UTF-8 and literal `<s>`/`</s>`.
+    /// - Throws: `NGramKitError` for unreadable input, invalid UTF-8 and literal `<s>`/`</s>`
+    ///   (after the callbacks of the sentences before the error).
     public static func evaluate(model: NGramModel, paths: [String], configuration: TokenizerConfiguration = try! TokenizerConfiguration(),
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 onToken: ((Token) throws -> Void)? = nil,
                                 onSentence: ((Sentence) throws -> Void)? = nil) throws -> PerplexityResult {
-        var user = Evaluator(model: model, paths: paths, onToken: onToken, onSentence: onSentence)
+        var user = Evaluator(model: model, paths: paths, threads: max(1, threads), onToken: onToken, onSentence: onSentence)
         return try configuration.apply(&user)
     }
 
     private struct Evaluator: TokenizerUser {
         let model: NGramModel
         let paths: [String]
+        let threads: Int
         let onToken: ((Token) throws -> Void)?
         let onSentence: ((Sentence) throws -> Void)?
 
         func use<T: Tokenizer>(_ tokenizer: inout T) throws -> PerplexityResult {
             let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
-            let state = ModelState(model: model)
             let vocabulary = model.vocabulary
             let isStupidBackoff: Bool
             if case .stupidBackoff = model.smoothing { isStupidBackoff = true } else { isStupidBackoff = false }
             var result = PerplexityResult()
-            let endWord: [UInt8] = Array(Vocabulary.endWord.utf8)
+
+            // Pieces handed out and not yet delivered, oldest first, and pieces to reuse.
+            var inFlight: [ScoringPiece] = []
+            var inFlightHead = 0
+            var free: [ScoringPiece] = []
+            let maxInFlight = 4 * threads
+            let pool = threads > 1 ? ScoringPool(model: model, threads: threads, isStupidBackoff: isStupidBackoff) : nil
+            defer { pool?.stop() }
+            let state = pool == nil ? ModelState(model: model) : nil
+
+            func newPiece(path: String, firstLine: Int) -> ScoringPiece {
+                let piece = free.popLast() ?? ScoringPiece(keepsWords: onToken != nil, keepsTokens: onToken != nil,
+                                                           keepsSentences: onToken != nil || onSentence != nil)
+                piece.reset(path: path, firstLine: firstLine)
+                return piece
+            }
+
+            /// Adds a scored piece to the result and calls the callbacks for its sentences.
+            func deliver(_ piece: ScoringPiece) throws {
+                let totals = piece.totals
+                result.sentences += totals.sentences
+                result.tokens += totals.tokens
+                result.oovs += totals.oovs
+                result.log10Prob += totals.log10Prob
+                result.log10ProbExcludingOOVs += totals.log10ProbExcludingOOVs
+                result.zeroProbabilityTokens += totals.zeroProbabilityTokens
+                if let raw = totals.rawLog10Score { result.rawLog10Score = (result.rawLog10Score ?? 0) + raw }
+                if onToken != nil || onSentence != nil {
+                    try piece.wordBytes.withUnsafeBufferPointer { bytes in
+                        var index = 0
+                        for s in 0..<piece.sentenceCount {
+                            let end = piece.sentenceEnds[s]
+                            let start = index
+                            if let onToken {
+                                while index < end {
+                                    try onToken(Token(word: piece.word(index, in: bytes), id: piece.ids[index],
+                                                      matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
+                                    index += 1
+                                }
+                            }
+                            index = end
+                            try onSentence?(Sentence(path: piece.path, line: piece.firstLine + s, log10Prob: piece.sentenceLog10Prob[s],
+                                                     tokens: end - start, oovs: piece.sentenceOOVs[s]))
+                        }
+                        // A line cut short by an error: its tokens before the error.
+                        if let onToken {
+                            while index < piece.ids.count {
+                                try onToken(Token(word: piece.word(index, in: bytes), id: piece.ids[index],
+                                                  matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
+                                index += 1
+                            }
+                        }
+                    }
+                }
+                if let failure = piece.failure { throw failure }
+                free.append(piece)
+            }
+
+            /// Delivers the oldest pieces that are scored; with `waiting`, waits for all of them.
+            func deliverScored(waiting: Bool) throws {
+                guard let pool else { return }
+                while inFlightHead < inFlight.count {
+                    let piece = inFlight[inFlightHead]
+                    if waiting { pool.wait(for: piece) } else if !pool.isScored(piece) { break }
+                    inFlightHead += 1
+                    try deliver(piece)
+                }
+                if inFlightHead == inFlight.count {
+                    inFlight.removeAll(keepingCapacity: true)
+                    inFlightHead = 0
+                }
+            }
+
+            /// Scores a full piece: here, or on the pool (then delivers what is ready, and waits
+            /// for the oldest while too many are out).
+            func submit(_ piece: ScoringPiece) throws {
+                guard let pool else {
+                    piece.score(with: state!, isStupidBackoff: isStupidBackoff)
+                    try deliver(piece)
+                    return
+                }
+                pool.submit(piece)
+                inFlight.append(piece)
+                try deliverScored(waiting: false)
+                while inFlight.count - inFlightHead >= maxInFlight {
+                    let oldest = inFlight[inFlightHead]
+                    pool.wait(for: oldest)
+                    try deliverScored(waiting: false)
+                }
+            }
+
             try reader.forEachBatch { batch in
                 var index = 0
                 let tags = batch.tags
+                var piece = newPiece(path: batch.path, firstLine: batch.firstLineNumber)
                 for (line, end) in batch.lineEnds.enumerated() {
-                    state.beginSentence()
-                    var sentenceLog = 0.0, sentenceOOVs = 0
-                    let sentenceTokens = end - index + 1
-                    while index <= end {
-                        let isEnd = index == end
-                        let word: UInt32
-                        if isEnd {
-                            word = Vocabulary.endID
-                        } else {
-                            let token = batch.token(index)
-                            let id = vocabulary.lookup(token, tag: tags[index]) ?? Vocabulary.unknownID
-                            if id == Vocabulary.beginID || id == Vocabulary.endID {
-                                throw NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
-                                                                  token: String(decoding: token, as: UTF8.self))
-                            }
-                            word = id
+                    while index < end {
+                        let token = batch.token(index)
+                        let id = vocabulary.lookup(token, tag: tags[index]) ?? Vocabulary.unknownID
+                        if id == Vocabulary.beginID || id == Vocabulary.endID {
+                            // The sentences before it (and this line's tokens before it, for the
+                            // per-token callback) are scored and delivered, then the error thrown.
+                            piece.failure = NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
+                                                                        token: String(decoding: token, as: UTF8.self))
+                            try submit(piece)
+                            try deliverScored(waiting: true)
+                            return
                         }
-                        let log10Prob: Double, matched: Int
-                        if isStupidBackoff, let (p, raw, length) = state.scoreRawStupidBackoff(word) {
-                            log10Prob = p
-                            matched = length
-                            result.rawLog10Score = (result.rawLog10Score ?? 0) + raw
-                        } else {
-                            (log10Prob, matched) = state.score(word)
-                        }
-                        let isOOV = word == Vocabulary.unknownID
-                        if isOOV { sentenceOOVs += 1 } else { result.log10ProbExcludingOOVs += log10Prob }
-                        if log10Prob == -.infinity { result.zeroProbabilityTokens += 1 }
-                        sentenceLog += log10Prob
-                        if let onToken {
-                            if isEnd {
-                                try endWord.withUnsafeBufferPointer {
-                                    try onToken(Token(word: $0, id: word, matched: matched, log10Prob: log10Prob))
-                                }
-                            } else {
-                                try onToken(Token(word: batch.token(index), id: word, matched: matched, log10Prob: log10Prob))
-                            }
-                        }
+                        piece.append(id, word: token)
                         index += 1
                     }
-                    index = end
-                    result.sentences += 1
-                    result.tokens += sentenceTokens
-                    result.oovs += sentenceOOVs
-                    result.log10Prob += sentenceLog
-                    try onSentence?(Sentence(path: batch.path, line: batch.firstLineNumber + line, log10Prob: sentenceLog,
-                                             tokens: sentenceTokens, oovs: sentenceOOVs))
+                    piece.endSentence()
+                    if piece.ids.count >= Perplexity.pieceTokens && line + 1 < batch.lineCount {
+                        try submit(piece)
+                        piece = newPiece(path: batch.path, firstLine: batch.firstLineNumber + line + 1)
+                    }
                 }
+                if piece.sentenceCount > 0 { try submit(piece) } else { free.append(piece) }
+                // The reader throws its error after this batch: everything before it first.
+                if batch.failure != nil { try deliverScored(waiting: true) }
             }
+            try deliverScored(waiting: true)
             return result
         }
     }
