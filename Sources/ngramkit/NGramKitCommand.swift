@@ -9,9 +9,9 @@ struct NGramKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ngramkit",
         abstract: "Build n-gram language models, score text, and measure how models improve with data.",
-        discussion: "Run with no subcommand to count the default corpus (Corpora/kjv.txt.gz).",
-        subcommands: [CountCommand.self, BuildCommand.self, PplCommand.self, QueryCommand.self, TokenizeCommand.self, VocabCommand.self],
-        defaultSubcommand: CountCommand.self
+        discussion: "Run with no subcommand to run `scale` on the default corpus (Corpora/kjv.txt.gz): data-scaling curves of Kneser-Ney and Stupid Backoff, orders 1-5, written to scale-results/.",
+        subcommands: [ScaleCommand.self, CountCommand.self, BuildCommand.self, CompileCommand.self, PplCommand.self, QueryCommand.self, TokenizeCommand.self, VocabCommand.self],
+        defaultSubcommand: ScaleCommand.self
     )
 
     /// Errors are one line on stderr and a non-zero exit; help goes to stdout.

@@ -33,9 +33,9 @@ struct CommandLineTests {
         #expect(after == before, "left behind: \(after.subtracting(before))", sourceLocation: sourceLocation)
     }
 
-    @Test("With no arguments it counts the bundled corpus and prints the summary")
-    func defaultRun() throws {
-        let result = try run([])
+    @Test("count with no --text counts the bundled corpus and prints the summary")
+    func defaultCorpusCount() throws {
+        let result = try run(["count"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("tokens      789634"))
         #expect(result.stdout.contains("sentences   31102"))

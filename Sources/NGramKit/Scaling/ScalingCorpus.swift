@@ -1,0 +1,306 @@
+import Foundation
+
+/// The data of a scaling experiment: a training pool cut into units, a fixed held-out set, and
+/// one vocabulary for every slice.
+///
+/// In:  training files (and held-out files, or a fraction of the training units to hold out),
+///      a tokenizer, an optional index file whose rows are documents, a seed, and a vocabulary
+///      policy (`--min-count` over the pool, or a vocabulary file).
+/// Out: the pool as one id stream in shuffled unit order (so every slice is a prefix of it),
+///      the held-out set as an id stream, both in the fixed vocabulary, and the cumulative token
+///      count after each unit (to cut slices at unit boundaries).
+///
+/// The protocol (also in the README):
+/// - Units are sentences (lines), or documents when an index file is given: every index row
+///   starts a unit at its `first_line`, which runs to the next row's start (lines before the
+///   first row form a unit of their own). A row applies to the training file whose name holds
+///   `shardNN` for the row's `shard` column, or to the only training file when there is no such
+///   column.
+/// - The units are shuffled once with the seed (Fisher–Yates with SplitMix64). With
+///   `--heldout-fraction` the first units of that order, by whole units, up to the fraction of
+///   the tokens, are the held-out set; the rest, in that order, is the pool.
+/// - The vocabulary is fixed before any slice is taken: the pool's words seen at least
+///   `minCount` times (or the words of a vocabulary file); every other word is `<unk>`, in the
+///   pool and in the held-out set alike.
+public final class ScalingCorpus: @unchecked Sendable {
+    /// What the pool is cut into.
+    public enum Unit: String, Sendable { case sentence, document }
+
+    /// Where the data comes from and how it is cut.
+    public struct Configuration: Sendable, Equatable {
+        public var trainingPaths: [String]
+        /// Held-out files; empty to hold out `heldoutFraction` of the training units instead.
+        public var heldoutPaths: [String]
+        public var heldoutFraction: Double
+        /// Index file (`first_line`, `n_lines`, optional `shard` columns) making documents the units.
+        public var indexPath: String?
+        public var tokenizer: TokenizerConfiguration
+        /// Pool words seen fewer times become `<unk>` (ignored with `vocabularyPath`).
+        public var minCount: UInt64
+        /// A vocabulary file (one word per line, first TAB field) instead of `minCount`.
+        public var vocabularyPath: String?
+        /// Seed of the shuffle.
+        public var seed: UInt64
+
+        public init(trainingPaths: [String], heldoutPaths: [String] = [], heldoutFraction: Double = 0.1,
+                    indexPath: String? = nil, tokenizer: TokenizerConfiguration = try! TokenizerConfiguration(),
+                    minCount: UInt64 = 2, vocabularyPath: String? = nil, seed: UInt64 = 1) {
+            self.trainingPaths = trainingPaths
+            self.heldoutPaths = heldoutPaths
+            self.heldoutFraction = heldoutFraction
+            self.indexPath = indexPath
+            self.tokenizer = tokenizer
+            self.minCount = minCount
+            self.vocabularyPath = vocabularyPath
+            self.seed = seed
+        }
+    }
+
+    public let configuration: Configuration
+    /// The fixed vocabulary (closed): `<unk>`, `<s>`, `</s>`, then the kept words.
+    public let vocabulary: Vocabulary
+    public let unit: Unit
+    /// The pool, `<s> w... </s>` per sentence, units in shuffled order.
+    let pool: GrowableBuffer<UInt32>
+    /// `poolUnitEnd[u]`: stream position one past unit u; `poolUnitTokens[u]`: word tokens in
+    /// units 0...u (markers excluded).
+    let poolUnitEnd: [Int]
+    let poolUnitTokens: [Int]
+    /// The held-out set, `<s> w... </s>` per sentence.
+    let heldout: GrowableBuffer<UInt32>
+    /// Stream position of every held-out sentence's `<s>`.
+    public let heldoutSentenceStarts: [Int]
+    /// Word tokens of the pool (all units).
+    public var poolTokens: Int { poolUnitTokens.last ?? 0 }
+    public var poolUnits: Int { poolUnitEnd.count }
+    public let poolSentences: Int
+    /// Held-out word tokens (markers excluded) and sentences; the loss is over tokens + sentences
+    /// (every word and one `</s>` per sentence).
+    public let heldoutTokens: Int
+    public var heldoutSentences: Int { heldoutSentenceStarts.count }
+    public let heldoutUnits: Int
+    /// Held-out tokens that the fixed vocabulary maps to `<unk>` (literal `<unk>` included).
+    public let heldoutUnknownTokens: Int
+
+    /// Reads and prepares the data.
+    /// - Throws: `NGramKitError` for unreadable files, a malformed index, an empty pool or
+    ///   held-out set.
+    public init(_ configuration: Configuration, progress: ProgressReporter? = nil) throws {
+        self.configuration = configuration
+        // 1. Read the training files into one stream (open vocabulary), noting where each file's
+        //    sentences start.
+        let reader = try NGramCounter(order: 2)
+        reader.progress = progress
+        var fileFirstSentence: [Int] = []
+        for path in configuration.trainingPaths {
+            fileFirstSentence.append(reader.sentences)
+            try reader.addFiles([path], configuration: configuration.tokenizer)
+        }
+        progress?.done()
+        let raw = reader.stream
+        let rawVocabulary = reader.vocabulary
+        var sentenceStart: [Int] = []
+        sentenceStart.reserveCapacity(reader.sentences + 1)
+        for i in 0..<raw.count where raw[i] == Vocabulary.beginID { sentenceStart.append(i) }
+        sentenceStart.append(raw.count)
+        let sentenceCount = sentenceStart.count - 1
+
+        // 2. Units: sentence ranges [first, end).
+        var unitFirstSentence: [Int]
+        if let indexPath = configuration.indexPath {
+            unit = .document
+            unitFirstSentence = try ScalingCorpus.documentStarts(index: indexPath, files: configuration.trainingPaths,
+                                                                 fileFirstSentence: fileFirstSentence, sentences: sentenceCount)
+        } else {
+            unit = .sentence
+            unitFirstSentence = Array(0..<sentenceCount)
+        }
+        unitFirstSentence.append(sentenceCount)
+        let unitCount = unitFirstSentence.count - 1
+        func unitRange(_ u: Int) -> Range<Int> { sentenceStart[unitFirstSentence[u]]..<sentenceStart[unitFirstSentence[u + 1]] }
+        func unitTokens(_ u: Int) -> Int { unitRange(u).count - 2 * (unitFirstSentence[u + 1] - unitFirstSentence[u]) }
+
+        // 3. Shuffle once; hold out the first units when no held-out files are given.
+        var order = Array(0..<unitCount)
+        var generator = ScalingShuffle(seed: configuration.seed)
+        if unitCount > 1 {
+            for i in stride(from: unitCount - 1, to: 0, by: -1) {
+                let j = Int(generator.next() % UInt64(i + 1))
+                order.swapAt(i, j)
+            }
+        }
+        var heldoutUnitsFromPool: ArraySlice<Int> = []
+        var poolOrder = order[...]
+        if configuration.heldoutPaths.isEmpty {
+            let total = (0..<unitCount).reduce(0) { $0 + unitTokens($1) }
+            let wanted = Int((Double(total) * configuration.heldoutFraction).rounded())
+            var taken = 0, k = 0
+            while k < unitCount - 1 && taken < wanted { taken += unitTokens(order[k]); k += 1 }
+            heldoutUnitsFromPool = order[..<k]
+            poolOrder = order[k...]
+        }
+
+        // 4. The fixed vocabulary, from the pool's counts.
+        var poolCounts = [UInt64](repeating: 0, count: rawVocabulary.count)
+        for u in poolOrder { for i in unitRange(u) { poolCounts[Int(raw[i])] += 1 } }
+        var remap: [UInt32]
+        let fixed: Vocabulary
+        if let vocabularyPath = configuration.vocabularyPath {
+            fixed = try VocabularyFile.read(vocabularyPath)
+            remap = (0..<rawVocabulary.count).map { fixed.lookup(rawVocabulary.bytes(of: UInt32($0))) ?? Vocabulary.unknownID }
+        } else {
+            (fixed, remap) = VocabularyRestriction(minCount: configuration.minCount).apply(to: rawVocabulary, counts: poolCounts)
+        }
+        vocabulary = fixed
+        remap[Int(Vocabulary.beginID)] = Vocabulary.beginID
+        remap[Int(Vocabulary.endID)] = Vocabulary.endID
+
+        // 5. The pool stream in shuffled order, remapped.
+        pool = GrowableBuffer(initialCapacity: raw.count + 16)
+        var ends: [Int] = [], tokens: [Int] = []
+        var running = 0, sentences = 0
+        for u in poolOrder {
+            for i in unitRange(u) { pool.append(remap[Int(raw[i])]) }
+            running += unitTokens(u)
+            sentences += unitFirstSentence[u + 1] - unitFirstSentence[u]
+            ends.append(pool.count)
+            tokens.append(running)
+        }
+        poolUnitEnd = ends
+        poolUnitTokens = tokens
+        poolSentences = sentences
+        guard running > 0 else { throw NGramKitError.emptyInput(what: "the training pool") }
+
+        // 6. The held-out stream.
+        heldout = GrowableBuffer(initialCapacity: 1 << 16)
+        if configuration.heldoutPaths.isEmpty {
+            heldoutUnits = heldoutUnitsFromPool.count
+            for u in heldoutUnitsFromPool { for i in unitRange(u) { heldout.append(remap[Int(raw[i])]) } }
+        } else {
+            let heldoutReader = try NGramCounter(order: 2)
+            heldoutReader.progress = progress
+            try heldoutReader.addFiles(configuration.heldoutPaths, configuration: configuration.tokenizer)
+            progress?.done()
+            let words = heldoutReader.vocabulary
+            let heldoutRemap = (0..<words.count).map { id -> UInt32 in
+                if id == Int(Vocabulary.beginID) || id == Int(Vocabulary.endID) { return UInt32(id) }
+                return fixed.lookup(words.bytes(of: UInt32(id))) ?? Vocabulary.unknownID
+            }
+            for i in 0..<heldoutReader.stream.count { heldout.append(heldoutRemap[Int(heldoutReader.stream[i])]) }
+            heldoutUnits = heldoutReader.sentences
+        }
+        var starts: [Int] = []
+        var unknown = 0
+        for i in 0..<heldout.count {
+            let id = heldout[i]
+            if id == Vocabulary.beginID { starts.append(i) } else if id == Vocabulary.unknownID { unknown += 1 }
+        }
+        heldoutSentenceStarts = starts
+        heldoutTokens = heldout.count - 2 * starts.count
+        heldoutUnknownTokens = unknown
+        guard heldoutTokens > 0 else { throw NGramKitError.emptyInput(what: "the held-out set") }
+    }
+
+    /// The slice of the first units holding at least `tokens` word tokens (all of the pool when
+    /// it holds fewer).
+    /// - Returns: the number of units, their word tokens, and the length of their id stream.
+    public func slice(tokens wanted: Int) -> (units: Int, tokens: Int, streamCount: Int) {
+        var low = 0, high = poolUnitTokens.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if poolUnitTokens[mid] >= wanted { high = mid } else { low = mid + 1 }
+        }
+        return (low + 1, poolUnitTokens[low], poolUnitEnd[low])
+    }
+
+    /// Calls `body` with the id stream of the first `streamCount` positions of the pool.
+    public func withSlice<R>(streamCount: Int, _ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: pool.storage, count: streamCount))
+    }
+
+    /// Calls `body` with the held-out id stream.
+    public func withHeldout<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: heldout.storage, count: heldout.count))
+    }
+
+    /// The words of the first `units` pool units as text, one sentence a line (tests and
+    /// `--write-slices`: the input `ngramkit build` needs to rebuild a point's model).
+    public func sliceText(units: Int) -> String {
+        text(of: UnsafeBufferPointer(start: pool.storage, count: units == 0 ? 0 : poolUnitEnd[units - 1]))
+    }
+
+    /// The held-out set as text, one sentence a line.
+    public func heldoutText() -> String {
+        text(of: UnsafeBufferPointer(start: heldout.storage, count: heldout.count))
+    }
+
+    private func text(of ids: UnsafeBufferPointer<UInt32>) -> String {
+        var bytes: [UInt8] = []
+        var first = true
+        for id in ids {
+            if id == Vocabulary.beginID { first = true; continue }
+            if id == Vocabulary.endID { bytes.append(0x0A); continue }
+            if !first { bytes.append(0x20) }
+            first = false
+            bytes.append(contentsOf: vocabulary.bytes(of: id))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Sentence numbers (0-based, over all training files) where documents start.
+    static func documentStarts(index path: String, files: [String], fileFirstSentence: [Int], sentences: Int) throws -> [Int] {
+        var lines: [[Substring]] = []
+        try LineReader.forEachLine(inFile: path) { line, _ in
+            lines.append(String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false))
+        }
+        guard let header = lines.first?.map(String.init), let firstColumn = header.firstIndex(of: "first_line") else {
+            throw NGramKitError.malformedLine(path: path, line: 1, reason: "an index file needs a header line with a first_line column (as in the Gutenberg and Brown index files)")
+        }
+        let shardColumn = header.firstIndex(of: "shard")
+        // Which training file a shard number means: the one whose name holds shardNN.
+        func fileIndex(shard: Int) -> Int? {
+            let tag = String(format: "shard%02d", shard)
+            return files.firstIndex { ($0 as NSString).lastPathComponent.contains(tag) }
+        }
+        guard shardColumn != nil || files.count == 1 else {
+            throw NGramKitError.malformedLine(path: path, line: 1, reason: "the index has no shard column, so it can describe only one training file, not \(files.count); give one --text file or an index with a shard column")
+        }
+        var starts = Set<Int>([0])
+        for (number, fields) in lines.enumerated().dropFirst() where !(fields.count == 1 && fields[0].isEmpty) {
+            guard fields.count > firstColumn, let firstLine = Int(fields[firstColumn]), firstLine >= 1 else {
+                throw NGramKitError.malformedLine(path: path, line: number + 1, reason: "first_line is not a positive integer; fix the index file")
+            }
+            var file = 0
+            if let shardColumn {
+                guard fields.count > shardColumn, let shard = Int(fields[shardColumn]) else {
+                    throw NGramKitError.malformedLine(path: path, line: number + 1, reason: "shard is not an integer; fix the index file")
+                }
+                guard let found = fileIndex(shard: shard) else { continue }  // a shard not in the pool
+                file = found
+            }
+            let fileEnd = file + 1 < fileFirstSentence.count ? fileFirstSentence[file + 1] : sentences
+            let sentence = fileFirstSentence[file] + firstLine - 1
+            guard sentence < fileEnd else {
+                throw NGramKitError.malformedLine(path: path, line: number + 1,
+                                                   reason: "first_line \(firstLine) is past the end of \(files[file]) (\(fileEnd - fileFirstSentence[file]) lines); is this the index of these files?")
+            }
+            starts.insert(sentence)
+        }
+        for first in fileFirstSentence where first < sentences { starts.insert(first) }
+        return starts.sorted()
+    }
+}
+
+/// SplitMix64 (Steele et al. 2014): the shuffle's generator, fixed so that a seed gives the same
+/// slices on every machine and Swift version.
+struct ScalingShuffle {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// The slice sizes of a scaling run.
+public enum SliceSchedule: Sendable, Equatable {
+    /// These token counts (sizes beyond the pool become the whole pool).
+    case sizes([Int])
+    /// start, start·factor, start·factor², ... below the pool, then the whole pool.
+    case geometric(start: Int, factor: Double)
+
+    /// The sizes for a pool of `poolTokens` word tokens, ascending, without repeats.
+    public func sizes(poolTokens: Int) -> [Int] {
+        var result: [Int]
+        switch self {
+        case .sizes(let list):
+            result = list.map { min($0, poolTokens) }
+        case .geometric(let start, let factor):
+            result = []
+            var size = Double(start)
+            while Int(size.rounded()) < poolTokens {
+                result.append(Int(size.rounded()))
+                size *= factor
+            }
+            // The whole pool ends the schedule, unless the last size is within 10% of it.
+            if let last = result.last, Double(last) > 0.9 * Double(poolTokens) { result.removeLast() }
+            result.append(poolTokens)
+        }
+        return Array(Set(result.filter { $0 > 0 })).sorted()
+    }
+}
+
+/// What to measure.
+public struct ScalingOptions: Sendable, Equatable {
+    public var smoothings: [SmoothingMethod]
+    public var orders: [Int]
+    public var schedule: SliceSchedule
+    /// Stupid Backoff's α.
+    public var alpha: Double
+    /// Kneser-Ney discounts where the closed form fails (small slices).
+    public var discountFallback: KneserNeyDiscount
+    public var threads: Int
+
+    public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
+                schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
+                discountFallback: KneserNeyDiscount = .fallbackDefault,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.smoothings = smoothings
+        self.orders = orders
+        self.schedule = schedule
+        self.alpha = alpha
+        self.discountFallback = discountFallback
+        self.threads = threads
+    }
+}
+
+/// The measuring loop of `ngramkit scale`.
+///
+/// In:  a `ScalingCorpus`, the options, and the points already measured (a resumed run).
+/// Out: one `ScalingPoint` per (slice, order, smoothing), handed to `onPoint` as soon as it is
+///      measured, smallest slice first.
+///
+/// Per slice, the slice's ids (a prefix of the pool) are counted once, at the highest order
+/// wanted; every lower order's model is estimated from views of those counts
+/// (`NGramCounts.truncated(toOrder:)`, the same counts as counting at that order), and scored in
+/// memory on the held-out ids: no text is read again and no model is written. The text was
+/// tokenized once, when the corpus was read; counting a slice from its ids costs a small part of
+/// estimating and scoring its models (see the README's timing table), so slices are recounted
+/// rather than grown in place.
+public final class ScalingExperiment {
+    public let corpus: ScalingCorpus
+    public let options: ScalingOptions
+    /// Reports progress on stderr (nil: quiet).
+    public var progress: ProgressReporter?
+    /// Receives warning lines (fallback discounts), prefixed with the point they concern.
+    public var warn: (String) -> Void = { _ in }
+
+    public init(corpus: ScalingCorpus, options: ScalingOptions) {
+        self.corpus = corpus
+        self.options = options
+    }
+
+    /// The (requested size, slice) pairs of the run: sizes whose slices coincide (whole units)
+    /// are measured once, under the first size.
+    public func slices() -> [(requested: Int, units: Int, tokens: Int, streamCount: Int)] {
+        var result: [(Int, Int, Int, Int)] = []
+        for size in options.schedule.sizes(poolTokens: corpus.poolTokens) {
+            let slice = corpus.slice(tokens: size)
+            if let last = result.last, last.1 == slice.units { continue }
+            result.append((size, slice.units, slice.tokens, slice.streamCount))
+        }
+        return result
+    }
+
+    /// Measures every point not in `done`.
+    /// - Parameters:
+    ///   - done: points of an earlier run with the same corpus settings; they are skipped.
+    ///   - onPoint: receives each new point.
+    public func run(skipping done: Set<ScalingPoint.Key>, onPoint: (ScalingPoint) throws -> Void) throws {
+        let orders = options.orders.sorted()
+        let plan = slices()
+        let totalPoints = plan.count * orders.count * options.smoothings.count
+        var measured = 0
+        let heldoutStarts = corpus.heldoutSentenceStarts
+        for (sliceNumber, slice) in plan.enumerated() {
+            let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested)) } }
+            if pending.isEmpty {
+                measured += orders.count * options.smoothings.count
+                continue
+            }
+            ResourceUsage.resetPeakResident()
+            let describe = "slice \(sliceNumber + 1)/\(plan.count) (\(ScalingExperiment.abbreviated(slice.tokens)) tokens)"
+            progress?.status("\(describe): counting orders 1-\(pending.last!)")
+            let countStart = ProgressClock.now()
+            let counts = try corpus.withSlice(streamCount: slice.streamCount) {
+                try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: pending.last!, threads: options.threads)
+            }
+            let countSeconds = ProgressClock.now() - countStart
+            // Held-out words never seen in this slice.
+            var unseen = 0
+            corpus.withHeldout { ids in
+                for id in ids where id != Vocabulary.beginID && id != Vocabulary.endID && counts.unigramCounts[Int(id)] == 0 { unseen += 1 }
+            }
+            for order in orders {
+                for smoothing in options.smoothings {
+                    let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested)
+                    if done.contains(key) { measured += 1; continue }
+                    progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
+                    let estimateStart = ProgressClock.now()
+                    var estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
+                                                       discountFallback: options.discountFallback, threads: options.threads)
+                    estimation.unigramAddOne = true
+                    let model = try NGramModel.estimate(from: counts.truncated(toOrder: order), options: estimation) {
+                        self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
+                    }
+                    let scoreStart = ProgressClock.now()
+                    let result = corpus.withHeldout {
+                        HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                    }
+                    let end = ProgressClock.now()
+                    let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
+                    let point = ScalingPoint(
+                        smoothing: smoothing, order: order, requestedTokens: slice.requested, tokens: slice.tokens,
+                        sentences: counts.sentences, units: slice.units, heldoutTokens: result.tokens,
+                        heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
+                        heldoutUnseenRate: Double(unseen) / Double(corpus.heldoutTokens),
+                        lossNats: lossNats,
+                        rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
+                        zeroProbabilityTokens: result.zeroProbabilityTokens,
+                        ngrams: model.ngramCounts, countSeconds: countSeconds,
+                        estimateSeconds: scoreStart - estimateStart, scoreSeconds: end - scoreStart,
+                        modelBytes: model.memoryFootprint, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                    measured += 1
+                    try onPoint(point)
+                }
+            }
+        }
+        progress?.done()
+    }
+
+    /// 12345 → "12.3k", 2_500_000 → "2.5M".
+    public static func abbreviated(_ value: Int) -> String {
+        let v = Double(value)
+        if v >= 1e9 { return String(format: "%.3gG", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.3gM", v / 1e6) }
+        if v >= 1e3 { return String(format: "%.3gk", v / 1e3) }
+        return String(value)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// One measurement of the scaling harness: a model of one smoothing method and order, trained on
+/// one slice, scored on the held-out set.
+public struct ScalingPoint: Sendable, Equatable {
+    public var smoothing: SmoothingMethod
+    public var order: Int
+    /// The slice size asked for (the schedule's value) and the slice's real word tokens (a prefix
+    /// of whole units, so at least the size asked for, or the whole pool).
+    public var requestedTokens: Int
+    public var tokens: Int
+    public var sentences: Int
+    public var units: Int
+    /// Tokens scored: held-out words plus one `</s>` per sentence.
+    public var heldoutTokens: Int
+    /// Held-out words the fixed vocabulary maps to `<unk>` (the same for every slice).
+    public var heldoutUnknownRate: Double
+    /// Held-out words (`<unk>` included) that never occur in this slice.
+    public var heldoutUnseenRate: Double
+    /// Held-out cross-entropy, nats per token (every token counted).
+    public var lossNats: Double
+    /// Stupid Backoff only: −(Σ log S)/tokens in nats, from the raw (unnormalized) scores. Not a
+    /// loss: S is not a distribution.
+    public var rawScoreNats: Double?
+    /// Held-out tokens with probability 0 (Stupid Backoff without mass for a word).
+    public var zeroProbabilityTokens: Int
+    /// Unique n-grams per order in the model (model size).
+    public var ngrams: [Int]
+    public var countSeconds: Double
+    public var estimateSeconds: Double
+    public var scoreSeconds: Double
+    /// Bytes the model holds (tables, probabilities, vocabulary).
+    public var modelBytes: Int
+    /// Peak resident memory of the process while this slice was counted and this model built and
+    /// scored (the peak is reset at the start of every slice).
+    public var peakResidentBytes: Int
+
+    public var lossBits: Double { lossNats / M_LN2 }
+    public var perplexity: Double { Foundation.exp(lossNats) }
+    public var totalNGrams: Int { ngrams.reduce(0, +) }
+
+    /// What identifies a point across runs (for resuming).
+    public struct Key: Hashable, Sendable {
+        public var smoothing: SmoothingMethod
+        public var order: Int
+        public var requestedTokens: Int
+    }
+    public var key: Key { Key(smoothing: smoothing, order: order, requestedTokens: requestedTokens) }
+}
+
+/// `points.csv`: one row per point, written after every point (temporary file, then rename) and
+/// read back to resume an interrupted run.
+public enum ScalingPointsFile {
+    public static let header = ["smoothing", "order", "requested_tokens", "tokens", "sentences", "units",
+                                "heldout_tokens", "heldout_unk_rate", "heldout_unseen_rate", "loss_nats", "loss_bits",
+                                "perplexity", "sb_raw_score_nats", "zero_probability_tokens", "ngrams_total",
+                                "ngrams_by_order", "count_seconds", "estimate_seconds", "score_seconds",
+                                "model_bytes", "peak_rss_bytes"]
+
+    /// The CSV text of `points` (header first). Numbers are written exactly (shortest
+    /// round-trip form) except seconds (milliseconds).
+    public static func render(_ points: [ScalingPoint]) -> String {
+        var lines = [header.joined(separator: ",")]
+        for p in points {
+            let fields: [String] = [
+                p.smoothing.rawValue, String(p.order), String(p.requestedTokens), String(p.tokens), String(p.sentences),
+                String(p.units), String(p.heldoutTokens), exact(p.heldoutUnknownRate), exact(p.heldoutUnseenRate),
+                exact(p.lossNats), exact(p.lossBits), exact(p.perplexity), p.rawScoreNats.map(exact) ?? "",
+                String(p.zeroProbabilityTokens), String(p.totalNGrams), p.ngrams.map(String.init).joined(separator: " "),
+                String(format: "%.3f", p.countSeconds), String(format: "%.3f", p.estimateSeconds),
+                String(format: "%.3f", p.scoreSeconds), String(p.modelBytes), String(p.peakResidentBytes),
+            ]
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func exact(_ value: Double) -> String { value.isFinite ? "\(value)" : (value > 0 ? "inf" : value < 0 ? "-inf" : "nan") }
+
+    /// Reads `path` back.
+    /// - Throws: `NGramKitError.malformedLine` naming the line for anything but a file `render` wrote.
+    public static func read(_ path: String) throws -> [ScalingPoint] {
+        var points: [ScalingPoint] = []
+        try LineReader.forEachLine(inFile: path) { bytes, number in
+            let line = String(decoding: bytes, as: UTF8.self)
+            if number == 1 {
+                guard line == header.joined(separator: ",") else {
+                    throw NGramKitError.malformedLine(path: path, line: 1, reason: "not a points.csv of this version of ngramkit scale; move it away or pass --fresh")
+                }
+                return
+            }
+            if line.isEmpty { return }
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func bad(_ what: String) -> NGramKitError {
+                .malformedLine(path: path, line: number, reason: "\(what); the file is damaged: delete the line or pass --fresh")
+            }
+            guard f.count == header.count else { throw bad("expected \(header.count) fields, found \(f.count)") }
+            func int(_ i: Int) throws -> Int { guard let v = Int(f[i]) else { throw bad("\(header[i]) is not an integer") }; return v }
+            func double(_ i: Int) throws -> Double {
+                switch f[i] { case "inf": return .infinity; case "-inf": return -.infinity; case "nan": return .nan; default: break }
+                guard let v = Double(f[i]) else { throw bad("\(header[i]) is not a number") }
+                return v
+            }
+            guard let smoothing = SmoothingMethod(rawValue: f[0]) else { throw bad("unknown smoothing \(f[0])") }
+            let ngrams = try f[15].split(separator: " ").map { s -> Int in guard let v = Int(s) else { throw bad("ngrams_by_order is not a list of integers") }; return v }
+            points.append(ScalingPoint(
+                smoothing: smoothing, order: try int(1), requestedTokens: try int(2), tokens: try int(3), sentences: try int(4),
+                units: try int(5), heldoutTokens: try int(6), heldoutUnknownRate: try double(7), heldoutUnseenRate: try double(8),
+                lossNats: try double(9), rawScoreNats: f[12].isEmpty ? nil : try double(12), zeroProbabilityTokens: try int(13),
+                ngrams: ngrams, countSeconds: try double(16), estimateSeconds: try double(17), scoreSeconds: try double(18),
+                modelBytes: try int(19), peakResidentBytes: try int(20)))
+        }
+        return points
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// The results of a scaling run: fits per curve, `fits.json`, `report.md`, and the plots.
+///
+/// In:  the points of a run (those of the current plan: smoothing methods, orders, sizes), the
+///      corpus they were measured on, and the bootstrap settings.
+/// Out: per (smoothing, order) with at least three sizes: the fit of L(D) = E + B·D^−β
+///      (`ScalingLawFitter.fit`, summed Huber loss of log residuals, bootstrap intervals), the
+///      power law of model size (unique n-grams ∝ D^γ), successive log-log slopes of perplexity
+///      and of the loss, and extrapolations to 10× and 100× the largest slice. Written as
+///      `fits.json`, `report.md`, `loss.svg` and `model-size.svg`.
+///
+/// Every number comes from the points and the seed: the same points and seed give the same
+/// files byte for byte, except the seconds and memory columns of `points.csv` and of the cost
+/// table, which measure this machine.
+public struct ScalingReport {
+    /// One curve: the points of one smoothing method and order, ascending in D, and their fits.
+    public struct Curve {
+        public var smoothing: SmoothingMethod
+        public var order: Int
+        public var points: [ScalingPoint]
+        public var loss: ScalingLawFit?
+        public var modelSize: PowerLawFit?
+        /// Successive log-log slopes of perplexity and of the loss against D.
+        public var perplexitySlopes: [Double]
+        public var lossSlopes: [Double]
+        public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
+    }
+
+    /// Kaplan et al. (2020): the data exponent of neural language models, L(D) ∝ D^−0.095.
+    public static let neuralDataExponent = 0.095
+
+    public let corpus: ScalingCorpus
+    public let options: ScalingOptions
+    public let curves: [Curve]
+    public let bootstrapResamples: Int
+    public let seed: UInt64
+    public let warnings: [String]
+    public let plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)]
+
+    /// Fits every curve of the plan.
+    public init(corpus: ScalingCorpus, options: ScalingOptions, points: [ScalingPoint],
+                plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)],
+                bootstrapResamples: Int, seed: UInt64, warnings: [String]) {
+        self.corpus = corpus
+        self.options = options
+        self.bootstrapResamples = bootstrapResamples
+        self.seed = seed
+        self.warnings = warnings
+        self.plan = plan
+        let planned = Set(plan.map(\.requested))
+        var curves: [Curve] = []
+        for smoothing in options.smoothings {
+            for order in options.orders.sorted() {
+                // The latest measurement of each planned size.
+                var bySize: [Int: ScalingPoint] = [:]
+                for p in points where p.smoothing == smoothing && p.order == order && planned.contains(p.requestedTokens) {
+                    bySize[p.requestedTokens] = p
+                }
+                let curvePoints = bySize.values.sorted { $0.tokens < $1.tokens }
+                let sizes = curvePoints.map { Double($0.tokens) }
+                let losses = curvePoints.map(\.lossNats)
+                let finite = losses.allSatisfy(\.isFinite)
+                // Fits need three sizes; the per-curve seed keeps curves independent of each other.
+                let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17)
+                let lossFit = curvePoints.count >= 3 && finite
+                    ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed) : nil
+                let sizeFit = curvePoints.count >= 3
+                    ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: curvePoints.map { Double($0.totalNGrams) },
+                                                   bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
+                curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, loss: lossFit, modelSize: sizeFit,
+                                    perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: curvePoints.map(\.perplexity)) : [],
+                                    lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : []))
+            }
+        }
+        self.curves = curves
+    }
+
+    /// Writes `fits.json`, `report.md`, `loss.svg` and `model-size.svg` into the run's folder.
+    public func write(to run: ScalingRun) throws {
+        try ScalingRun.writeAtomically(fitsJSON(), to: run.path("fits.json"))
+        try ScalingRun.writeAtomically(lossPlot().render(), to: run.path("loss.svg"))
+        try ScalingRun.writeAtomically(modelSizePlot().render(), to: run.path("model-size.svg"))
+        try ScalingRun.writeAtomically(markdown(), to: run.path("report.md"))
+    }
+
+    // MARK: Formatting
+
+    /// A number with `digits` significant digits.
+    static func sig(_ value: Double, _ digits: Int = 4) -> String {
+        guard value.isFinite else { return value.isNaN ? "n/a" : (value > 0 ? "∞" : "−∞") }
+        return String(format: "%.\(digits)g", value)
+    }
+
+    static func interval(_ range: ClosedRange<Double>?, _ digits: Int = 3) -> String {
+        guard let range else { return "n/a" }
+        return "[\(sig(range.lowerBound, digits)), \(sig(range.upperBound, digits))]"
+    }
+
+    static func jsonRange(_ range: ClosedRange<Double>?) -> String {
+        guard let range else { return "null" }
+        return "[\(JSON.exact(range.lowerBound)), \(JSON.exact(range.upperBound))]"
+    }
+
+    // MARK: fits.json
+
+    func fitsJSON() -> String {
+        var entries: [String] = []
+        for curve in curves {
+            var fields: [String] = [
+                "\"smoothing\": \(JSON.quote(curve.smoothing.rawValue))",
+                "\"order\": \(curve.order)",
+                "\"points\": \(curve.points.count)",
+                "\"tokens\": [\(curve.points.map { String($0.tokens) }.joined(separator: ", "))]",
+                "\"loss_nats\": [\(curve.points.map { JSON.exact($0.lossNats) }.joined(separator: ", "))]",
+                "\"perplexity_loglog_slopes\": [\(curve.perplexitySlopes.map(JSON.exact).joined(separator: ", "))]",
+                "\"loss_loglog_slopes\": [\(curve.lossSlopes.map(JSON.exact).joined(separator: ", "))]",
+            ]
+            if let fit = curve.loss {
+                let extrapolations = fit.extrapolations.map {
+                    "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
+                }
+                fields.append("""
+                "loss_fit": {"model": "L(D) = E + B*D^-beta", "objective": "summed Huber (delta \(ScalingLawFitter.huberDelta)) of log residuals", \
+                "E": \(JSON.exact(fit.e)), "B": \(JSON.exact(fit.b)), "beta": \(JSON.exact(fit.beta)), \
+                "E_interval95": \(ScalingReport.jsonRange(fit.eInterval)), "B_interval95": \(ScalingReport.jsonRange(fit.bInterval)), \
+                "beta_interval95": \(ScalingReport.jsonRange(fit.betaInterval)), "huber_loss": \(JSON.exact(fit.huberLoss)), \
+                "bootstrap_resamples": \(fit.bootstrapResamples), "E_at_bound": \(fit.eAtBound), "intervals_unbounded": \(fit.intervalsUnbounded), \
+                "not_identified": [\(fit.notIdentified.map { JSON.quote($0.rawValue) }.joined(separator: ", "))], \
+                "flags": [\(fit.flags.map(JSON.quote).joined(separator: ", "))], \
+                "reducible_loss_power_law": {"B": \(JSON.exact(fit.b)), "beta": \(JSON.exact(fit.beta))}, \
+                "extrapolations": [\(extrapolations.joined(separator: ", "))]}
+                """)
+            } else {
+                fields.append("\"loss_fit\": null")
+            }
+            if let size = curve.modelSize {
+                let extrapolations = size.extrapolations.map {
+                    "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"ngrams\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
+                }
+                fields.append("""
+                "model_size_fit": {"model": "ngrams = a*D^gamma", "a": \(JSON.exact(size.a)), "gamma": \(JSON.exact(size.gamma)), \
+                "gamma_interval95": \(ScalingReport.jsonRange(size.gammaInterval)), "extrapolations": [\(extrapolations.joined(separator: ", "))]}
+                """)
+            } else {
+                fields.append("\"model_size_fit\": null")
+            }
+            entries.append("    {" + fields.joined(separator: ", ") + "}")
+        }
+        return """
+        {
+          "loss": "held-out cross-entropy, nats per token (words and </s>)",
+          "tokens": "word tokens of the training slice",
+          "seed": \(seed),
+          "bootstrap_resamples": \(bootstrapResamples),
+          "neural_data_exponent_kaplan2020": \(ScalingReport.neuralDataExponent),
+          "curves": [
+        \(entries.joined(separator: ",\n"))
+          ]
+        }
+
+        """
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import NGramKit
+
+/// `ngramkit scale`: the data-scaling harness (the main job; what `ngramkit` runs with no subcommand).
+struct ScaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale",
+        abstract: "Train on growing slices of a corpus, measure held-out loss, and fit L(D) = E + B·D^-β with bootstrap intervals.",
+        discussion: """
+        Protocol: the training text is cut into units (sentences, or documents with --index), \
+        shuffled once with --seed; held-out text is --heldout, or the first whole units of that \
+        order up to --heldout-fraction of the tokens. Every slice is a prefix of the remaining \
+        units (slices are nested). One vocabulary serves every slice: the pool's words seen at \
+        least --min-count times (or --vocab), the rest <unk>. The loss is held-out cross-entropy \
+        in nats per token, every word and one </s> per sentence counted. Stupid Backoff is \
+        scored exactly normalized (with add-one unigrams, so every vocabulary word has a \
+        probability); its raw score is reported beside it. Writes points.csv, fits.json, \
+        report.md and SVG plots to --out; an interrupted run continues from its points.
+        """
+    )
+
+    @OptionGroup var textOptions: TextOptions
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Held-out files, scored at every point (plain or gzip). Default: hold out --heldout-fraction of the training units.")
+    var heldout: [String] = []
+
+    @Option(name: .customLong("heldout-fraction"), help: "Fraction of the training tokens held out, by whole units, when no --heldout is given. Default: 0.1.")
+    var heldoutFraction: Double = 0.1
+
+    @Option(name: .long, help: "Index file (TAB-separated, header with first_line and optionally shard columns, as the Gutenberg, Brown and Corpora/kjv index files): each row starts a document, and documents are the units of slices and of the held-out fraction. Default: none (sentences are the units).")
+    var index: String?
+
+    @Option(name: .long, help: "Closed vocabulary file (one word per line, first TAB field) used at every slice. Default: the pool's words seen at least --min-count times.")
+    var vocab: String?
+
+    @Option(name: .customLong("min-count"), help: "Pool words seen fewer times become <unk> (the fixed vocabulary). Default: 2.")
+    var minCount: Int = 2
+
+    @Option(name: .long, help: "Smoothing methods, comma-separated: kneser-ney, stupid-backoff. Default: kneser-ney,stupid-backoff.")
+    var smoothing: String = "kneser-ney,stupid-backoff"
+
+    @Option(name: .long, help: "Model orders, comma-separated. Default: 1,2,3,4,5.")
+    var orders: String = "1,2,3,4,5"
+
+    @Option(name: .long, help: "Slice sizes in word tokens, comma-separated (k and M suffixes allowed: 10k,1.5M). Default: geometric from --start by --factor up to the whole pool.")
+    var sizes: String?
+
+    @Option(name: .long, help: "First slice size of the geometric schedule, in word tokens (k and M allowed). Default: 10k.")
+    var start: String = "10k"
+
+    @Option(name: .long, help: "Ratio between successive slice sizes of the geometric schedule. Default: 2.")
+    var factor: Double = 2
+
+    @Option(name: .long, help: "Seed of the shuffle of units and of the bootstrap. Default: 1.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Stupid Backoff's backoff factor, in (0, 1]. Default: 0.4.")
+    var alpha: Double = StupidBackoff.defaultAlpha
+
+    @Option(name: .long, help: "Bootstrap resamples for the fits' 95% intervals (at least 100). Default: 1000.")
+    var bootstrap: Int = 1000
+
+    @Option(name: .long, help: "Output folder (points.csv, fits.json, report.md, loss.svg, model-size.svg, run.json). Default: scale-results.")
+    var out: String = "scale-results"
+
+    @Flag(name: .long, help: "Discard the points of an earlier run in --out instead of continuing it. Default: continue.")
+    var fresh = false
+
+    @Option(name: .long, help: "Threads for counting, estimation and scoring; results are the same for any number. Default: all cores.")
+    var threads: Int?
+
+    func validate() throws {
+        if !(heldoutFraction > 0 && heldoutFraction < 1) { throw ValidationError("--heldout-fraction must be in (0, 1), not \(heldoutFraction)") }
+        if minCount < 1 { throw ValidationError("--min-count must be at least 1, not \(minCount)") }
+        if vocab != nil && minCount != 2 { throw ValidationError("--vocab gives the vocabulary; it cannot be combined with --min-count") }
+        if !(alpha > 0 && alpha <= 1) { throw ValidationError("--alpha must be in (0, 1], not \(alpha)") }
+        if bootstrap < 100 { throw ValidationError("--bootstrap must be at least 100, not \(bootstrap)") }
+        if !(factor > 1) { throw ValidationError("--factor must be above 1, not \(factor)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        _ = try smoothings()
+        _ = try orderList()
+        _ = try schedule()
+    }
+
+    func smoothings() throws -> [SmoothingMethod] {
+        let list = try smoothing.split(separator: ",").map { name -> SmoothingMethod in
+            guard let method = SmoothingMethod(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--smoothing: unknown method '\(name)'; use kneser-ney, stupid-backoff")
+            }
+            return method
+        }
+        guard !list.isEmpty else { throw ValidationError("--smoothing needs at least one method") }
+        return list.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    func orderList() throws -> [Int] {
+        let list = try orders.split(separator: ",").map { text -> Int in
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 10 else {
+                throw ValidationError("--orders: '\(text)' is not an order from 1 to 10")
+            }
+            return n
+        }
+        guard !list.isEmpty else { throw ValidationError("--orders needs at least one order") }
+        return Array(Set(list)).sorted()
+    }
+
+    static func tokenCount(_ text: Substring, option: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var multiplier = 1.0
+        var number = Substring(trimmed)
+        if let last = trimmed.last, "kKmMgG".contains(last) {
+            multiplier = "kK".contains(last) ? 1e3 : "mM".contains(last) ? 1e6 : 1e9
+            number = number.dropLast()
+        }
+        guard let value = Double(number), value * multiplier >= 1 else {
+            throw ValidationError("\(option): '\(text)' is not a token count (like 50000, 10k or 1.5M)")
+        }
+        return Int((value * multiplier).rounded())
+    }
+
+    func schedule() throws -> SliceSchedule {
+        if let sizes {
+            let list = try sizes.split(separator: ",").map { try ScaleCommand.tokenCount($0, option: "--sizes") }
+            guard !list.isEmpty else { throw ValidationError("--sizes needs at least one size") }
+            return .sizes(list)
+        }
+        return .geometric(start: try ScaleCommand.tokenCount(Substring(start), option: "--start"), factor: factor)
+    }
+
+    func run() throws {
+        let wallStart = ProgressClock.now()
+        let progress = ProgressReporter.forTerminal()
+        var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha)
+        if let threads { options.threads = threads }
+        let configuration = ScalingCorpus.Configuration(
+            trainingPaths: try textOptions.files(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,
+            indexPath: index, tokenizer: try textOptions.configuration(), minCount: UInt64(minCount),
+            vocabularyPath: vocab, seed: seed)
+        progress?.status("reading the corpus")
+        let corpus = try ScalingCorpus(configuration, progress: progress)
+        let run = try ScalingRun(directory: out, settings: ScalingRun.settings(corpus: corpus, options: options), fresh: fresh)
+        let experiment = ScalingExperiment(corpus: corpus, options: options)
+        experiment.progress = progress
+        var warnings: [String] = []
+        experiment.warn = { warnings.append($0) }
+        let resumed = run.points.count
+        try experiment.run(skipping: run.done) { try run.record($0) }
+        progress?.status("fitting (\(bootstrap) bootstrap resamples per curve)")
+        let report = ScalingReport(corpus: corpus, options: options, points: run.points, plan: experiment.slices(),
+                                   bootstrapResamples: bootstrap, seed: seed, warnings: warnings)
+        try report.write(to: run)
+        progress?.done()
+        print(report.summary(wallSeconds: ProgressClock.now() - wallStart, resumedPoints: resumed, directory: out))
+    }
+}

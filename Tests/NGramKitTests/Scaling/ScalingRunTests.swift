@@ -1,0 +1,103 @@
+import Foundation
+import NGramKit
+import Testing
+
+/// What `ngramkit scale` measures and writes: points equal to build + ppl, falling loss,
+/// resumable runs, the output files.
+@Suite("Scaling runs")
+struct ScalingRunTests {
+    static let kjv = ScalingHarnessTests.kjv
+
+    static func measure(_ corpus: ScalingCorpus, _ options: ScalingOptions, skipping done: Set<ScalingPoint.Key> = []) throws -> [ScalingPoint] {
+        var points: [ScalingPoint] = []
+        try ScalingExperiment(corpus: corpus, options: options).run(skipping: done) { points.append($0) }
+        return points
+    }
+
+    /// A point without the columns that measure the machine (seconds, memory).
+    static func measurement(_ p: ScalingPoint) -> ScalingPoint {
+        var copy = p
+        copy.countSeconds = 0; copy.estimateSeconds = 0; copy.scoreSeconds = 0; copy.peakResidentBytes = 0
+        return copy
+    }
+
+    @Test("A point equals the same model built with `ngramkit build` and scored with `ngramkit ppl`")
+    func pointEqualsBuildAndPpl() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = try ScalingCorpus(.init(trainingPaths: [Self.kjv], heldoutFraction: 0.05, seed: 5))
+        let options = ScalingOptions(orders: [3], schedule: .sizes([60_000]), threads: 2)
+        let points = try Self.measure(corpus, options)
+        #expect(points.count == 2)
+        // The slice, the held-out set and the fixed vocabulary as files.
+        let slice = corpus.slice(tokens: 60_000)
+        let train = try TestSupport.write(Array(corpus.sliceText(units: slice.units).utf8), named: "train.txt", in: directory)
+        let heldout = try TestSupport.write(Array(corpus.heldoutText().utf8), named: "heldout.txt", in: directory)
+        let words = (3..<corpus.vocabulary.count).map { corpus.vocabulary.word(UInt32($0)) }
+        let vocab = try TestSupport.write(Array((words.joined(separator: "\n") + "\n").utf8), named: "vocab.txt", in: directory)
+        for point in points {
+            let model = directory.appendingPathComponent("\(point.smoothing.rawValue).arpa").path
+            var build = ["build", "--order", "3", "--text", train, "--vocab", vocab, "--arpa", model, "--smoothing", point.smoothing.rawValue]
+            if point.smoothing == .stupidBackoff { build.append("--unigram-add-one") }
+            let built = try TestSupport.run(CommandLineTests.binary, build)
+            #expect(built.status == 0, "\(built.stderr)")
+            let ppl = try TestSupport.run(CommandLineTests.binary, ["ppl", "--model", model, "--text", heldout, "--json"])
+            #expect(ppl.status == 0, "\(ppl.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(ppl.stdout.utf8)) as? [String: Any])
+            let tokens = try #require(object["tokens"] as? Int)
+            let log10Prob = try #require(object["log10_prob"] as? Double)
+            #expect(tokens == point.heldoutTokens)
+            #expect(point.tokens == slice.tokens)
+            // The ARPA file rounds probabilities to single precision; the in-memory model does not.
+            let loss = -log10Prob / Double(tokens) * M_LN10
+            #expect(abs(loss - point.lossNats) < 1e-6 * point.lossNats, "\(point.smoothing): \(loss) vs \(point.lossNats)")
+        }
+    }
+
+    @Test("Held-out loss of modified Kneser-Ney falls as D grows, at every order ≥ 2; the vocabulary stays the same")
+    func kneserNeyLossFalls() throws {
+        let corpus = try ScalingCorpus(.init(trainingPaths: [Self.kjv], heldoutFraction: 0.1, seed: 1))
+        let options = ScalingOptions(smoothings: [.kneserNey], orders: [2, 3, 4, 5], schedule: .geometric(start: 10_000, factor: 4), threads: 2)
+        let points = try Self.measure(corpus, options)
+        #expect(points.count == 4 * 4)  // 10k, 40k, 160k, 640k, then the pool (710k) within 10%: 4 slices
+        for order in 2...5 {
+            let curve = points.filter { $0.order == order }.sorted { $0.tokens < $1.tokens }
+            for (a, b) in zip(curve, curve.dropFirst()) {
+                #expect(b.lossNats < a.lossNats, "order \(order): \(a.tokens) → \(b.tokens): \(a.lossNats) → \(b.lossNats)")
+                #expect(b.heldoutUnseenRate <= a.heldoutUnseenRate)
+            }
+            // Unigrams are the whole fixed vocabulary at every size.
+            #expect(Set(curve.map { $0.ngrams[0] }) == [corpus.vocabulary.count])
+        }
+    }
+
+    @Test("An interrupted run continues from its points and ends with the points of an uninterrupted one")
+    func resume() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = try ScalingCorpus(.init(trainingPaths: [Self.kjv], heldoutFraction: 0.1, seed: 9))
+        let options = ScalingOptions(orders: [1, 2], schedule: .sizes([20_000, 50_000, 100_000]), threads: 2)
+        let settings = ScalingRun.settings(corpus: corpus, options: options)
+        let full = try Self.measure(corpus, options)
+        // A run that stops after 3 points (the error stands for an interruption).
+        struct Interrupted: Error {}
+        let out = directory.appendingPathComponent("run").path
+        let first = try ScalingRun(directory: out, settings: settings, fresh: false)
+        #expect(throws: Interrupted.self) {
+            try ScalingExperiment(corpus: corpus, options: options).run(skipping: first.done) { point in
+                if first.points.count == 3 { throw Interrupted() }
+                try first.record(point)
+            }
+        }
+        let second = try ScalingRun(directory: out, settings: settings, fresh: false)
+        #expect(second.points.count == 3)
+        try ScalingExperiment(corpus: corpus, options: options).run(skipping: second.done) { try second.record($0) }
+        #expect(second.points.map(Self.measurement) == full.map(Self.measurement))
+        // points.csv reads back to the same points.
+        let reread = try ScalingPointsFile.read((out as NSString).appendingPathComponent("points.csv"))
+        #expect(reread.map(Self.measurement) == full.map(Self.measurement))
+        // Other settings in the same folder are refused rather than mixed in.
+        #expect(throws: NGramKitError.self) { try ScalingRun(directory: out, settings: settings + " ", fresh: false) }
+        #expect(try ScalingRun(directory: out, settings: settings + " ", fresh: true).points.isEmpty)
+    }
+}
