@@ -1,3 +1,5 @@
+import CNGramKitSupport
+
 /// Scores words one after another, carrying the matched history from each word to the next,
 /// as KenLM's `State` does.
 ///
@@ -15,6 +17,9 @@
 /// mapped tables (`scoreMapped`): `mappedTables` then points to the N-1 `BinaryTable`s (allocated
 /// and freed here; the tables' memory belongs to the model, which the state keeps alive) and
 /// `mappedUnigrams` to the unigram values; both are nil for a model in memory.
+///
+/// A binary model can also score many sentences at once on one thread (`scoreInLockstep`),
+/// which hides most of the memory latency that one sentence's chain of lookups exposes.
 public final class ModelState {
     /// The model being queried.
     public let model: NGramModel
@@ -31,6 +36,8 @@ public final class ModelState {
     private let maxLength: Int
     private let mappedTables: UnsafeMutablePointer<BinaryTable>?
     private let mappedUnigrams: UnsafePointer<Float>?
+    /// The binary model's unigram context flags (nil for a model in memory).
+    private let mappedContexts: UnsafePointer<UInt8>?
     /// Scratch for `scoreMapped`: each order's key and home (nil for a model in memory).
     private let mappedKeys: UnsafeMutablePointer<UInt64>?
     private let mappedHomes: UnsafeMutablePointer<Int>?
@@ -51,11 +58,13 @@ public final class ModelState {
             tables.initialize(from: binary.tables, count: binary.tables.count)
             mappedTables = tables
             mappedUnigrams = binary.unigramValues
+            mappedContexts = binary.unigramContext
             mappedKeys = .allocate(capacity: size)
             mappedHomes = .allocate(capacity: size)
         } else {
             mappedTables = nil
             mappedUnigrams = nil
+            mappedContexts = nil
             mappedKeys = nil
             mappedHomes = nil
         }
@@ -133,18 +142,61 @@ public final class ModelState {
         // Every order's lookup is known now (the history's slots and the word): their first
         // cache misses overlap instead of following one another.
         let keys = mappedKeys!, homes = mappedHomes!
+        let lookups = ModelState.prefetchMapped(word, current, length, keys, homes, tables, unigrams, mappedContexts!)
+        let (prob, matched, newLength) = ModelState.resolveMapped(word, current, next, length, lookups, maxLength,
+                                                                  keys, homes, tables, unigrams)
+        swap(&current, &next)
+        length = newLength
+        historyWords = min(historyWords + 1, maxLength)
+        return (prob, matched)
+    }
+
+    /// The first half of a mapped step: the key and home of every order's lookup of `word` after
+    /// the history `current` (`length` n-grams), each home's cache line and the word's unigram
+    /// requested from memory, nothing waited for.
+    ///
+    /// A lookup that must fail is not made: in a table without blanks, (h, word) can be stored
+    /// only when h's context flag is set (`contexts` for words, the slot's bit above), and the
+    /// flag sits in the history's own entry, which the previous word's lookup just loaded. The
+    /// first such failure ends the match, as the lookup would have.
+    /// - Returns: the lookups to make (the first `lookups` orders above the unigram).
+    @inline(__always)
+    private static func prefetchMapped(_ word: UInt32, _ current: UnsafePointer<UInt32>, _ length: Int,
+                                       _ keys: UnsafeMutablePointer<UInt64>, _ homes: UnsafeMutablePointer<Int>,
+                                       _ tables: UnsafePointer<BinaryTable>, _ unigrams: UnsafePointer<Float>,
+                                       _ contexts: UnsafePointer<UInt8>) -> Int {
         var k = 0
         while k < length {
+            if !tables[k].hasBlanks {
+                let extended = k == 0 ? contexts[Int(current[0])] != 0 : tables[k - 1].isContext(Int(current[k]))
+                if !extended { break }
+            }
             let key = tables[k].key(context: current[k], word: word)
             keys[k] = key
             homes[k] = tables[k].prefetchHome(key)
             k += 1
         }
-        var prob = Double(unigrams[2 * Int(word)])
+        ngk_prefetch_read(unigrams + 2 &* Int(word))
+        return k
+    }
+
+    /// The second half: the lookups themselves (one probe per order matched, as `score`), the
+    /// backoffs of the history n-grams longer than the match, and the next history written to
+    /// `next`. The one computation of a mapped score, whether words are scored one at a time
+    /// (`score`) or sentences in lockstep (`scoreInLockstep`), so both give the same bits.
+    /// - Parameter lookups: `prefetchMapped`'s answer (≤ `length`).
+    /// - Returns: log10 p, the matched length, and the length of the next history.
+    @inline(__always)
+    private static func resolveMapped(_ word: UInt32, _ current: UnsafePointer<UInt32>, _ next: UnsafeMutablePointer<UInt32>,
+                                      _ length: Int, _ lookups: Int, _ maxLength: Int,
+                                      _ keys: UnsafePointer<UInt64>, _ homes: UnsafePointer<Int>,
+                                      _ tables: UnsafePointer<BinaryTable>,
+                                      _ unigrams: UnsafePointer<Float>) -> (Double, Int, Int) {
+        var prob = Double(unigrams[2 &* Int(word)])
         var matched = 1
         next[0] = word
-        k = 0
-        while k < length {
+        var k = 0
+        while k < lookups {
             guard let slot = tables[k].find(key: keys[k], home: homes[k]) else { break }
             let p = tables[k].logProb(slot)
             if !p.isNaN {
@@ -156,13 +208,10 @@ public final class ModelState {
         }
         var j = matched
         while j <= length {
-            prob += j == 1 ? Double(unigrams[2 * Int(current[0]) + 1]) : tables[j - 2].logBackoff(Int(current[j - 1]))
+            prob += j == 1 ? Double(unigrams[2 &* Int(current[0]) &+ 1]) : tables[j - 2].logBackoff(Int(current[j - 1]))
             j += 1
         }
-        swap(&current, &next)
-        length = min(k + 1, maxLength)
-        historyWords = min(historyWords + 1, maxLength)
-        return (prob, matched)
+        return (prob, matched, min(k + 1, maxLength))
     }
 
     /// Stupid Backoff's log10 Z of the longest history n-gram that is a context, and that
@@ -211,3 +260,102 @@ public final class ModelState {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+// MARK: Lockstep scoring of a binary model
+
+extension ModelState {
+    /// Sentences scored at once by `scoreInLockstep`: enough independent lookups in flight to
+    /// cover a memory access's latency, few enough that the lanes' state stays in L1.
+    static let lockstepLanes = 16
+
+    /// Whether `scoreInLockstep` applies: a binary-backed model.
+    var scoresInLockstep: Bool { mappedTables != nil }
+
+    /// Scores sentences of a binary model on the calling thread, `lockstepLanes` of them at a
+    /// time, into one (log10 p, matched length) per token; the same values, bit for bit, as
+    /// `beginSentence()` and then `score(_:)` for each token of each sentence.
+    ///
+    /// Why: one sentence is a chain of dependent lookups (a word's lookups need the previous
+    /// word's slots), so scoring it waits for memory at every word. Sentences are independent:
+    /// every round issues the next word's lookups of every lane (each order's home line and the
+    /// unigram prefetched) before resolving any, so a lane's misses overlap the others'. A lane
+    /// that finishes its sentence takes the next one; the state's own history is left as it is.
+    /// - Parameters:
+    ///   - ids: the tokens (word ids; `</s>` at each sentence's end).
+    ///   - sentenceEnds: increasing; sentence s is `ids[sentenceEnds[s - 1] ..< sentenceEnds[s]]`
+    ///     (from 0 for s = 0), the last end at most `ids.count`.
+    ///   - log10Probs, matched: `ids.count` elements each; token i's results go to element i.
+    /// - Precondition: `scoresInLockstep`.
+    func scoreInLockstep(ids: UnsafeBufferPointer<UInt32>, sentenceEnds: UnsafeBufferPointer<Int>,
+                         log10Probs: UnsafeMutablePointer<Double>, matched: UnsafeMutablePointer<UInt8>) {
+        guard let tables = UnsafePointer(mappedTables), let unigrams = mappedUnigrams, let contexts = mappedContexts else {
+            preconditionFailure("scoreInLockstep needs a binary-backed model")
+        }
+        let lanes = ModelState.lockstepLanes
+        let width = max(model.order, 1)
+        let maxLength = self.maxLength
+        guard let ids = ids.baseAddress, !sentenceEnds.isEmpty else { return }
+        // Per lane: two history buffers (current and next, swapped by `parity`), the lookups'
+        // keys and homes, the next token, the sentence's end, the history's length.
+        let histories = UnsafeMutablePointer<UInt32>.allocate(capacity: lanes * 2 * width)
+        histories.initialize(repeating: 0, count: lanes * 2 * width)
+        let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: lanes * width)
+        let homes = UnsafeMutablePointer<Int>.allocate(capacity: lanes * width)
+        let position = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        let end = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        let length = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        let lookups = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        let parity = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        defer {
+            histories.deallocate(); keys.deallocate(); homes.deallocate()
+            position.deallocate(); end.deallocate(); length.deallocate(); lookups.deallocate(); parity.deallocate()
+        }
+        var nextSentence = 0
+        /// Gives lane `l` the next non-empty sentence (`beginSentence`); false when none is left.
+        @inline(__always)
+        func start(_ l: Int) -> Bool {
+            while nextSentence < sentenceEnds.count {
+                let first = nextSentence == 0 ? 0 : sentenceEnds[nextSentence - 1]
+                let last = sentenceEnds[nextSentence]
+                nextSentence += 1
+                guard last > first else { continue }
+                position[l] = first
+                end[l] = last
+                parity[l] = 0
+                histories[l * 2 * width] = Vocabulary.beginID
+                length[l] = min(1, maxLength)
+                return true
+            }
+            return false
+        }
+        var live = 0
+        for l in 0..<lanes {
+            if start(l) { live += 1 } else { end[l] = -1 }
+        }
+        while live > 0 {
+            // Every lane's lookups requested...
+            for l in 0..<lanes where end[l] >= 0 {
+                let current = histories + (l * 2 + parity[l]) * width
+                lookups[l] = ModelState.prefetchMapped(ids[position[l]], current, length[l], keys + l * width,
+                                                       homes + l * width, tables, unigrams, contexts)
+            }
+            // ...then resolved, each lane moving on by one token.
+            for l in 0..<lanes where end[l] >= 0 {
+                let current = histories + (l * 2 + parity[l]) * width
+                let next = histories + (l * 2 + 1 - parity[l]) * width
+                let i = position[l]
+                let (p, m, newLength) = ModelState.resolveMapped(ids[i], current, next, length[l], lookups[l], maxLength,
+                                                                 keys + l * width, homes + l * width, tables, unigrams)
+                log10Probs[i] = p
+                matched[i] = UInt8(truncatingIfNeeded: m)
+                length[l] = newLength
+                parity[l] = 1 - parity[l]
+                position[l] = i + 1
+                if i + 1 == end[l] && !start(l) {
+                    end[l] = -1
+                    live -= 1
+                }
+            }
+        }
+    }
+}

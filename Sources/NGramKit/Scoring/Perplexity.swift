@@ -1,4 +1,5 @@
 import Foundation
+import CNGramKitSupport
 
 /// Perplexity of a model on text, with KenLM's conventions.
 ///
@@ -40,6 +41,9 @@ public enum Perplexity {
     /// (`</s>` included), or at the end of one of the reader's batches. A few milliseconds of
     /// scoring; what the scoring threads share out.
     static let pieceTokens = 4096
+
+    /// How many tokens ahead the vocabulary lookups prefetch.
+    static let vocabularyLookahead = 16
 
     /// Scores every sentence of `paths`.
     ///
@@ -172,9 +176,17 @@ public enum Perplexity {
             try reader.forEachBatch { batch in
                 var index = 0
                 let tags = batch.tags
+                // Each lookup's first cache miss (the word's index slot) is requested
+                // `Perplexity.vocabularyLookahead` tokens ahead, so the misses overlap.
+                let tokenCount = batch.lineEnds.last ?? 0
+                let lookahead = Perplexity.vocabularyLookahead
+                for i in 0 ..< min(lookahead, tokenCount) { ngk_prefetch_read(vocabulary.homeSlotAddress(tags[i].hash)) }
                 var piece = newPiece(path: batch.path, firstLine: batch.firstLineNumber)
                 for (line, end) in batch.lineEnds.enumerated() {
                     while index < end {
+                        if index + lookahead < tokenCount {
+                            ngk_prefetch_read(vocabulary.homeSlotAddress(tags[index + lookahead].hash))
+                        }
                         let token = batch.token(index)
                         let id = vocabulary.lookup(token, tag: tags[index]) ?? Vocabulary.unknownID
                         if id == Vocabulary.beginID || id == Vocabulary.endID {

@@ -47,6 +47,11 @@ final class ScoringPiece: @unchecked Sendable {
     var sentenceOOVs: [Int] = []
     /// Set (under the pool's lock) once scored.
     var isScored = false
+    /// Scratch of `score` on a binary model: every token's log10 p and matched length, scored
+    /// in lockstep before the sums (kept between uses for its capacity).
+    private var lockstepLog10Prob: [Double] = []
+    private var lockstepMatched: [UInt8] = []
+    private var lockstepEnds: [Int] = []
 
     init(keepsWords: Bool, keepsTokens: Bool, keepsSentences: Bool) {
         self.keepsWords = keepsWords
@@ -116,6 +121,28 @@ final class ScoringPiece: @unchecked Sendable {
         // The tokens after the last sentence end (a line cut short by an error) are scored only
         // for the per-token callback, never counted.
         let lastEnd = keepsTokens && (sentenceEnds.last ?? 0) < ids.count ? sentences + 1 : sentences
+        // A binary model's scores come from `scoreInLockstep` (many sentences at once, the same
+        // values as one word at a time); the sums below are the same either way.
+        let lockstep = !isStupidBackoff && state.scoresInLockstep
+        if lockstep {
+            lockstepEnds.removeAll(keepingCapacity: true)
+            lockstepEnds.append(contentsOf: sentenceEnds)
+            if lastEnd > sentences { lockstepEnds.append(ids.count) }
+            if lockstepLog10Prob.count < ids.count {
+                lockstepLog10Prob = [Double](repeating: 0, count: ids.count)
+                lockstepMatched = [UInt8](repeating: 0, count: ids.count)
+            }
+            ids.withUnsafeBufferPointer { ids in
+                lockstepEnds.withUnsafeBufferPointer { ends in
+                    lockstepLog10Prob.withUnsafeMutableBufferPointer { probs in
+                        lockstepMatched.withUnsafeMutableBufferPointer { matched in
+                            state.scoreInLockstep(ids: ids, sentenceEnds: ends, log10Probs: probs.baseAddress!,
+                                                  matched: matched.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
         ids.withUnsafeBufferPointer { ids in
             var index = 0
             for s in 0..<lastEnd {
@@ -127,7 +154,10 @@ final class ScoringPiece: @unchecked Sendable {
                 while index < end {
                     let word = ids[index]
                     let log10Prob: Double, matched: Int
-                    if isStupidBackoff, let (p, rawScore, length) = state.scoreRawStupidBackoff(word) {
+                    if lockstep {
+                        log10Prob = lockstepLog10Prob[index]
+                        matched = Int(lockstepMatched[index])
+                    } else if isStupidBackoff, let (p, rawScore, length) = state.scoreRawStupidBackoff(word) {
                         log10Prob = p
                         matched = length
                         sentenceRaw += rawScore
