@@ -63,7 +63,12 @@ extension ScalingReport {
 
         lines += ["", "## Model size: unique n-grams = a·D^γ", "", "| curve | n-grams at D_max | γ [95%] | n-grams at 10× D_max [95%] | at 100× [95%] |", "|---|---:|---|---|---|"]
         for curve in curves {
-            guard let fit = curve.modelSize, let last = curve.points.last else { continue }
+            guard let last = curve.points.last else { continue }
+            guard let fit = curve.modelSize else {
+                let constant = Set(curve.points.map(\.totalNGrams)).count == 1
+                lines.append("| \(curve.name) | \(last.totalNGrams) | \(constant ? "0 (the same at every D: the fixed vocabulary)" : "n/a (fewer than 3 sizes)") | | |")
+                continue
+            }
             let extrapolated = fit.extrapolations.map { "\(ScalingReport.sig($0.predicted, 3)) \(ScalingReport.interval($0.interval))" }
             lines.append("| \(curve.name) | \(last.totalNGrams) | \(fit.formattedGamma()) | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") |")
         }

@@ -65,7 +65,9 @@ public struct ScalingReport {
                 let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17)
                 let lossFit = curvePoints.count >= 3 && finite
                     ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed) : nil
-                let sizeFit = curvePoints.count >= 3
+                // Unigram models hold the whole fixed vocabulary at every size: nothing to fit.
+                let sizeVaries = Set(curvePoints.map(\.totalNGrams)).count > 1
+                let sizeFit = curvePoints.count >= 3 && sizeVaries
                     ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: curvePoints.map { Double($0.totalNGrams) },
                                                    bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
                 curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, loss: lossFit, modelSize: sizeFit,

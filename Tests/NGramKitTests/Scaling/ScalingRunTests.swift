@@ -54,6 +54,27 @@ struct ScalingRunTests {
         }
     }
 
+    @Test("On all of ptb.train, the harness's Kneser-Ney points are KenLM's perplexities on ptb.valid")
+    func fullPoolMatchesKenLM() throws {
+        let corpus = try ScalingCorpus(.init(trainingPaths: [try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz")],
+                                             heldoutPaths: [try TestSupport.sharedFile("corpora/ptb/ptb.valid.txt.gz")],
+                                             minCount: 1, seed: 1))
+        let options = ScalingOptions(smoothings: [.kneserNey], orders: [2, 3, 4, 5], schedule: .sizes([100_000_000]), threads: 2)
+        let points = try Self.measure(corpus, options)
+        #expect(points.count == 4)
+        // perplexity.tsv: corpus, order, train, eval, tokens, oovs, ppl including OOVs, ppl excluding OOVs.
+        let rows = try TestSupport.lines(of: try TestSupport.sharedFile("fixtures/kenlm/perplexity.tsv")).map { $0.split(separator: "\t").map(String.init) }
+        for point in points {
+            let row = try #require(rows.first { $0[0] == "ptb" && $0[1] == String(point.order) && $0[3].hasSuffix("ptb.valid.txt.gz") })
+            #expect(point.heldoutTokens == Int(row[4]))
+            #expect(point.tokens == 887_521)
+            let kenlm = try #require(Double(row[6]))
+            // KenLM computes in single precision, the harness's in-memory model in double: the
+            // project's tolerance, 1e-5 in log10, applied to the per-token average.
+            #expect(abs(log10(point.perplexity) - log10(kenlm)) < 1e-5, "order \(point.order): \(point.perplexity) vs KenLM \(kenlm)")
+        }
+    }
+
     @Test("Held-out loss of modified Kneser-Ney falls as D grows, at every order ≥ 2; the vocabulary stays the same")
     func kneserNeyLossFalls() throws {
         let corpus = try ScalingCorpus(.init(trainingPaths: [Self.kjv], heldoutFraction: 0.1, seed: 1))
