@@ -176,7 +176,7 @@ private let scratchFolder: String = {
 
 private let gutenbergQueriesPath = sharedFolder() + "/corpora/gutenberg/gutenberg_top100authors.shard01.txt.gz"
 
-/// The first 40,000 lines of Gutenberg shard 01 (the queries of `estimate-benchmark.sh`), in memory.
+/// The first 40,000 lines of Gutenberg shard 01 (the queries of `compare-kenlm.sh`), in memory.
 private let queries40k = load(gutenbergQueriesPath, lineLimit: 40_000)
 
 /// The same lines as a file, for `Perplexity.evaluate` (which reads files): written once per process.
@@ -248,7 +248,7 @@ private let ptbARPA: (file: String, ngrams: Int) = {
     }
 }()
 
-/// `NGRAMKIT_SCORE_ARPA`: an ARPA file (e.g. `estimate-benchmark.sh`'s order-5 model of gut60)
+/// `NGRAMKIT_SCORE_ARPA`: an ARPA file (e.g. `compare-kenlm.sh`'s order-5 model of gut60)
 /// for the optional benchmarks that load it and score the 40k query lines with it.
 private let scoreARPAPath: String? = {
     guard let value = getenv("NGRAMKIT_SCORE_ARPA"), let path = String(validatingCString: value), !path.isEmpty else { return nil }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The documented reproduction runs of `ngramkit scale` (issue 4). Results (never the corpora) go to
+# Benchmarks/scaling/<name>/: points.csv, fits.json, report.md, loss.svg, model-size.svg, run.json,
+# command.txt with the exact command and the machine, and invocations.txt with the wall time of
+# every invocation (a resumed run adds a line).
+#
+#   bash Benchmarks/scaling/reproduce.sh ptb         # PTB: ptb.train slices, ptb.valid held out
+#   bash Benchmarks/scaling/reproduce.sh gutenberg   # Gutenberg: shards 00-04 slices, shard05 held out
+#
+# Options after the name are passed to `ngramkit scale` (for example --threads 16 on a larger machine).
+# An interrupted run continues where it stopped when started again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+name="${1:?usage: reproduce.sh ptb|gutenberg [ngramkit scale options...]}"
+shift
+shared="../shared/corpora"
+case "$name" in
+    ptb)
+        # PTB's 10k vocabulary is already closed (rare words are the literal <unk>), so every
+        # training word is kept (--min-count 1), as in the published PTB numbers.
+        args=(--text "$shared/ptb/ptb.train.txt.gz" --heldout "$shared/ptb/ptb.valid.txt.gz"
+              --min-count 1 --start 10k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff)
+        ;;
+    gutenberg)
+        g="$shared/gutenberg/gutenberg_top100authors"
+        args=(--text "$g.shard00.txt.gz" "$g.shard01.txt.gz" "$g.shard02.txt.gz" "$g.shard03.txt.gz" "$g.shard04.txt.gz"
+              --heldout "$g.shard05.txt.gz" --index "$g.index.tsv.gz" --tokenizer unicode
+              --start 100k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff)
+        ;;
+    *) echo "unknown run '$name' (ptb or gutenberg)" >&2; exit 2 ;;
+esac
+out="Benchmarks/scaling/$name"
+binary="${NGRAMKIT:-.build/release/ngramkit}"
+if [ -z "${NGRAMKIT:-}" ]; then swift build -c release --product ngramkit >/dev/null; fi
+mkdir -p "$out"
+before=$( [ -f "$out/points.csv" ] && tail -n +2 "$out/points.csv" | wc -l || echo 0 )
+for a in "$@"; do if [ "$a" = "--fresh" ]; then before=0; : > "$out/invocations.txt"; fi; done
+start=$(date +%s.%N)
+"$binary" scale "${args[@]}" --out "$out" "$@"
+end=$(date +%s.%N)
+after=$(tail -n +2 "$out/points.csv" | wc -l)
+{
+    echo "command: ngramkit scale ${args[*]} --out $out $*"
+    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+} > "$out/command.txt"
+# One line per invocation: an interrupted run shows as several lines whose times add up.
+echo "$(date -u +%Y-%m-%dT%H:%MZ)  wall $(echo "$end - $start" | bc) s  points measured $((after - before)) (on record $after)" >> "$out/invocations.txt"
+cat "$out/command.txt" "$out/invocations.txt"
