@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import CNGramKitSupport
+import Dispatch
+import Foundation
 
 /// Reads ARPA backoff models, the text format of KenLM, SRILM, MITLM and IRSTLM.
 ///
@@ -28,6 +30,16 @@ import CNGramKitSupport
 /// lookup is a likely cache miss on a large model, and a batch lets each step prefetch the
 /// slots of the lines a few places ahead. Errors still come out in line order.
 ///
+/// A plain file is mapped and read faster: preamble, header, 1-grams and markers go through the
+/// same line code, but the body of each higher-order section is cut into chunks at line ends,
+/// chunks are parsed and looked up in parallel into records (key, values), and the records are
+/// inserted by threads that each own some of the table's partitions, in line order within a
+/// partition: the table is then exactly the one the line reader builds, for any thread count.
+/// Words repeated from the line before reuse its ids and contexts (files written in context
+/// order repeat most of them). Any line this path does not expect (malformed, a duplicate, a
+/// word or context missing, more n-grams than announced) makes it hand the whole file to the
+/// line reader, which gives the exact error, blank or repair.
+///
 /// Every malformed input is a one-line `NGramKitError.malformedModel` naming the file and line.
 public enum ARPAReader {
     /// Reads an ARPA model.
@@ -40,7 +52,29 @@ public enum ARPAReader {
     ///   a binary model, counts that disagree with the `\data\` header, a word missing from the
     ///   1-grams, a duplicate n-gram or a backoff on the highest order; `cannotOpen`,
     ///   `isDirectory` or `corruptGzip` when the file cannot be read.
-    public static func read(_ path: String, warn: (String) -> Void = { _ in }) throws -> NGramModel {
+    ///   - threads: threads for the n-gram sections of a plain file (the model is the same for any).
+    ///   - lineByLine: true reads every line in turn, as a gzip file or standard input are
+    ///     (tests compare the two readers).
+    ///   - chunkBytes: bytes per chunk of a section in the parallel reader (tests make it small).
+    public static func read(_ path: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            lineByLine: Bool = false, chunkBytes: Int = 4 << 20,
+                            warn: (String) -> Void = { _ in }) throws -> NGramModel {
+        if !lineByLine && path != "-", let file = MappedText(path: path) {
+            // Warnings wait until the fast read either succeeds or throws: when it gives up (an
+            // input it leaves to the line reader), the line reader gives them again.
+            var warnings: [String] = []
+            do {
+                let parser = ARPAParser(name: path)
+                parser.chunkBytes = max(1, chunkBytes)
+                if let model = try parser.readMapped(file, threads: max(1, threads), warn: { warnings.append($0) }) {
+                    warnings.forEach(warn)
+                    return model
+                }
+            } catch {
+                warnings.forEach(warn)
+                throw error
+            }
+        }
         let parser = ARPAParser(name: path == "-" ? "<stdin>" : path)
         let lines = try LineReader.forEachLine(inFile: path) { line, number in
             try parser.consume(line, number, warn: warn)
@@ -50,7 +84,7 @@ public enum ARPAReader {
 }
 
 /// The state of one read: where in the file it is and everything gathered so far.
-private final class ARPAParser {
+private final class ARPAParser: @unchecked Sendable {
     private enum Place {
         case preamble
         case header
@@ -111,6 +145,10 @@ private final class ARPAParser {
     /// access costs a retain; copied into the tables at the end.
     private let partitionUse: UnsafeMutablePointer<Int>
     private let partitionRoom: UnsafeMutablePointer<Int>
+    /// Record buffers of the bulk reader, one per chunk of a wave.
+    /// Bytes per chunk of a section in the bulk reader (cut at line ends).
+    fileprivate var chunkBytes = 4 << 20
+    fileprivate var recordBuffers: [(buffer: UnsafeMutablePointer<BulkRecord>, capacity: Int)] = []
 
     init(name: String) {
         self.name = name
@@ -137,6 +175,7 @@ private final class ARPAParser {
         contextOut.deallocate()
         partitionUse.deallocate()
         partitionRoom.deallocate()
+        freeRecordBuffers()
     }
 
     private func error(_ line: Int?, _ reason: String) -> NGramKitError {
@@ -776,5 +815,366 @@ private final class ARPAParser {
     static func quote(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         let shown = String(decoding: bytes.prefix(40).map { $0 < 0x20 || $0 == 0x7F ? 0x3F : $0 }, as: UTF8.self)
         return bytes.count > 40 ? shown + "..." : shown
+    }
+}
+
+// MARK: - Bulk reading
+
+/// A plain (not gzip) regular file mapped into memory, for `ARPAParser.readMapped`.
+final class MappedText: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    private let mapping: UnsafeMutableRawPointer
+
+    /// Maps `path`; nil for anything the line reader should handle instead (a file that cannot
+    /// be opened, a directory, an empty or gzip file, a pipe), so that it gives its own errors.
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 2 else { return nil }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let size = Int(info.st_size)
+        guard let raw = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), raw != MAP_FAILED else { return nil }
+        let bytes = UnsafePointer<UInt8>(raw.assumingMemoryBound(to: UInt8.self))
+        if bytes[0] == 0x1f && bytes[1] == 0x8b {
+            munmap(raw, size)
+            return nil
+        }
+        mapping = raw
+        base = bytes
+        count = size
+    }
+
+    deinit { munmap(mapping, count) }
+
+    /// Drops the pages wholly inside `start..<end` from this process (they stay in the page
+    /// cache), so that a read once parsed does not count them in the resident size.
+    func release(_ start: Int, _ end: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (start + page - 1) / page * page
+        let last = end / page * page
+        if last > first { madvise(mapping + first, last - first, MADV_DONTNEED) }
+    }
+}
+
+/// One parsed n-gram of a bulk section: its key in the order's table, the key's hash, values.
+fileprivate struct BulkRecord {
+    var key: UInt64
+    var hash: UInt64
+    var prob: Double
+    var backoff: Double
+}
+
+/// The records of one chunk of a section, in line order.
+private struct BulkChunk {
+    var start = 0
+    var end = 0
+    var records: UnsafeMutablePointer<BulkRecord>? = nil
+    var count = 0
+    var lines = 0
+    var ok = false
+}
+
+extension ARPAParser {
+
+    /// Reads a mapped file: the preamble, header, 1-grams and markers line by line with
+    /// `consume`, and the body of every higher-order section with `bulkSection`.
+    /// - Returns: the model, or nil when some section holds anything the bulk reader leaves to
+    ///   the line reader (any malformed line, a missing word or context, a duplicate, more
+    ///   n-grams than the header announced): the caller then reads the file again line by line,
+    ///   which gives the exact error or repair.
+    func readMapped(_ file: MappedText, threads: Int, warn: (String) -> Void) throws -> NGramModel? {
+        let base = file.base, size = file.count
+        var position = 0, number = 0
+        while position < size {
+            let newline = memchr(base + position, 0x0A, size - position)
+            let lineEnd = newline.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? size
+            var end = lineEnd
+            if end > position && base[end - 1] == 0x0D { end -= 1 }
+            number += 1
+            try consume(UnsafeBufferPointer(start: base + position, count: end - position), number, warn: warn)
+            position = newline == nil ? size : lineEnd + 1
+            if case .section(let n) = place, n >= 2, pending == 0 {
+                let bodyEnd = ARPAParser.sectionEnd(file, from: position)
+                guard let lines = try bulkSection(file, position, bodyEnd, order: n, threads: threads) else { return nil }
+                number += lines
+                file.release(0, bodyEnd)
+                position = bodyEnd
+            }
+        }
+        freeRecordBuffers()
+        return try finish(lastLine: number)
+    }
+
+    fileprivate func freeRecordBuffers() {
+        for (buffer, _) in recordBuffers { buffer.deallocate() }
+        recordBuffers = []
+    }
+
+    /// The start of the first line at or after `from` that begins with a backslash (a section
+    /// marker or `\end\`), or the file's size. The pages searched are released window by
+    /// window, so that the search does not hold the whole section in the resident size.
+    private static func sectionEnd(_ file: MappedText, from: Int) -> Int {
+        let base = file.base, size = file.count
+        if from >= size || base[from] == 0x5C { return min(from, size) }
+        let window = 32 << 20
+        var p = from
+        var windowStart = from
+        while p < size {
+            let limit = min(size, windowStart + window)
+            if let found = memchr(base + p, 0x5C, limit - p) {
+                let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+                if base[i - 1] == 0x0A {
+                    file.release(windowStart, i)
+                    return i
+                }
+                p = i + 1
+            } else {
+                file.release(windowStart, limit)
+                p = limit
+                windowStart = limit
+            }
+        }
+        return size
+    }
+
+    /// Reads the lines `start..<end` of section `n` (≥ 2; the order below is complete): chunks
+    /// of lines are parsed and looked up in parallel into records (keys and values), then the
+    /// records are inserted into the order's table, one thread per group of partitions, each
+    /// partition's records in line order, so the table is the one the line reader builds,
+    /// whatever the number of threads.
+    /// - Returns: the number of lines, or nil to leave the file to the line reader.
+    private func bulkSection(_ file: MappedText, _ start: Int, _ end: Int, order n: Int, threads: Int) throws -> Int? {
+        let base = file.base
+        // Chunks, cut after a newline.
+        var chunks: [BulkChunk] = []
+        var p = start
+        while p < end {
+            var q = min(p + chunkBytes, end)
+            if q < end, let nl = memchr(base + q, 0x0A, end - q) {
+                q = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nl)) + 1
+            } else {
+                q = end
+            }
+            chunks.append(BulkChunk(start: p, end: q))
+            p = q
+        }
+        let table = tables[n - 2]
+        let wave = max(16, 4 * threads)
+        let groups = min(threads, table.partitionCount)
+        var lines = 0
+        var first = 0
+        while first < chunks.count {
+            let last = min(first + wave, chunks.count)
+            let results = UnsafeMutablePointer<BulkChunk>.allocate(capacity: last - first)
+            results.initialize(from: Array(chunks[first..<last]), count: last - first)
+            defer { results.deallocate() }
+            // Record buffers are kept from wave to wave (fresh pages cost the kernel a clearing).
+            for i in 0..<(last - first) {
+                // At most one record per 2n + 2 bytes ("p w w\n").
+                let needed = (results[i].end - results[i].start) / (2 * n + 2) + 1
+                if i == recordBuffers.count { recordBuffers.append((.allocate(capacity: needed), needed)) }
+                if recordBuffers[i].capacity < needed {
+                    recordBuffers[i].buffer.deallocate()
+                    recordBuffers[i] = (.allocate(capacity: needed), needed)
+                }
+                results[i].records = recordBuffers[i].buffer
+            }
+            let shared = UncheckedSendable(results)
+            let mapped = UncheckedSendable(file)
+            DispatchQueue.concurrentPerform(iterations: last - first) { i in
+                self.parseChunk(&shared.value[i], mapped.value, order: n)
+            }
+            for i in 0..<(last - first) {
+                guard results[i].ok else { return nil }
+                lines += results[i].lines
+            }
+            let inserted = UnsafeMutablePointer<Int>.allocate(capacity: groups)
+            defer { inserted.deallocate() }
+            let insertedShared = UncheckedSendable(inserted)
+            let chunkCount = last - first
+            DispatchQueue.concurrentPerform(iterations: groups) { g in
+                insertedShared.value[g] = self.insertRecords(shared.value, chunkCount, order: n, group: g, of: groups)
+            }
+            for g in 0..<groups {
+                guard inserted[g] >= 0 else { return nil }
+                table.occupied += inserted[g]
+                read[n - 1] += inserted[g]
+            }
+            file.release(chunks[first].start, chunks[last - 1].end)
+            first = last
+        }
+        return lines
+    }
+
+    /// Parses the lines of `chunk` into records; `chunk.ok` stays false for anything unusual.
+    private func parseChunk(_ chunk: inout BulkChunk, _ file: MappedText, order n: Int) {
+        let base = file.base
+        let safeEnd = file.count - 16    // a 16-byte load from a word starting before this is safe
+        let batchSize = 512
+        let ahead = ARPAParser.ahead
+        let tokens = UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>.allocate(capacity: batchSize * n)
+        let tags = UnsafeMutablePointer<Vocabulary.Tag>.allocate(capacity: batchSize * n)
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: batchSize * n)
+        let contexts = UnsafeMutablePointer<UInt32>.allocate(capacity: batchSize)
+        let probs = UnsafeMutablePointer<Double>.allocate(capacity: batchSize)
+        let backoffs = UnsafeMutablePointer<Double>.allocate(capacity: batchSize)
+        let fieldStart = UnsafeMutablePointer<Int>.allocate(capacity: n + 3)
+        let fieldEnd = UnsafeMutablePointer<Int>.allocate(capacity: n + 3)
+        // Whether a token equals the one at its place in the line before (same id), and how
+        // many leading words a line shares with the line before (same contexts up to there):
+        // files written in context order repeat most contexts from line to line.
+        let tokenSame = UnsafeMutablePointer<Bool>.allocate(capacity: batchSize * n)
+        let prefix = UnsafeMutablePointer<Int>.allocate(capacity: batchSize)
+        defer {
+            tokens.deallocate(); tags.deallocate(); ids.deallocate(); contexts.deallocate()
+            probs.deallocate(); backoffs.deallocate(); fieldStart.deallocate(); fieldEnd.deallocate()
+            tokenSame.deallocate(); prefix.deallocate()
+        }
+        let records = chunk.records!
+        let vocabulary = self.vocabulary
+        let lower = Array(tables.prefix(n - 2))
+        let top = tables[n - 2]
+        let highest = n == order
+        var count = 0, lines = 0, pending = 0
+
+        // Looks up the pending lines' words and contexts and appends their records.
+        func lookUp() -> Bool {
+            let tokenCount = pending * n
+            for t in 0..<tokenCount where !tokenSame[t] {
+                let token = tokens[t]
+                tags[t] = Vocabulary.tag(token, paddedBytes: base.distance(to: token.baseAddress!) < safeEnd)
+            }
+            for t in 0..<tokenCount {
+                if t + ahead < tokenCount && !tokenSame[t + ahead] { ngk_prefetch_read(vocabulary.homeSlotAddress(tags[t + ahead].hash)) }
+                if tokenSame[t] {
+                    ids[t] = ids[t - n]
+                    continue
+                }
+                guard let id = vocabulary.lookup(tokens[t], tag: tags[t]) else { return false }
+                ids[t] = id
+            }
+            for r in 0..<pending { contexts[r] = ids[r * n] }
+            for m in stride(from: 2, to: n, by: 1) {
+                let table = lower[m - 2]
+                for r in 0..<pending {
+                    if prefix[r] >= m {
+                        contexts[r] = contexts[r - 1]
+                        continue
+                    }
+                    if r + ahead < pending && prefix[r + ahead] < m {
+                        let key = table.key(context: contexts[r + ahead], word: ids[(r + ahead) * n + m - 1])
+                        ngk_prefetch_read(table.address(ofSlot: table.homeSlot(CountTable.hash(key))))
+                    }
+                    guard let slot = table.find(table.key(context: contexts[r], word: ids[r * n + m - 1])) else { return false }
+                    contexts[r] = UInt32(truncatingIfNeeded: slot)
+                }
+            }
+            for r in 0..<pending {
+                let key = top.key(context: contexts[r], word: ids[r * n + n - 1])
+                records[count] = BulkRecord(key: key, hash: CountTable.hash(key), prob: probs[r], backoff: backoffs[r])
+                count += 1
+            }
+            pending = 0
+            return true
+        }
+
+        var position = chunk.start
+        let end = chunk.end
+        while position < end {
+            let newline = memchr(base + position, 0x0A, end - position)
+            let lineEnd = newline.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? end
+            var stop = lineEnd
+            if stop > position && base[stop - 1] == 0x0D { stop -= 1 }
+            lines += 1
+            let lineStart = position
+            position = newline == nil ? end : lineEnd + 1
+            var fields = 0
+            var i = lineStart
+            while true {
+                while i < stop && (base[i] == 0x20 || base[i] == 0x09) { i += 1 }
+                if i == stop { break }
+                let s = i
+                while i < stop && base[i] != 0x20 && base[i] != 0x09 { i += 1 }
+                if fields == n + 2 { return }   // too many fields
+                fieldStart[fields] = s
+                fieldEnd[fields] = i
+                fields += 1
+            }
+            if fields == 0 { continue }
+            guard fields == n + 1 || fields == n + 2 else { return }
+            guard var prob = ARPAParser.parseNumber(UnsafeBufferPointer(start: base + fieldStart[0], count: fieldEnd[0] - fieldStart[0])) else { return }
+            if prob <= -99 { prob = -.infinity }
+            var backoff = 0.0
+            if fields == n + 2 {
+                guard let b = ARPAParser.parseNumber(UnsafeBufferPointer(start: base + fieldStart[n + 1], count: fieldEnd[n + 1] - fieldStart[n + 1])) else { return }
+                if highest && b != 0 { return }
+                backoff = b
+            }
+            let row = pending * n
+            var same = 0
+            for k in 1...n {
+                let token = UnsafeBufferPointer(start: base + fieldStart[k], count: fieldEnd[k] - fieldStart[k])
+                tokens[row + k - 1] = token
+                var equal = false
+                if pending > 0 {
+                    let before = tokens[row - n + k - 1]
+                    equal = before.count == token.count && memcmp(before.baseAddress!, token.baseAddress!, token.count) == 0
+                }
+                tokenSame[row + k - 1] = equal
+                if equal && same == k - 1 { same = k }
+            }
+            prefix[pending] = same
+            probs[pending] = prob
+            backoffs[pending] = backoff
+            pending += 1
+            if pending == batchSize { guard lookUp() else { return } }
+        }
+        guard lookUp() else { return }
+        chunk.count = count
+        chunk.lines = lines
+        chunk.ok = true
+    }
+
+    /// Inserts the records of `chunks` whose partition is in `group` (of `groups`), in order.
+    /// - Returns: the number inserted, or -1 for a duplicate or a partition past its room.
+    private func insertRecords(_ chunks: UnsafeMutablePointer<BulkChunk>, _ chunkCount: Int, order n: Int, group: Int, of groups: Int) -> Int {
+        let table = tables[n - 2]
+        let prob = probs[n - 2], backoff = backoffs[n - 2]
+        let hasBackoff = n < order
+        let partitions = table.partitionCount
+        let low = group * partitions / groups, high = (group + 1) * partitions / groups
+        let use = partitionUse + (n - 2) * 16
+        let room = partitionRoom[n - 2]
+        let ahead = ARPAParser.ahead
+        var inserted = 0
+        for c in 0..<chunkCount {
+            let records = chunks[c].records!
+            let count = chunks[c].count
+            for r in 0..<count {
+                if r + ahead < count {
+                    let hash = records[r + ahead].hash
+                    let p = table.partition(hash)
+                    if p >= low && p < high {
+                        let home = table.homeSlot(hash)
+                        ngk_prefetch_write(table.address(ofSlot: home))
+                        ngk_prefetch_write(prob.base + home)
+                        if hasBackoff { ngk_prefetch_write(backoff.base + home) }
+                    }
+                }
+                let record = records[r]
+                let p = table.partition(record.hash)
+                guard p >= low && p < high else { continue }
+                if use[p] + 1 > room { return -1 }
+                let (slot, isNew) = table.increment(record.key, hash: record.hash, by: 1)
+                guard isNew else { return -1 }
+                use[p] += 1
+                prob[slot] = record.prob
+                if hasBackoff { backoff[slot] = record.backoff }
+                inserted += 1
+            }
+        }
+        return inserted
     }
 }

@@ -99,8 +99,12 @@ public enum BinaryModelWriter {
 
         // Orders 2...N.
         let wordBits = BinaryModel.bitWidth(UInt64(v - 1))
-        var lowerMap: LargeBuffer<UInt32>? = nil
-        var contextLimit = UInt64(v)
+        // Order n + 1 is laid out on a second thread while order n is written (and checksummed):
+        // each table depends only on the map of the one below, so the bytes are the same.
+        var next: BackgroundTable? = nil
+        if order >= 2 {
+            next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(v), lowerMap: nil) }
+        }
         for n in 1...order {
             let record = BinaryModel.orderRecordOffset + (n - 1) * BinaryModel.orderRecordBytes
             put(UInt64(model.ngramCounts[n - 1]), record)
@@ -113,7 +117,12 @@ public enum BinaryModelWriter {
                 put(UInt64(v), record + 8)
                 continue
             }
-            let built = try buildTable(model, order: n, wordBits: wordBits, contextLimit: contextLimit, lowerMap: lowerMap)
+            let built = try next!.result()
+            next = nil
+            if n < order {
+                let map = built.map, limit = UInt64(built.slots)
+                next = BackgroundTable { try buildTable(model, order: n + 1, wordBits: wordBits, contextLimit: limit, lowerMap: map) }
+            }
             try file.alignToPage()
             let tableOffset = file.position
             try file.write(UnsafeRawBufferPointer(start: built.bytes.base, count: built.bytes.count))
@@ -126,8 +135,6 @@ public enum BinaryModelWriter {
             put(UInt8(built.keyBits), record + 49)
             put(UInt8(built.slotBytes), record + 50)
             put(UInt8(n < order ? 1 : 0), record + 51)
-            lowerMap = built.map
-            contextLimit = UInt64(built.slots)
         }
 
         // The header, last: sizes and checksums are known now.
@@ -303,6 +310,42 @@ public enum BinaryModelWriter {
         }
         return BuiltTable(bytes: bytes, entries: entries, homes: homes, slots: slots, keyBits: keyBits,
                           slotBytes: slotBytes, map: map)
+    }
+}
+
+/// `BinaryModelWriter.buildTable` running on its own thread; `result()` waits for it.
+private final class BackgroundTable: @unchecked Sendable {
+    private var outcome: Result<BinaryModelWriter.BuiltTable, Error>? = nil
+    private var thread: pthread_t? = nil
+    private let work: () throws -> BinaryModelWriter.BuiltTable
+
+    init(_ work: @escaping () throws -> BinaryModelWriter.BuiltTable) {
+        self.work = work
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var handle = pthread_t()
+        if pthread_create(&handle, nil, { raw in
+            let me = Unmanaged<BackgroundTable>.fromOpaque(raw!).takeRetainedValue()
+            me.outcome = Result { try me.work() }
+            return nil
+        }, box) == 0 {
+            thread = handle
+        } else {
+            Unmanaged<BackgroundTable>.fromOpaque(box).release()
+            outcome = Result { try work() }
+        }
+    }
+
+    func result() throws -> BinaryModelWriter.BuiltTable {
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+        return try outcome!.get()
+    }
+
+    deinit {
+        // The last reference may be the thread's own (a result never asked for, after an error).
+        if let thread {
+            if pthread_equal(thread, pthread_self()) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
+        }
     }
 }
 

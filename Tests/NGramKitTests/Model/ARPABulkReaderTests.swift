@@ -1,0 +1,149 @@
+import Foundation
+import NGramKit
+import Testing
+
+/// The parallel reader of plain ARPA files against the line reader: the same model bit for bit
+/// (tables, slots, every value) for KenLM's fixtures and for odd files, on 1 to 4 threads and
+/// with chunks of a few bytes; the same errors and warnings where it hands a file back.
+@Suite("ARPA bulk reader")
+struct ARPABulkReaderTests {
+    /// The decompressed bytes of a gzip fixture, as a plain file in `directory`.
+    private func plainCopy(of fixture: String, in directory: URL) throws -> String {
+        var bytes: [UInt8] = []
+        try LineReader.forEachLine(inFile: try TestSupport.sharedFile(fixture)) { line, _ in
+            bytes.append(contentsOf: line)
+            bytes.append(0x0A)
+        }
+        return try TestSupport.write(bytes, named: "plain.arpa", in: directory)
+    }
+
+    /// Reads `path` line by line and in bulk with several thread counts and chunk sizes, and
+    /// checks that every bulk read gives the line reader's model.
+    private func expectSameModels(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var lineWarnings: [String] = []
+        let reference = try ARPAReader.read(path, lineByLine: true) { lineWarnings.append($0) }
+        for (threads, chunk) in [(1, 4 << 20), (2, 4 << 20), (4, 4 << 20), (3, 64), (2, 1)] {
+            var warnings: [String] = []
+            let model = try ARPAReader.read(path, threads: threads, chunkBytes: chunk) { warnings.append($0) }
+            #expect(model.isIdentical(to: reference), "threads \(threads), chunks of \(chunk) bytes", sourceLocation: sourceLocation)
+            #expect(warnings == lineWarnings, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The message of the error `ARPAReader.read` throws, or nil.
+    private func message(_ path: String, lineByLine: Bool, chunkBytes: Int = 4 << 20) -> String? {
+        do {
+            _ = try ARPAReader.read(path, threads: 2, lineByLine: lineByLine, chunkBytes: chunkBytes)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("KenLM's PTB order 3 and Brown order 4 models: bulk equals line by line")
+    func kenlmFixtures() throws {
+        for fixture in ["fixtures/kenlm/ptb.o3.arpa.gz", "fixtures/kenlm/brown.o4.arpa.gz"] {
+            let directory = try TestSupport.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try expectSameModels(try plainCopy(of: fixture, in: directory))
+        }
+    }
+
+    @Test("An estimated model written as ARPA: bulk equals line by line, and the estimated model")
+    func estimatedModel() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = (0..<400).map { i in "w\(i % 37) w\(i % 11) x\(i % 5) w\(i % 7) y\(i % 13) z" }.joined(separator: "\n")
+        let counts = try TestSupport.count(text, order: 4)
+        let model = try ModifiedKneserNey.estimate(counts)
+        let path = directory.appendingPathComponent("model.arpa").path
+        let sink = try OutputSink(path: path)
+        try ARPAWriter.write(model, to: sink)
+        try sink.commit()
+        try expectSameModels(path)
+    }
+
+    /// A small order-3 model with CRLF endings, blank and whitespace-only lines inside sections,
+    /// n-grams in no particular order, a missing backoff and -99.
+    private let oddModel = """
+        \\data\\\r
+        ngram 1=5\r
+        ngram 2=4\r
+        ngram 3=3\r
+        \r
+        \\1-grams:\r
+        -1.0\t<unk>\t0\r
+        -99\t<s>\t-0.5\r
+        -0.7\t</s>\r
+        -0.6\ta\t-0.25\r
+        -0.8\tb\t-0.125\r
+        \r
+        \\2-grams:\r
+        -0.3\ta b\t-0.1\r
+           \t  \r
+        -0.2\t<s> a\t-0.2\r
+        -0.4 b </s>\r
+        -0.5\tb a\t0\r
+        \\3-grams:\r
+        -0.11\ta b a\r
+        \r
+        -0.12\t<s> a b\r
+        -0.13\tb a b   \r
+        \\end\\\r
+        """
+
+    @Test("CRLF, blank lines and whitespace-only lines, any line order: bulk equals line by line")
+    func oddFile() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try expectSameModels(try TestSupport.write(Array(oddModel.utf8), named: "odd.arpa", in: directory))
+        // Without a final newline and without \end\ (a truncated file): the same error.
+        let truncated = String(oddModel.dropLast("\\end\\\r\n".count - 1).dropLast(2))
+        let path = try TestSupport.write(Array(truncated.utf8), named: "cut.arpa", in: directory)
+        let expected = message(path, lineByLine: true)
+        #expect(expected != nil)
+        #expect(message(path, lineByLine: false) == expected)
+        #expect(message(path, lineByLine: false, chunkBytes: 3) == expected)
+    }
+
+    @Test("Missing contexts (blanks), duplicates, missing words, bad numbers, undercounted headers: the line reader's model or error")
+    func handedBack() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let header = "\\data\\\nngram 1=4\nngram 2=3\nngram 3=2\n\n\\1-grams:\n-1\t<unk>\n-1\t<s>\t-0.5\n-1\t</s>\n-1\ta\t-0.5\n\n"
+        // A 3-gram whose context "a a" is no 2-gram: a blank, as line by line.
+        let blanks = header + "\\2-grams:\n-0.5\t<s> a\t-0.1\n-0.5\ta </s>\n-0.5\ta a\n\\3-grams:\n-0.2\t<s> a a\n-0.2\ta a </s>\n\\end\\\n"
+        let blankless = blanks.replacingOccurrences(of: "-0.5\ta a\n", with: "-0.5\t<s> </s>\n")
+        try expectSameModels(try TestSupport.write(Array(blankless.utf8), named: "blanks.arpa", in: directory))
+        let bad: [String] = [
+            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\t<s> a a"),            // duplicate
+            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta zz </s>"),          // missing word
+            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2x\ta a </s>"),          // not a number
+            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a </s>\t-1"),      // backoff on top order
+            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a"),                // too few fields
+            blanks.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=2"),                    // header undercounts
+            blanks.replacingOccurrences(of: "ngram 3=2", with: "ngram 3=5"),                    // header overcounts
+        ]
+        for (i, text) in bad.enumerated() {
+            let path = try TestSupport.write(Array(text.utf8), named: "bad\(i).arpa", in: directory)
+            let expected = message(path, lineByLine: true)
+            #expect(expected != nil, "case \(i)")
+            #expect(message(path, lineByLine: false) == expected, "case \(i)")
+            #expect(message(path, lineByLine: false, chunkBytes: 5) == expected, "case \(i)")
+        }
+        // A missing context: the model is the line reader's, blank included.
+        try expectSameModels(try TestSupport.write(Array(blanks.utf8), named: "blank.arpa", in: directory))
+    }
+
+    /// The benchmark model of issue 5 when `NGRAMKIT_COMPARE_ARPA` names it (minutes; off in CI).
+    @Test("A large ARPA file named by NGRAMKIT_COMPARE_ARPA: bulk equals line by line",
+          .enabled(if: ProcessInfo.processInfo.environment["NGRAMKIT_COMPARE_ARPA"] != nil))
+    func largeModel() throws {
+        let path = ProcessInfo.processInfo.environment["NGRAMKIT_COMPARE_ARPA"]!
+        let reference = try ARPAReader.read(path, lineByLine: true)
+        let model = try ARPAReader.read(path)
+        #expect(model.isIdentical(to: reference))
+        let one = try ARPAReader.read(path, threads: 1)
+        #expect(one.isIdentical(to: reference))
+    }
+}
