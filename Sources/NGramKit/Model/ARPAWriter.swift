@@ -79,6 +79,9 @@ extension OutputSink {
     public func write(log10 value: Double) throws {
         if value == -.infinity { return try write(string: "-99") }
         if value == 0 { return try write(byte: 0x30) }
-        try write(string: Float(value).description)
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FloatFormatting.maximumLength) { text in
+            let count = FloatFormatting.write(Float(value), to: text.baseAddress!)
+            try write(UnsafeBufferPointer(rebasing: text[..<count]))
+        }
     }
 }
