@@ -240,6 +240,10 @@ public final class BinaryModel: @unchecked Sendable {
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw NGramKitError.cannotOpen(path: path, reason: "mmap: " + String(cString: strerror(errno)))
         }
+        // Where the page cache holds the file in 2 MiB folios (as `BinaryModelWriter` writes
+        // it), the kernel maps them with 2 MB pages; the advice also asks it to read the file
+        // from disk in such folios.
+        _ = madvise(mapped, size, 14 /* MADV_HUGEPAGE */)
         let raw = UnsafeRawPointer(mapped)
         owner = MappingOwner(base: mapped, bytes: size)
         base = raw
