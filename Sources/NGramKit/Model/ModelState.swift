@@ -332,14 +332,16 @@ extension ModelState {
         for l in 0..<lanes {
             if start(l) { live += 1 } else { end[l] = -1 }
         }
+        // Each lane's lookups are requested a full round before they are resolved: a lane
+        // resolves its token and at once requests the next one's, while the other lanes run.
+        @inline(__always)
+        func request(_ l: Int) {
+            let current = histories + (l * 2 + parity[l]) * width
+            lookups[l] = ModelState.prefetchMapped(ids[position[l]], current, length[l], keys + l * width,
+                                                   homes + l * width, tables, unigrams, contexts)
+        }
+        for l in 0..<lanes where end[l] >= 0 { request(l) }
         while live > 0 {
-            // Every lane's lookups requested...
-            for l in 0..<lanes where end[l] >= 0 {
-                let current = histories + (l * 2 + parity[l]) * width
-                lookups[l] = ModelState.prefetchMapped(ids[position[l]], current, length[l], keys + l * width,
-                                                       homes + l * width, tables, unigrams, contexts)
-            }
-            // ...then resolved, each lane moving on by one token.
             for l in 0..<lanes where end[l] >= 0 {
                 let current = histories + (l * 2 + parity[l]) * width
                 let next = histories + (l * 2 + 1 - parity[l]) * width
@@ -354,6 +356,8 @@ extension ModelState {
                 if i + 1 == end[l] && !start(l) {
                     end[l] = -1
                     live -= 1
+                } else {
+                    request(l)
                 }
             }
         }
