@@ -37,16 +37,7 @@ public enum HeldOutScorer {
             }
         }
         var total = PerplexityResult()
-        for b in 0..<blocks {
-            let r = results[b]
-            total.sentences += r.sentences
-            total.tokens += r.tokens
-            total.oovs += r.oovs
-            total.log10Prob += r.log10Prob
-            total.log10ProbExcludingOOVs += r.log10ProbExcludingOOVs
-            total.zeroProbabilityTokens += r.zeroProbabilityTokens
-            if let raw = r.rawLog10Score { total.rawLog10Score = (total.rawLog10Score ?? 0) + raw }
-        }
+        for b in 0..<blocks { total.add(results[b]) }
         return total
     }
 

@@ -101,14 +101,7 @@ public enum Perplexity {
 
             /// Adds a scored piece to the result and calls the callbacks for its sentences.
             func deliver(_ piece: ScoringPiece) throws {
-                let totals = piece.totals
-                result.sentences += totals.sentences
-                result.tokens += totals.tokens
-                result.oovs += totals.oovs
-                result.log10Prob += totals.log10Prob
-                result.log10ProbExcludingOOVs += totals.log10ProbExcludingOOVs
-                result.zeroProbabilityTokens += totals.zeroProbabilityTokens
-                if let raw = totals.rawLog10Score { result.rawLog10Score = (result.rawLog10Score ?? 0) + raw }
+                result.add(piece.totals)
                 if onToken != nil || onSentence != nil {
                     try piece.wordBytes.withUnsafeBufferPointer { bytes in
                         var index = 0
@@ -235,6 +228,18 @@ public struct PerplexityResult: Sendable, Equatable {
     public var rawLog10Score: Double?
 
     public init() {}
+
+    /// Adds the totals of another part of the same text (pieces scored apart are summed in
+    /// text order, so the sum is the same for any number of threads).
+    public mutating func add(_ other: PerplexityResult) {
+        sentences += other.sentences
+        tokens += other.tokens
+        oovs += other.oovs
+        log10Prob += other.log10Prob
+        log10ProbExcludingOOVs += other.log10ProbExcludingOOVs
+        zeroProbabilityTokens += other.zeroProbabilityTokens
+        if let raw = other.rawLog10Score { rawLog10Score = (rawLog10Score ?? 0) + raw }
+    }
 
     /// 10^(−Σ log10 p / tokens), infinite when a token has probability 0.
     public var perplexity: Double { Foundation.pow(10, -log10Prob / Double(tokens)) }
