@@ -42,33 +42,47 @@ enum InitialProbabilities {
     }
 
     /// Denominators and γ of the contexts of order `n` ≥ 2.
-    /// - Parameter gamma: the backoff array of order n-1, zero on entry; receives γ(h) for
-    ///   every context h (and stays 0 for (n-1)-grams that are no context).
+    /// - Parameters:
+    ///   - gamma: the backoff array of order n-1, zero on entry; receives γ(h) for every
+    ///     context h (and stays 0 for (n-1)-grams that are no context).
+    ///   - threads: threads that share the work; the result is the same bits for any number.
     /// - Returns: Σ_w a(h w) by context (0 for (n-1)-grams that are no context).
     static func contexts(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount,
-                         gamma: LargeBuffer<Double>) -> LargeBuffer<Double> {
+                         gamma: LargeBuffer<Double>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> LargeBuffer<Double> {
         let table = counts.table(order: n)
         let isHighest = n == counts.order
-        let denominators = LargeBuffer<Double>(zeroedCount: gamma.count, populatingThreads: ProcessInfo.processInfo.activeProcessorCount)
-        let den = denominators.base
-        let gam = gamma.base
-        let capacity = table.capacity
-        let ahead = 16
-        for slot in 0..<capacity {
-            // The contexts' sums are updated at random: start loading them a few slots ahead.
-            if slot + ahead < capacity && table.isOccupied(slot + ahead) {
-                let context = Int(table.context(ofSlot: slot + ahead))
-                ngk_prefetch_write(den + context)
-                ngk_prefetch_write(gam + context)
+        let denominators = LargeBuffer<Double>(zeroedCount: gamma.count, populatingThreads: threads)
+        let den = UncheckedSendable(denominators.base)
+        let gam = UncheckedSendable(gamma.base)
+        let shared = UncheckedSendable(table)
+        let contextCount = gamma.count
+        // Each thread owns a range of contexts and scans the whole table for the n-grams of its
+        // contexts: every sum is still added in slot order, so the bits do not depend on the
+        // number of threads (the scan is sequential and cheap beside the random updates).
+        Parallel.forEachPiece(of: contextCount, threads: threads, minimumPiece: 1 << 12) { owned in
+            let table = shared.value, den = den.value, gam = gam.value
+            let capacity = table.capacity
+            let low = UInt32(owned.lowerBound), high = UInt32(owned.upperBound)
+            let ahead = 16
+            for slot in 0..<capacity {
+                // The contexts' sums are updated at random: start loading them a few slots ahead.
+                if slot + ahead < capacity && table.isOccupied(slot + ahead) {
+                    let context = table.context(ofSlot: slot + ahead)
+                    if context >= low && context < high {
+                        ngk_prefetch_write(den + Int(context))
+                        ngk_prefetch_write(gam + Int(context))
+                    }
+                }
+                guard table.isOccupied(slot) else { continue }
+                let context = table.context(ofSlot: slot)
+                guard context >= low && context < high else { continue }
+                let a = adjustedCount(table, slot: slot, isHighest: isHighest)
+                den[Int(context)] += Double(a)
+                gam[Int(context)] += discount.amount(forCount: a)
             }
-            guard table.isOccupied(slot) else { continue }
-            let a = adjustedCount(table, slot: slot, isHighest: isHighest)
-            let context = Int(table.context(ofSlot: slot))
-            den[context] += Double(a)
-            gam[context] += discount.amount(forCount: a)
-        }
-        for context in 0..<denominators.count where den[context] > 0 {
-            gam[context] /= den[context]
+            for context in owned where den[context] > 0 {
+                gam[context] /= den[context]
+            }
         }
         return denominators
     }

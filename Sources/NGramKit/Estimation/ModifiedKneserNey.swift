@@ -47,7 +47,7 @@ public enum ModifiedKneserNey {
         if order >= 2 {
             for n in 2...order {
                 let stage = InitialProbabilities.contexts(counts, order: n, discount: discounts[n - 1],
-                                                          gamma: logBackoff[n - 2])
+                                                          gamma: logBackoff[n - 2], threads: threads)
                 let result = Interpolate.order(counts, order: n, discount: discounts[n - 1],
                                                denominators: stage, gamma: logBackoff[n - 2],
                                                lowerProbabilities: logProb[n - 2], lowerSuffix: lowerSuffix,
