@@ -76,6 +76,10 @@ echo "== $(cd "$repo_root" && git log -1 --format='commit %h' 2>/dev/null || ech
 
 results=$bench_dir/compare-results.tsv
 : > "$results"
+# Before a job that writes a model: delete the previous run's file and flush what is still being
+# written back, for both tools alike. Otherwise a run also pays for unlinking the last run's
+# gigabyte (with the `discard` mount option, a synchronous TRIM) and competes with its writeback.
+settle() { rm -f "$@"; sync; }
 timed() {   # job peer command...: appends "job peer seconds kilobytes"; stdout to $bench_dir/job.peer.out
     local job=$1 peer=$2; shift 2
     local log=$bench_dir/time.log
@@ -98,6 +102,7 @@ if [[ $mode == sizes ]]; then
         fi
         for (( r = 1; r <= runs; r++ )); do
             echo "== $s M tokens, run $r/$runs: ngramkit" >&2
+            settle "$bench_dir/sizes.ngramkit.arpa"
             timed "size$s" ngramkit "$bin" build --order 5 --text "$text" --arpa "$bench_dir/sizes.ngramkit.arpa" --json
             rm -f "$bench_dir/sizes.ngramkit.arpa"
             python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])["tokens"])' \
@@ -105,6 +110,7 @@ if [[ $mode == sizes ]]; then
                 || grep -o '"tokens" *: *[0-9]*' "$bench_dir/size$s.ngramkit.out" | grep -o '[0-9]*$' > "$bench_dir/size$s.tokens"
             if has_kenlm lmplz; then
                 echo "== $s M tokens, run $r/$runs: lmplz" >&2
+                settle "$bench_dir/sizes.kenlm.arpa"
                 timed "size$s" kenlm "$kenlm_bin/lmplz" -o 5 -S 8G -T "$bench_dir" --text "$text" --arpa "$bench_dir/sizes.kenlm.arpa"
                 rm -f "$bench_dir/sizes.kenlm.arpa"
             fi
@@ -144,15 +150,19 @@ has_kenlm lmplz || kl_arpa=$nk_arpa
 has_kenlm build_binary || rm -f "$kl_bin"
 for (( r = 1; r <= runs; r++ )); do
     echo "== run $r/$runs: ngramkit" >&2
+    settle "$nk_arpa"
     timed estimate ngramkit "$bin" build --order 5 --text "$train" --arpa "$nk_arpa"
+    settle "$nk_bin"
     timed compile ngramkit "$bin" compile "$nk_arpa" "$nk_bin"
     timed score-binary ngramkit "$bin" ppl --model "$nk_bin" --text "$queries" --threads 1
     timed score-arpa ngramkit "$bin" ppl --model "$nk_arpa" --text "$queries"
     if has_kenlm lmplz; then
         echo "== run $r/$runs: kenlm" >&2
+        settle "$kl_arpa"
         timed estimate kenlm "$kenlm_bin/lmplz" -o 5 -S 8G -T "$bench_dir" --text "$train" --arpa "$kl_arpa"
     fi
     if has_kenlm build_binary; then
+        settle "$kl_bin"
         timed compile kenlm "$kenlm_bin/build_binary" probing "$kl_arpa" "$kl_bin"
     fi
     if has_kenlm query; then
