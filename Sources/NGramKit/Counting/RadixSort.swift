@@ -11,28 +11,43 @@ enum RadixSort {
         if count < 2 { return }
         let digitBits = 11
         let buckets = 1 << digitBits
-        var scratchKeys = [UInt64](repeating: 0, count: count)
-        var scratchValues = [UInt32](repeating: 0, count: count)
-        var histogram = [Int](repeating: 0, count: buckets)
-        var shift = 0
-        while shift < max(significantBits, 1) {
-            for b in 0..<buckets { histogram[b] = 0 }
+        let mask = UInt64(buckets - 1)
+        let passes = max(1, (significantBits + digitBits - 1) / digitBits)
+        // One read counts the digits of every pass; a pass whose digit is the same for every
+        // key would move nothing and is skipped.
+        var histograms = [Int](repeating: 0, count: passes * buckets)
+        histograms.withUnsafeMutableBufferPointer { h in
             keys.withUnsafeBufferPointer { k in
-                for i in 0..<count { histogram[Int((k[i] >> UInt64(shift)) & UInt64(buckets - 1))] += 1 }
+                for i in 0..<count {
+                    let key = k[i]
+                    for pass in 0..<passes { h[pass &* buckets &+ Int(truncatingIfNeeded: (key >> UInt64(pass &* digitBits)) & mask)] += 1 }
+                }
             }
-            var sum = 0
-            for b in 0..<buckets {
-                let c = histogram[b]
-                histogram[b] = sum
-                sum += c
+        }
+        var scratchKeys: [UInt64] = []
+        var scratchValues: [UInt32] = []
+        for pass in 0..<passes {
+            let shift = UInt64(pass * digitBits)
+            let base = pass * buckets
+            if histograms[base + Int(truncatingIfNeeded: (keys[0] >> shift) & mask)] == count { continue }
+            if scratchKeys.isEmpty {
+                scratchKeys = [UInt64](repeating: 0, count: count)
+                scratchValues = [UInt32](repeating: 0, count: count)
             }
-            keys.withUnsafeBufferPointer { k in
-                values.withUnsafeBufferPointer { v in
-                    scratchKeys.withUnsafeMutableBufferPointer { sk in
-                        scratchValues.withUnsafeMutableBufferPointer { sv in
-                            histogram.withUnsafeMutableBufferPointer { h in
+            histograms.withUnsafeMutableBufferPointer { all in
+                let h = all.baseAddress! + base
+                var sum = 0
+                for b in 0..<buckets {
+                    let c = h[b]
+                    h[b] = sum
+                    sum += c
+                }
+                keys.withUnsafeBufferPointer { k in
+                    values.withUnsafeBufferPointer { v in
+                        scratchKeys.withUnsafeMutableBufferPointer { sk in
+                            scratchValues.withUnsafeMutableBufferPointer { sv in
                                 for i in 0..<count {
-                                    let d = Int((k[i] >> UInt64(shift)) & UInt64(buckets - 1))
+                                    let d = Int(truncatingIfNeeded: (k[i] >> shift) & mask)
                                     let to = h[d]
                                     h[d] = to + 1
                                     sk[to] = k[i]
@@ -45,7 +60,6 @@ enum RadixSort {
             }
             swap(&keys, &scratchKeys)
             swap(&values, &scratchValues)
-            shift += digitBits
         }
     }
 }
