@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CNGramKitSupport
 
 /// Writes a model in memory (estimated, or read from ARPA) in NGramKit's binary format (see
 /// `BinaryModel` for the layout).
@@ -233,22 +234,38 @@ public enum BinaryModelWriter {
         let keys = LargeBuffer<UInt64>(zeroedCount: entries)
         let homeOf = LargeBuffer<UInt32>(zeroedCount: entries)
         let start = LargeBuffer<UInt32>(zeroedCount: homes + 1)
+        // The loops below read and write at random (the lower map, homes, positions, slots):
+        // each starts loading what it needs `ahead` iterations before it needs it.
+        let ahead = 16
         var e = 0
-        for slot in 0..<source.capacity where source.isOccupied(slot) {
+        let capacity = source.capacity
+        for slot in 0..<capacity where source.isOccupied(slot) {
+            if let lowerMap, slot + ahead < capacity, source.isOccupied(slot + ahead) {
+                ngk_prefetch_read(lowerMap.base + Int(source.context(ofSlot: slot + ahead)))
+            }
             let context = source.context(ofSlot: slot)
             let newContext = lowerMap.map { UInt64($0[Int(context)]) } ?? UInt64(context)
             let key = newContext << UInt64(wordBits) | UInt64(source.word(ofSlot: slot))
             let home = BinaryTable.home(key, homes: homes)
             keys[e] = key
             homeOf[e] = UInt32(home)
-            start[home + 1] += 1
             e += 1
+        }
+        for i in 0..<entries {
+            if i + ahead < entries { ngk_prefetch_write(start.base + Int(homeOf[i + ahead]) + 1) }
+            start[Int(homeOf[i]) + 1] += 1
         }
         // Counting sort by home (entry numbers and keys side by side), then ties by key.
         for h in 0..<homes { start[h + 1] += start[h] }
         let sortedEntry = LargeBuffer<UInt32>(zeroedCount: entries)
         let sortedKey = LargeBuffer<UInt64>(zeroedCount: entries)
         for i in 0..<entries {
+            if i + ahead < entries { ngk_prefetch_write(start.base + Int(homeOf[i + ahead])) }
+            if i + ahead / 2 < entries {
+                let later = Int(start[Int(homeOf[i + ahead / 2])])
+                ngk_prefetch_write(sortedEntry.base + later)
+                ngk_prefetch_write(sortedKey.base + later)
+            }
             let h = Int(homeOf[i])
             let k = Int(start[h])
             start[h] += 1
@@ -279,6 +296,7 @@ public enum BinaryModelWriter {
         let position = LargeBuffer<UInt32>(zeroedCount: entries)
         var last = -1
         for k in 0..<entries {
+            if k + ahead < entries { ngk_prefetch_write(position.base + Int(sortedEntry[k + ahead])) }
             last = max(last + 1, BinaryTable.home(sortedKey[k], homes: homes))
             position[Int(sortedEntry[k])] = UInt32(truncatingIfNeeded: last)
         }
@@ -297,6 +315,7 @@ public enum BinaryModelWriter {
         }
         e = 0
         for from in 0..<source.capacity where source.isOccupied(from) {
+            if e + ahead < entries { ngk_prefetch_write(out + Int(position[e + ahead]) &* slotBytes) }
             let slot = Int(position[e])
             let bit = slot * slotBytes * 8
             orBits(keys[e] + 1, at: bit)
