@@ -73,11 +73,11 @@ enum ParallelRadixSort {
                         let k = UncheckedSendable(k), v = UncheckedSendable(v), sk = UncheckedSendable(sk), sv = UncheckedSendable(sv)
                         let groups = min(parts, threads * 16)
                         DispatchQueue.concurrentPerform(iterations: groups) { group in
-                            var histogram = [Int](repeating: 0, count: partHistogramSize(bits: lowBits))
+                            var histogram = [Int](repeating: 0, count: RadixSort.histogramSize(bits: lowBits))
                             histogram.withUnsafeMutableBufferPointer { h in
                                 for part in stride(from: group, to: parts, by: groups) {
                                     let start = starts[part], end = starts[part + 1]
-                                    sortPart(from: sk.value.baseAddress! + start, sv.value.baseAddress! + start,
+                                    RadixSort.sortPart(from: sk.value.baseAddress! + start, sv.value.baseAddress! + start,
                                              to: k.value.baseAddress! + start, v.value.baseAddress! + start,
                                              count: end - start, bits: lowBits, histogram: h)
                                 }
@@ -86,61 +86,6 @@ enum ParallelRadixSort {
                     }
                 }
             }
-        }
-    }
-
-    /// Digits of the in-cache passes: 11 bits, so a 31-bit remainder takes 3 passes.
-    private static let partDigitBits = 11
-
-    /// The histogram entries `sortPart` needs for `bits` low bits: one table per pass.
-    static func partHistogramSize(bits: Int) -> Int {
-        max(1, (bits + partDigitBits - 1) / partDigitBits) << partDigitBits
-    }
-
-    /// Sorts `count` keys (and values) at `sourceKeys` by their low `bits` bits, leaving the
-    /// result at `keys`; both arrays serve as scratch. One read counts the digits of every
-    /// pass; a pass whose digit is the same for all keys moves nothing and is skipped.
-    private static func sortPart(from sourceKeys: UnsafeMutablePointer<UInt64>, _ sourceValues: UnsafeMutablePointer<UInt32>,
-                                 to keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<UInt32>,
-                                 count: Int, bits: Int, histogram h: UnsafeMutableBufferPointer<Int>) {
-        if count == 0 { return }
-        let digitBits = partDigitBits, buckets = 1 << digitBits
-        let mask = UInt64(buckets - 1)
-        let passes = (bits + digitBits - 1) / digitBits
-        let h = h.baseAddress!
-        h.update(repeating: 0, count: passes * buckets)
-        for i in 0..<count {
-            let key = sourceKeys[i]
-            var pass = 0
-            while pass < passes {
-                h[pass &* buckets &+ Int(truncatingIfNeeded: (key >> UInt64(pass &* digitBits)) & mask)] += 1
-                pass += 1
-            }
-        }
-        var fromKeys = sourceKeys, fromValues = sourceValues, toKeys = keys, toValues = values
-        for pass in 0..<passes {
-            let shift = UInt64(pass * digitBits)
-            let offsets = h + pass * buckets
-            if offsets[Int(truncatingIfNeeded: (fromKeys[0] >> shift) & mask)] == count { continue }
-            var sum = 0
-            for b in 0..<buckets {
-                let c = offsets[b]
-                offsets[b] = sum
-                sum += c
-            }
-            for i in 0..<count {
-                let d = Int(truncatingIfNeeded: (fromKeys[i] >> shift) & mask)
-                let to = offsets[d]
-                offsets[d] = to + 1
-                toKeys[to] = fromKeys[i]
-                toValues[to] = fromValues[i]
-            }
-            swap(&fromKeys, &toKeys)
-            swap(&fromValues, &toValues)
-        }
-        if fromKeys != keys {
-            keys.update(from: fromKeys, count: count)
-            values.update(from: fromValues, count: count)
         }
     }
 }
