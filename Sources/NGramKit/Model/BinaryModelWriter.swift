@@ -397,9 +397,16 @@ final class ChecksummedFileWriter {
     private var stagedCount = 0
     private var written = 0
 
+    /// Whether `path` is a device or named pipe: the file is then assembled in the temporary
+    /// directory (its header is written last, at offset 0) and copied into `path` by `commit`.
+    private let targetIsSpecialFile: Bool
+
     init(path: String) throws {
         self.path = path
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        targetIsSpecialFile = OutputSink.namesSpecialFile(path)
+        let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = targetIsSpecialFile ? directory + "/ngramkit-binary" : path
+        var template = Array((base + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         fchmod(descriptor, 0o644)
@@ -538,10 +545,46 @@ final class ChecksummedFileWriter {
             unlink(temporaryPath)
             throw NGramKitError.cannotWrite(path: path, reason: reason)
         }
+        if targetIsSpecialFile {
+            defer { unlink(temporaryPath) }
+            try copyTemporaryFile()
+            return
+        }
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw NGramKitError.cannotWrite(path: path, reason: reason)
         }
+    }
+
+    /// Copies the complete temporary file into the device or pipe at `path`.
+    private func copyTemporaryFile() throws {
+        let source = open(temporaryPath, O_RDONLY)
+        if source < 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(source) }
+        let target = open(path, O_WRONLY)
+        if target < 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        while failure == nil {
+            let n = read(source, staged, Self.stageBytes)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = String(cString: strerror(errno))
+                break
+            }
+            if n == 0 { break }
+            var offset = 0
+            while offset < n {
+                let w = Glibc.write(target, staged + offset, n - offset)
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    break
+                }
+                offset += w
+            }
+        }
+        if close(target) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure { throw NGramKitError.cannotWrite(path: path, reason: failure) }
     }
 }

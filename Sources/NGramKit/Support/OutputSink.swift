@@ -8,9 +8,13 @@ import Darwin
 ///
 /// A file is written to a temporary name in the same directory and renamed over the target only
 /// by `commit()`; if the sink is dropped without a commit (an error was thrown on the way), the
-/// temporary file is removed. Standard output (`-`) is written through as it comes.
+/// temporary file is removed. Standard output (`-`) and a path that names no regular file (a
+/// device such as `/dev/null`, a named pipe) are written through as they come: renaming a
+/// temporary file over them would replace the device or pipe with a plain file.
 public final class OutputSink {
     private let fd: Int32
+    /// Whether `fd` was opened here for a device or pipe (closed by `commit`, not renamed).
+    private let opensSpecialFile: Bool
     /// The user-facing path (`-` for standard output).
     public let path: String
     private let temporaryPath: String?
@@ -27,8 +31,22 @@ public final class OutputSink {
         if path == "-" {
             fd = 1
             temporaryPath = nil
+            opensSpecialFile = false
             return
         }
+        if OutputSink.namesSpecialFile(path) {
+            let descriptor = open(path, O_WRONLY)
+            if descriptor < 0 {
+                let reason = String(cString: strerror(errno))
+                buffer.deallocate()
+                throw NGramKitError.cannotWrite(path: path, reason: reason)
+            }
+            fd = descriptor
+            temporaryPath = nil
+            opensSpecialFile = true
+            return
+        }
+        opensSpecialFile = false
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 {
@@ -41,8 +59,18 @@ public final class OutputSink {
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// Whether `path` exists and is neither a regular file nor a directory (a character or
+    /// block device, a named pipe, a socket): output goes into it, never a rename over it.
+    public static func namesSpecialFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
+    }
+
     deinit {
         buffer.deallocate()
+        if opensSpecialFile && !committed { close(fd) }
         if let temporaryPath, !committed {
             close(fd)
             unlink(temporaryPath)
@@ -120,6 +148,10 @@ public final class OutputSink {
     /// Writes out what is buffered and, for a file, moves it to its final name.
     public func commit() throws {
         try flush()
+        if opensSpecialFile {
+            committed = true
+            if close(fd) != 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        }
         if let temporaryPath {
             // No fsync: the rename protects against a crash of this process (the old file or
             // the complete new one, never half of it); forcing a gigabyte model to disk would
