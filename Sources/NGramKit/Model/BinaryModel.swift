@@ -36,21 +36,24 @@ import CNGramKitSupport
 ///                        at most 3/4), so the mapped vocabulary is looked up as is
 ///       order n ≥ 2      T slots of S bytes, then 16 zero bytes (unaligned loads stay inside)
 ///
-/// An order-n slot packs, from bit 0: key + 1 (K bits; 0 marks an empty slot), the log10
+/// An order-n slot packs, from bit 0: the key's code (K bits; 0 marks an empty slot), the log10
 /// probability (Float32 bits; NaN marks a *blank*, an entry that serves only as a context), and
 /// for n < N the log10 backoff (Float32 bits) and one context flag bit (some stored (n+1)-gram
 /// extends it; Stupid Backoff's raw scores need it). S = ceil((K + 32 + (n < N ? 33 : 0)) / 8).
 /// The key is that of the counting tables: (context, word) = (the slot of the first n-1 words
 /// in the order-(n-1) table, or the word id for bigrams) << wordBits | last word id, so a key
-/// takes about log2(entries below) + log2(V) bits and no word sequence is stored.
+/// takes about log2(entries below) + log2(V) bits and no word sequence is stored. K is the
+/// width of the largest key + 1, and the code is `BinaryTable.code`: a bijection of key + 1 on
+/// K-bit values that keeps 0 at 0, so codes are never 0 and no bit is spent on them.
 ///
-/// Tables are *ordered* linear probing: the home of key k is `Hashing.reduce(Hashing.mix(k), M)`
-/// with M = ceil(entries / load); entries sit in increasing (home, key) order at increasing
-/// slots, each at its home or after its predecessor, and never wrap (T covers the last one plus
-/// one empty slot). A lookup scans from the home and stops at the key, at an empty slot, or at an
-/// entry whose (home, key) is past its own: absent keys cost no more than present ones, about one
-/// or two cache lines at load 0.9. The layout depends only on the set of n-grams, so the same
-/// model always gives the same bytes (whether it comes from `build` or from its ARPA file).
+/// Tables are *ordered* linear probing with a monotone home: the home of code c is
+/// floor(c · M / 2^K) with M = ceil(entries / load), load 0.85; entries sit in increasing code
+/// order at increasing slots, each at its home or after its predecessor, and never wrap (T covers
+/// the last one plus one empty slot). A lookup scans from the home and stops at its code, at an
+/// empty slot or at a larger code: one comparison per slot and no hashing while scanning, and
+/// absent keys cost no more than present ones, about one or two cache lines. The layout depends
+/// only on the set of n-grams, so the same model always gives the same bytes (whether it comes
+/// from `build` or from its ARPA file). Version 1 stored key + 1 with a hashed home at load 0.9.
 ///
 /// Checksums: the header checksum is `Hashing.hash` of the header with that field zeroed, checked
 /// at every load (with the sizes, in constant time). The payload checksum covers the bytes after
@@ -64,7 +67,7 @@ import CNGramKitSupport
 public final class BinaryModel: @unchecked Sendable {
     static let magic: [UInt8] = [0x89] + Array("NGramKit-LM".utf8) + [0x0D, 0x0A, 0x1A, 0x0A]
     /// The format version this NGramKit writes and reads.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
     static let byteOrderMark: UInt32 = 0x0A0B_0C0D
     static let headerBytes = 4096
     static let pageBytes = 4096
@@ -353,6 +356,10 @@ struct BinaryTable: @unchecked Sendable {
     let backoffByte: Int
     let flagByte: Int
     let shift: UInt64
+    /// Bits of a code (`keyBits`), and 64 minus that: a code shifted up by it is a 64-bit
+    /// fraction whose scaling by M gives the home.
+    let keyBits: Int
+    let codeShift: UInt64
     /// Whether the table holds blanks (entries stored only as contexts). When it holds none, an
     /// entry (context, word) exists only if the context's flag says some (non-blank) entry
     /// extends it, so scoring skips the lookups of contexts without the flag (`ModelState`).
@@ -365,6 +372,8 @@ struct BinaryTable: @unchecked Sendable {
         self.slots = slots
         self.homes = homes
         self.wordBits = UInt64(wordBits)
+        self.keyBits = keyBits
+        codeShift = UInt64(64 - keyBits)
         keyMask = (1 << UInt64(keyBits)) - 1
         probByte = keyBits >> 3
         backoffByte = (keyBits + 32) >> 3
@@ -375,28 +384,59 @@ struct BinaryTable: @unchecked Sendable {
     /// Bytes of a slot with a `keyBits`-bit key field.
     static func slotBytes(keyBits: Int, hasBackoff: Bool) -> Int { (keyBits + (hasBackoff ? 65 : 32) + 7) / 8 }
 
-    /// The home of a key.
+    /// The code of a key: a bijection of `key + 1` on `bits`-bit values (xor-shifts and odd
+    /// multipliers, each invertible modulo 2^bits) that keeps 0 at 0, so no key's code is 0,
+    /// the empty slot's mark. Its high bits depend on every bit of the key, so they make a
+    /// uniform home.
+    /// - Parameters:
+    ///   - key: a key below 2^bits − 1.
+    ///   - bits: the key field's width K (1...61).
+    /// - Returns: the code, in 1 ..< 2^bits.
     @inline(__always)
-    static func home(_ key: UInt64, homes: Int) -> Int { Hashing.reduce(Hashing.mix(key), into: homes) }
+    static func code(_ key: UInt64, bits: Int) -> UInt64 {
+        let mask: UInt64 = (1 << UInt64(bits)) &- 1
+        let half = UInt64((bits + 1) >> 1)
+        var x = key &+ 1
+        x ^= x >> half
+        x = (x &* 0x9E37_79B9_7F4A_7C15) & mask
+        x ^= x >> half
+        x = (x &* 0xC2B2_AE3D_27D4_EB4F) & mask
+        return x
+    }
 
-    /// The key field (key + 1; 0 when empty) of slot `slot`.
+    /// The home of a code: its fraction of 2^bits scaled to M homes, so homes grow with codes
+    /// and a table in home order is in code order.
     @inline(__always)
-    func storedKey(_ slot: Int) -> UInt64 {
+    static func home(code: UInt64, bits: Int, homes: Int) -> Int {
+        Hashing.reduce(code << UInt64(64 - bits), into: homes)
+    }
+
+    /// The key field (the code; 0 when empty) of slot `slot`.
+    @inline(__always)
+    func storedCode(_ slot: Int) -> UInt64 {
         base.loadUnaligned(fromByteOffset: slot &* slotBytes, as: UInt64.self) & keyMask
     }
 
-    /// The key of the entry (context, word).
+    /// The code of the entry (context, word).
     @inline(__always)
-    func key(context: UInt32, word: UInt32) -> UInt64 { UInt64(context) << wordBits | UInt64(word) }
+    func code(context: UInt32, word: UInt32) -> UInt64 {
+        BinaryTable.code(UInt64(context) << wordBits | UInt64(word), bits: keyBits)
+    }
 
-    /// Starts loading the home slot of `key` and the cache line after it (scoring looks up every
-    /// order of a word, and several sentences, at once) and returns the home. Prefetches never
-    /// fault, so the line after the table's last slot is harmless.
+    /// The home of `code` in this table.
     @inline(__always)
-    func prefetchHome(_ key: UInt64) -> Int {
-        let home = BinaryTable.home(key, homes: homes)
+    func home(code: UInt64) -> Int {
+        Hashing.reduce(code << codeShift, into: homes)
+    }
+
+    /// Starts loading the home slot of `code` and the cache line after it (scoring looks up
+    /// every order of a word, and several sentences, at once) and returns the home. Prefetches
+    /// never fault, so the line after the table's last slot is harmless.
+    @inline(__always)
+    func prefetchHome(_ code: UInt64) -> Int {
+        let home = home(code: code)
         ngk_prefetch_read(base + home &* slotBytes)
-        // At load 0.9 a lookup scans about five slots from the home: often into the next line.
+        // A lookup scans about three slots from the home (load 0.85): often into the next line.
         ngk_prefetch_read(base + (home &* slotBytes &+ 64))
         return home
     }
@@ -404,21 +444,20 @@ struct BinaryTable: @unchecked Sendable {
     /// The slot of the entry (context, word), or nil when it is absent.
     @inline(__always)
     func find(context: UInt32, word: UInt32) -> Int? {
-        let key = key(context: context, word: word)
-        return find(key: key, home: BinaryTable.home(key, homes: homes))
+        let code = code(context: context, word: word)
+        return find(code: code, home: home(code: code))
     }
 
-    /// The slot of `key`, whose home is `home`, or nil when it is absent.
+    /// The slot of `code`, whose home is `home`, or nil when it is absent. Codes increase along
+    /// the table, so the scan stops at the first code that is not below `code`; an empty slot
+    /// (0, which wraps to the largest value below) stops it too.
     @inline(__always)
-    func find(key: UInt64, home: Int) -> Int? {
-        let target = key &+ 1
+    func find(code: UInt64, home: Int) -> Int? {
         var slot = home
         while slot < slots {
-            let stored = storedKey(slot)
-            if stored == target { return slot }
-            if stored == 0 { return nil }
-            let otherHome = BinaryTable.home(stored &- 1, homes: homes)
-            if otherHome > home || (otherHome == home && stored > target) { return nil }
+            let stored = storedCode(slot)
+            if stored == code { return slot }
+            if stored &- 1 >= code { return nil }
             slot += 1
         }
         return nil

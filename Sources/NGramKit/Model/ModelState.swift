@@ -171,7 +171,7 @@ public final class ModelState {
                 let extended = k == 0 ? contexts[Int(current[0])] != 0 : tables[k - 1].isContext(Int(current[k]))
                 if !extended { break }
             }
-            let key = tables[k].key(context: current[k], word: word)
+            let key = tables[k].code(context: current[k], word: word)
             keys[k] = key
             homes[k] = tables[k].prefetchHome(key)
             k += 1
@@ -197,7 +197,7 @@ public final class ModelState {
         next[0] = word
         var k = 0
         while k < lookups {
-            guard let slot = tables[k].find(key: keys[k], home: homes[k]) else { break }
+            guard let slot = tables[k].find(code: keys[k], home: homes[k]) else { break }
             let p = tables[k].logProb(slot)
             if !p.isNaN {
                 prob = p

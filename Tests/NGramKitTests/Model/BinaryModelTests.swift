@@ -226,8 +226,12 @@ import Testing
         try Self.expectLoadError(Array(good[0..<16]), in: directory, ["truncated"])
         try Self.expectLoadError(good + [0], in: directory, ["beyond its recorded end"])
         var otherVersion = good
-        otherVersion[16] = 2
-        try Self.expectLoadError(otherVersion, in: directory, ["format version 2", "reads version 1", "ngramkit compile"])
+        // Version 1 (hashed homes, load 0.9) and a version from the future.
+        for version in [1, BinaryModel.formatVersion + 1] {
+            otherVersion[16] = UInt8(version)
+            try Self.expectLoadError(otherVersion, in: directory,
+                                     ["format version \(version)", "reads version \(BinaryModel.formatVersion)", "ngramkit compile"])
+        }
         for offset in [56, 72, 300, 4000] {
             var corrupt = good
             corrupt[offset] ^= 0x40
