@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NGramKit
 
 struct BuildCommand: ParsableCommand {
@@ -97,7 +98,7 @@ struct BuildCommand: ParsableCommand {
         }
         if let binary {
             progress?.status("writing \(binary)")
-            try BinaryModelWriter.write(model, to: binary)
+            try BinaryModelWriter.write(model, to: binary, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         }
         progress?.done()
         let summary = ModelSummary(model: model, sentences: sentences, tokens: tokens,

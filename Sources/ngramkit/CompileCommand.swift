@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NGramKit
 
 struct CompileCommand: ParsableCommand {
@@ -24,21 +25,25 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .long, help: "Map the written file again and check its payload checksum (reads the whole file). Default: off.")
     var verify = false
 
+    @Option(name: .long, help: "Threads that read the ARPA file and lay out the tables; the binary is byte-identical for any number. Default: all cores.")
+    var threads: Int?
+
     func validate() throws {
         if output == "-" { throw ValidationError("the binary model must go to a file, not standard output") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
     }
 
     func run() throws {
         let start = ProgressClock.now()
         let progress = ProgressReporter.forTerminal()
         progress?.status("reading \(model)")
-        let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        let loaded = try ModelFile.load(model, threads: threads) { StandardError.write("ngramkit: \($0)\n") }
         if loaded.binary != nil {
             throw ValidationError("\(model) is already a binary model; compile takes an ARPA file")
         }
         let readSeconds = ProgressClock.now() - start
         progress?.status("writing \(output)")
-        let summary = try BinaryModelWriter.write(loaded, to: output)
+        let summary = try BinaryModelWriter.write(loaded, to: output, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if verify {
             progress?.status("verifying \(output)")
             try ModelFile.verify(output)

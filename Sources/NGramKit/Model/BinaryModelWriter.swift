@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import CNGramKitSupport
+import Dispatch
+import Foundation
 
 /// Writes a model in memory (estimated, or read from ARPA) in NGramKit's binary format (see
 /// `BinaryModel` for the layout).
@@ -37,8 +39,11 @@ public enum BinaryModelWriter {
     /// - Throws: `NGramKitError.cannotWrite` when the file cannot be written; `capacityExceeded`
     ///   for a model whose keys do not fit 61 bits or whose order exceeds the format's 60;
     ///   `invalidOption` when `model` is itself a mapped binary model.
+    /// - Parameter threads: threads that lay out each table (the bytes are the same for any
+    ///   number). Default: all cores.
     @discardableResult
-    public static func write(_ model: NGramModel, to path: String) throws -> Summary {
+    public static func write(_ model: NGramModel, to path: String,
+                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Summary {
         if model.binary != nil {
             throw NGramKitError.invalidOption(name: "model", value: model.binary!.path, expected: "a model in memory (estimated or read from ARPA); this one is already binary")
         }
@@ -106,7 +111,7 @@ public enum BinaryModelWriter {
         // each table depends only on the map of the one below, so the bytes are the same.
         var next: BackgroundTable? = nil
         if order >= 2 {
-            next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(v), lowerMap: nil) }
+            next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(v), lowerMap: nil, threads: threads) }
         }
         for n in 1...order {
             let record = BinaryModel.orderRecordOffset + (n - 1) * BinaryModel.orderRecordBytes
@@ -124,7 +129,7 @@ public enum BinaryModelWriter {
             next = nil
             if n < order {
                 let map = built.map, limit = UInt64(built.slots)
-                next = BackgroundTable { try buildTable(model, order: n + 1, wordBits: wordBits, contextLimit: limit, lowerMap: map) }
+                next = BackgroundTable { try buildTable(model, order: n + 1, wordBits: wordBits, contextLimit: limit, lowerMap: map, threads: threads) }
             }
             try file.alignToPage()
             let tableOffset = file.position
@@ -213,9 +218,20 @@ public enum BinaryModelWriter {
         let map: LargeBuffer<UInt32>?
     }
 
-    /// Lays out order `n` (see the type's comment).
+    /// Lays out order `n` (see the type's comment) on `threads` threads; the bytes are the same
+    /// for any number.
+    ///
+    /// Steps: (1) the model's slots are cut into one contiguous piece per thread; each counts its
+    /// entries, so entry numbers follow the model's slots whatever the cut, and computes its
+    /// entries' codes (their contexts' new slots come from `lowerMap`). (2) A radix sort of the
+    /// codes gives the table order (homes grow with codes). (3) Positions follow
+    /// p_k = max(p_{k-1} + 1, home_k) along the sorted entries; a piece of them, entered with
+    /// p = c, leaves with max(c + its length, its own last p when entered from −∞), so one short
+    /// sequential step gives every piece its entry value and the pieces run at once. (4) Slots are
+    /// filled per piece of the model's slots; each is assembled apart and copied in exactly, as
+    /// neighbouring slots may belong to other threads.
     static func buildTable(_ model: NGramModel, order n: Int, wordBits: Int, contextLimit: UInt64,
-                           lowerMap: LargeBuffer<UInt32>?) throws -> BuiltTable {
+                           lowerMap: LargeBuffer<UInt32>?, threads: Int) throws -> BuiltTable {
         let source = model.tables[n - 2]
         let probs = model.logProb[n - 1]
         let hasBackoff = n < model.order
@@ -228,106 +244,140 @@ public enum BinaryModelWriter {
             throw NGramKitError.capacityExceeded(what: "an order-\(n) key of the binary format (\(keyBits) bits)", limit: "\(BinaryTable.maximumKeyBits) bits")
         }
         let slotBytes = BinaryTable.slotBytes(keyBits: keyBits, hasBackoff: hasBackoff)
-
-        // Every entry's key and home, in the order of the model's slots.
-        var entries = 0
-        for slot in 0..<source.capacity where source.isOccupied(slot) { entries += 1 }
-        let homes = max(Int((Double(entries) / loadFactor).rounded(.up)), 1)
-        let keys = LargeBuffer<UInt64>(zeroedCount: entries)
-        let homeOf = LargeBuffer<UInt32>(zeroedCount: entries)
-        let start = LargeBuffer<UInt32>(zeroedCount: homes + 1)
-        // The loops below read and write at random (the lower map, homes, positions, slots):
-        // each starts loading what it needs `ahead` iterations before it needs it.
-        let ahead = 16
-        var e = 0
         let capacity = source.capacity
-        for slot in 0..<capacity where source.isOccupied(slot) {
-            if let lowerMap, slot + ahead < capacity, source.isOccupied(slot + ahead) {
-                ngk_prefetch_read(lowerMap.base + Int(source.context(ofSlot: slot + ahead)))
-            }
-            let context = source.context(ofSlot: slot)
-            let newContext = lowerMap.map { UInt64($0[Int(context)]) } ?? UInt64(context)
-            let key = BinaryTable.code(newContext << UInt64(wordBits) | UInt64(source.word(ofSlot: slot)), bits: keyBits)
-            let home = BinaryTable.home(code: key, bits: keyBits, homes: homes)
-            keys[e] = key
-            homeOf[e] = UInt32(home)
-            e += 1
+        let pieces = capacity < 1 << 16 ? 1 : max(1, threads)
+        let pieceSize = (capacity + pieces - 1) / pieces
+        func inParallel(_ body: @Sendable (Int) -> Void) {
+            if pieces == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: pieces, execute: body) }
         }
-        for i in 0..<entries {
-            if i + ahead < entries { ngk_prefetch_write(start.base + Int(homeOf[i + ahead]) + 1) }
-            start[Int(homeOf[i]) + 1] += 1
+        // The loops below read and write at random (the lower map, positions, slots): each
+        // starts loading what it needs `ahead` iterations before it needs it.
+        let ahead = 16
+        let shared = UncheckedSendable((source, lowerMap))
+
+        // (1) Entries per piece of the model's slots, then every entry's code.
+        let firstEntry = UnsafeMutablePointer<Int>.allocate(capacity: pieces + 1)
+        defer { firstEntry.deallocate() }
+        firstEntry.initialize(repeating: 0, count: pieces + 1)
+        let first = UncheckedSendable(firstEntry)
+        inParallel { p in
+            let (source, _) = shared.value
+            var count = 0
+            for slot in (p * pieceSize)..<min(capacity, (p + 1) * pieceSize) where source.isOccupied(slot) { count += 1 }
+            first.value[p + 1] = count
         }
-        // Counting sort by home (entry numbers and keys side by side), then ties by key.
-        for h in 0..<homes { start[h + 1] += start[h] }
-        let sortedEntry = LargeBuffer<UInt32>(zeroedCount: entries)
-        let sortedKey = LargeBuffer<UInt64>(zeroedCount: entries)
-        for i in 0..<entries {
-            if i + ahead < entries { ngk_prefetch_write(start.base + Int(homeOf[i + ahead])) }
-            if i + ahead / 2 < entries {
-                let later = Int(start[Int(homeOf[i + ahead / 2])])
-                ngk_prefetch_write(sortedEntry.base + later)
-                ngk_prefetch_write(sortedKey.base + later)
-            }
-            let h = Int(homeOf[i])
-            let k = Int(start[h])
-            start[h] += 1
-            sortedEntry[k] = UInt32(i)
-            sortedKey[k] = keys[i]
-        }
-        var runStart = 0
-        while runStart < entries {
-            var runEnd = runStart + 1
-            let h = BinaryTable.home(code: sortedKey[runStart], bits: keyBits, homes: homes)
-            while runEnd < entries && BinaryTable.home(code: sortedKey[runEnd], bits: keyBits, homes: homes) == h { runEnd += 1 }
-            if runEnd - runStart > 1 {
-                for i in (runStart + 1)..<runEnd {
-                    let item = sortedEntry[i], key = sortedKey[i]
-                    var j = i
-                    while j > runStart && sortedKey[j - 1] > key {
-                        sortedEntry[j] = sortedEntry[j - 1]
-                        sortedKey[j] = sortedKey[j - 1]
-                        j -= 1
+        for p in 0..<pieces { firstEntry[p + 1] += firstEntry[p] }
+        let entries = firstEntry[pieces]
+        let homes = max(Int((Double(entries) / loadFactor).rounded(.up)), 1)
+        var sortedCode = [UInt64](repeating: 0, count: entries)
+        var sortedEntry = [UInt32](repeating: 0, count: entries)
+        let codes = LargeBuffer<UInt64>(zeroedCount: entries)
+        sortedCode.withUnsafeMutableBufferPointer { sortedCode in
+            sortedEntry.withUnsafeMutableBufferPointer { sortedEntry in
+                let out = UncheckedSendable((codes.base, sortedCode.baseAddress!, sortedEntry.baseAddress!))
+                inParallel { p in
+                    let (source, lowerMap) = shared.value
+                    let (codes, sortedCode, sortedEntry) = out.value
+                    var e = first.value[p]
+                    let end = min(capacity, (p + 1) * pieceSize)
+                    for slot in (p * pieceSize)..<end where source.isOccupied(slot) {
+                        if let lowerMap, slot + ahead < end, source.isOccupied(slot + ahead) {
+                            ngk_prefetch_read(lowerMap.base + Int(source.context(ofSlot: slot + ahead)))
+                        }
+                        let context = source.context(ofSlot: slot)
+                        let newContext = lowerMap.map { UInt64($0[Int(context)]) } ?? UInt64(context)
+                        let code = BinaryTable.code(newContext << UInt64(wordBits) | UInt64(source.word(ofSlot: slot)), bits: keyBits)
+                        codes[e] = code
+                        sortedCode[e] = code
+                        sortedEntry[e] = UInt32(e)
+                        e += 1
                     }
-                    sortedEntry[j] = item
-                    sortedKey[j] = key
                 }
             }
-            runStart = runEnd
         }
-        // Positions: each entry at its home or right after its predecessor.
+
+        // (2) Table order: codes are distinct, so the order does not depend on the sort.
+        ParallelRadixSort.sort(keys: &sortedCode, values: &sortedEntry, significantBits: keyBits, threads: pieces)
+
+        // (3) Positions: each entry at its home or right after its predecessor.
         let position = LargeBuffer<UInt32>(zeroedCount: entries)
-        var last = -1
-        for k in 0..<entries {
-            if k + ahead < entries { ngk_prefetch_write(position.base + Int(sortedEntry[k + ahead])) }
-            last = max(last + 1, BinaryTable.home(code: sortedKey[k], bits: keyBits, homes: homes))
-            position[Int(sortedEntry[k])] = UInt32(truncatingIfNeeded: last)
+        let chunk = (entries + pieces - 1) / max(pieces, 1)
+        let lastFromNothing = UnsafeMutablePointer<Int>.allocate(capacity: pieces)
+        let entering = UnsafeMutablePointer<Int>.allocate(capacity: pieces + 1)
+        defer { lastFromNothing.deallocate(); entering.deallocate() }
+        let slotsNeeded: Int = sortedCode.withUnsafeBufferPointer { sortedCode in
+            sortedEntry.withUnsafeBufferPointer { sortedEntry in
+                let sorted = UncheckedSendable((sortedCode.baseAddress, sortedEntry.baseAddress))
+                let scratch = UncheckedSendable((lastFromNothing, entering, position.base))
+                inParallel { p in
+                    guard let codes = sorted.value.0 else { return }
+                    var last = Int.min / 2
+                    for k in (p * chunk)..<min(entries, (p + 1) * chunk) {
+                        last = max(last + 1, BinaryTable.home(code: codes[k], bits: keyBits, homes: homes))
+                    }
+                    scratch.value.0[p] = last
+                }
+                entering[0] = -1
+                for p in 0..<pieces {
+                    let length = max(0, min(entries, (p + 1) * chunk) - p * chunk)
+                    entering[p + 1] = length == 0 ? entering[p] : max(entering[p] + length, lastFromNothing[p])
+                }
+                inParallel { p in
+                    guard let codes = sorted.value.0, let order = sorted.value.1 else { return }
+                    let position = scratch.value.2
+                    var last = scratch.value.1[p]
+                    let end = min(entries, (p + 1) * chunk)
+                    var k = p * chunk
+                    while k < end {
+                        if k + ahead < end { ngk_prefetch_write(position + Int(order[k + ahead])) }
+                        last = max(last + 1, BinaryTable.home(code: codes[k], bits: keyBits, homes: homes))
+                        position[Int(order[k])] = UInt32(truncatingIfNeeded: last)
+                        k += 1
+                    }
+                }
+                return entering[pieces] + 1
+            }
         }
-        let slots = max(homes, last + 1) + 1
+        let slots = max(homes, slotsNeeded) + 1
         guard slots < 1 << 32 else {
             throw NGramKitError.capacityExceeded(what: "an order-\(n) table of \(slots) slots", limit: "2^32 slots")
         }
-        // The slots, in the order of the model's slots (its values are read front to back).
-        let bytes = LargeBuffer<UInt8>(zeroedCount: slots * slotBytes + 16)
-        let map = hasBackoff ? LargeBuffer<UInt32>(zeroedCount: source.capacity) : nil
-        let out = UnsafeMutableRawPointer(bytes.base)
-        @inline(__always) func orBits(_ value: UInt64, at bit: Int) {
-            let byte = bit >> 3
-            let old = out.loadUnaligned(fromByteOffset: byte, as: UInt64.self)
-            out.storeBytes(of: old | value << UInt64(bit & 7), toByteOffset: byte, as: UInt64.self)
-        }
-        e = 0
-        for from in 0..<source.capacity where source.isOccupied(from) {
-            if e + ahead < entries { ngk_prefetch_write(out + Int(position[e + ahead]) &* slotBytes) }
-            let slot = Int(position[e])
-            let bit = slot * slotBytes * 8
-            orBits(keys[e], at: bit)
-            orBits(UInt64(Float(probs[from]).bitPattern), at: bit + keyBits)
-            if hasBackoff {
-                orBits(UInt64(Float(backoffs[from]).bitPattern), at: bit + keyBits + 32)
-                if flags![from] != 0 { orBits(1, at: bit + keyBits + 64) }
-                map![from] = UInt32(slot)
+
+        // (4) The slots, per piece of the model's slots (its values are read front to back).
+        let bytes = LargeBuffer<UInt8>(zeroedCount: slots * slotBytes + 16, populatingThreads: pieces)
+        let map = hasBackoff ? LargeBuffer<UInt32>(zeroedCount: capacity) : nil
+        let targets = UncheckedSendable((UnsafeMutableRawPointer(bytes.base), map?.base, flags?.base, probs.base, backoffs.base, codes.base, position.base))
+        inParallel { p in
+            let (source, _) = shared.value
+            let (out, map, flags, probs, backoffs, codes, position) = targets.value
+            // One slot's bits, assembled here: `orBits` writes 8 bytes, past the slot's end.
+            var assembled: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &assembled) { local in
+                let local = local.baseAddress!
+                @inline(__always) func orBits(_ value: UInt64, at bit: Int) {
+                    let byte = bit >> 3
+                    let old = local.loadUnaligned(fromByteOffset: byte, as: UInt64.self)
+                    local.storeBytes(of: old | value << UInt64(bit & 7), toByteOffset: byte, as: UInt64.self)
+                }
+                var e = first.value[p]
+                let lastEntry = first.value[p + 1]
+                for from in (p * pieceSize)..<min(capacity, (p + 1) * pieceSize) where source.isOccupied(from) {
+                    if e + ahead < lastEntry { ngk_prefetch_write(out + Int(position[e + ahead]) &* slotBytes) }
+                    let slot = Int(position[e])
+                    local.storeBytes(of: 0, as: UInt64.self)
+                    local.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)
+                    local.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
+                    orBits(codes[e], at: 0)
+                    orBits(UInt64(Float(probs[from]).bitPattern), at: keyBits)
+                    if hasBackoff {
+                        orBits(UInt64(Float(backoffs[from]).bitPattern), at: keyBits + 32)
+                        if flags![from] != 0 { orBits(1, at: keyBits + 64) }
+                        map![from] = UInt32(slot)
+                    }
+                    (out + slot &* slotBytes).copyMemory(from: local, byteCount: slotBytes)
+                    e += 1
+                }
             }
-            e += 1
         }
         return BuiltTable(bytes: bytes, entries: entries, homes: homes, slots: slots, keyBits: keyBits,
                           slotBytes: slotBytes, map: map)

@@ -6,10 +6,14 @@ public enum ModelFile {
     /// Reads the model in `path`: NGramKit's binary format (mapped in constant time; see
     /// `BinaryModel`) or an ARPA file (plain or gzip), told apart by content (the binary
     /// format's magic bytes), so the name does not matter.
-    /// - Parameter warn: receives warning lines (for example, a model without `<unk>`).
+    /// - Parameters:
+    ///   - threads: threads that parse an ARPA file (the model is the same for any number).
+    ///     Default: all cores.
+    ///   - warn: receives warning lines (for example, a model without `<unk>`).
     /// - Throws: `NGramKitError` naming the file (and line) for unreadable or malformed models.
-    public static func load(_ path: String, warn: (String) -> Void = { _ in }) throws -> NGramModel {
+    public static func load(_ path: String, threads: Int? = nil, warn: (String) -> Void = { _ in }) throws -> NGramModel {
         if path != "-" && BinaryModel.hasMagic(path) { return try BinaryModel.load(path) }
+        if let threads { return try ARPAReader.read(path, threads: threads, warn: warn) }
         return try ARPAReader.read(path, warn: warn)
     }
 

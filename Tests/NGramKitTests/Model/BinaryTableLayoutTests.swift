@@ -69,3 +69,24 @@ import Testing
         }
     }
 }
+
+/// Tables are laid out on several threads (pieces of the model's slots, a parallel sort, and
+/// positions carried from piece to piece): the file must not depend on their number.
+@Suite struct BinaryWriterThreadsTests {
+    @Test("Brown 5k, order 4: the same binary bytes with 1, 2, 3 and 7 threads")
+    func sameBytesForAnyThreads() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try ARPARoundTripTests.model(.kneserNey, order: 4)
+        // Several pieces need tables of at least 2^16 slots.
+        #expect(model.tables.allSatisfy { $0.capacity >= 1 << 16 })
+        var files: [Data] = []
+        for threads in [1, 2, 3, 7] {
+            let path = directory.appendingPathComponent("t\(threads).bin").path
+            try BinaryModelWriter.write(model, to: path, threads: threads)
+            files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(files[0].count > 1_000_000)
+        for file in files.dropFirst() { #expect(file == files[0]) }
+    }
+}
