@@ -13,6 +13,24 @@ static inline void ngk_prefetch_read(const void *address) {
 }
 #include <stdint.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// Bit i is set when byte i of the 16 bytes at `p` is a blank (space or TAB), the field
+/// separators of ARPA lines. The caller makes sure all 16 bytes are readable.
+static inline uint32_t ngk_blank_mask16(const uint8_t *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i blank = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    return (uint32_t)_mm_movemask_epi8(blank);
+#else
+    uint32_t mask = 0;
+    for (int i = 0; i < 16; i++) mask |= (uint32_t)(p[i] == ' ' || p[i] == '\t') << i;
+    return mask;
+#endif
+}
+
 /// Adds one to a 32-bit counter that other threads may add to at the same time. Relaxed
 /// ordering: the counters are read only after the threads have joined.
 static inline void ngk_atomic_increment_u32(uint32_t *counter) {

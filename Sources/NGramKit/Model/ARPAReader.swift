@@ -714,41 +714,53 @@ private final class ARPAParser: @unchecked Sendable {
             negative = p[0] == 0x2D
             i = 1
         }
+        // Every digit goes into the mantissa, leading zeros too (they add nothing); more than 19
+        // digits may overflow it, and go to `strtod`.
         var mantissa: UInt64 = 0
-        var significant = 0     // digits in `mantissa`, leading zeros excluded
         var exponent = 0
-        var sawDigit = false
-        var tooLong = false
+        let integerStart = i
         while i < count, case let d = p[i] &- 0x30, d < 10 {
-            sawDigit = true
-            if mantissa != 0 || d != 0 {
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    significant += 1
-                } else {
-                    tooLong = true
-                }
-            }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
+        var digits = i - integerStart
         if i < count && p[i] == 0x2E /* . */ {
             i += 1
-            while i < count, case let d = p[i] &- 0x30, d < 10 {
-                sawDigit = true
-                if mantissa != 0 || d != 0 {
-                    if significant < 19 {
-                        mantissa = mantissa &* 10 &+ UInt64(d)
-                        significant += 1
-                        exponent -= 1
-                    } else {
-                        tooLong = true
-                    }
-                } else {
-                    exponent -= 1
+            let fractionStart = i
+            // Eight digits at a time while eight bytes of the field remain (single-precision
+            // values written in full have eight or nine): check that all are digits, then
+            // combine pairs, quads and octets in place.
+            while count - i >= 8 {
+                let chunk = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self).littleEndian
+                let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, zeros: UInt64 = 0x3030_3030_3030_3030
+                guard chunk & high == zeros, (chunk &+ 0x0606_0606_0606_0606) & high == zeros else { break }
+                var v = chunk &- zeros
+                v = (v &* 10 &+ (v &>> 8)) & 0x00FF_00FF_00FF_00FF
+                v = (v &* 100 &+ (v &>> 16)) & 0x0000_FFFF_0000_FFFF
+                v = (v &* 10_000 &+ (v &>> 32)) & 0xFFFF_FFFF
+                mantissa = mantissa &* 100_000_000 &+ v
+                i += 8
+            }
+            if count - i >= 4 {
+                let chunk = UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self).littleEndian
+                let high: UInt32 = 0xF0F0_F0F0, zeros: UInt32 = 0x3030_3030
+                if chunk & high == zeros && (chunk &+ 0x0606_0606) & high == zeros {
+                    var v = chunk &- zeros
+                    v = (v &* 10 &+ (v &>> 8)) & 0x00FF_00FF
+                    v = (v &* 100 &+ (v &>> 16)) & 0xFFFF
+                    mantissa = mantissa &* 10_000 &+ UInt64(v)
+                    i += 4
                 }
+            }
+            while i < count, case let d = p[i] &- 0x30, d < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
+            exponent = fractionStart - i
+            digits += i - fractionStart
         }
+        let sawDigit = digits > 0
+        let tooLong = digits > 19
         guard sawDigit else {
             return negative && isInfinity(UnsafeBufferPointer(rebasing: text[i...])) ? -.infinity : nil
         }
@@ -1090,17 +1102,39 @@ extension ARPAParser {
             lines += 1
             let lineStart = position
             position = newline == nil ? end : lineEnd + 1
+            // Fields are runs of non-blank bytes. Sixteen bytes at a time: the bits where
+            // blank and non-blank alternate are the fields' starts and ends.
             var fields = 0
             var i = lineStart
-            while true {
-                while i < stop && (base[i] == 0x20 || base[i] == 0x09) { i += 1 }
-                if i == stop { break }
-                let s = i
-                while i < stop && base[i] != 0x20 && base[i] != 0x09 { i += 1 }
-                if fields == n + 2 { return }   // too many fields
-                fieldStart[fields] = s
-                fieldEnd[fields] = i
-                fields += 1
+            var inField: UInt32 = 0   // 1 while a field is open at i
+            while i < stop {
+                let nonBlank: UInt32
+                let width: Int
+                if i <= safeEnd {
+                    width = min(16, stop - i)
+                    nonBlank = ~ngk_blank_mask16(base + i) & (UInt32(1) &<< UInt32(truncatingIfNeeded: width) &- 1)
+                } else {
+                    width = 1
+                    nonBlank = base[i] == 0x20 || base[i] == 0x09 ? 0 : 1
+                }
+                // Bit b: byte b differs from the byte before (a start or an end). The byte after
+                // the line counts as blank, so a field open at the line's end closes there; a
+                // field open at a block's end otherwise goes on into the next block.
+                var changes = nonBlank ^ (nonBlank &<< 1 | inField)
+                changes &= (UInt32(1) &<< UInt32(truncatingIfNeeded: i + width == stop ? width + 1 : width)) &- 1
+                while changes != 0 {
+                    let bit = changes.trailingZeroBitCount
+                    if nonBlank &>> UInt32(truncatingIfNeeded: bit) & 1 == 1 {
+                        if fields == n + 2 { return }   // too many fields
+                        fieldStart[fields] = i + bit
+                    } else {
+                        fieldEnd[fields] = i + bit
+                        fields += 1
+                    }
+                    changes &= changes &- 1
+                }
+                inField = nonBlank &>> UInt32(truncatingIfNeeded: width &- 1) & 1
+                i += width
             }
             if fields == 0 { continue }
             guard fields == n + 1 || fields == n + 2 else { return }

@@ -92,6 +92,70 @@ struct ARPABulkReaderTests {
         \\end\\\r
         """
 
+    /// A random number as an ARPA file may hold it: integer and fraction digits from none to
+    /// 22 (so eight- and four-digit groups, leading zeros and mantissas past 19 digits all
+    /// occur), optional sign and exponent.
+    private static func randomNumber(_ random: inout SplitMix64) -> String {
+        var text = random.below(4) == 0 ? "" : "-"
+        let integerDigits = random.pick([0, 0, 1, 1, 1, 2, 3, 7])
+        let fractionDigits = random.pick([0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 16, 20, 22])
+        let zerosFirst = random.below(3) == 0 ? random.below(6) : 0
+        for _ in 0..<integerDigits { text += String(random.below(10)) }
+        if fractionDigits > 0 || integerDigits == 0 {
+            text += "."
+            for k in 0..<max(fractionDigits, 1) { text += k < zerosFirst ? "0" : String(random.below(10)) }
+        }
+        if random.below(5) == 0 { text += random.pick(["e", "E"]) + random.pick(["", "-", "+"]) + String(random.below(40)) }
+        return text
+    }
+
+    /// Spaces and TABs between fields: one TAB mostly, runs of up to 20 otherwise.
+    private static func randomBlanks(_ random: inout SplitMix64) -> String {
+        if random.below(2) == 0 { return "\t" }
+        return String((0..<(1 + random.below(20))).map { _ in random.below(2) == 0 ? Character(" ") : Character("\t") })
+    }
+
+    @Test("Random numbers (0-22 digits a side, leading zeros, exponents) and blank runs, words across 16-byte blocks: every value as Double(text), bulk equals line by line")
+    func randomNumbersAndBlanks() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var random = SplitMix64(state: 2026)
+        // Words of 1 to 40 bytes, so fields start and end anywhere in a block of 16.
+        let words = (0..<60).map { i in "w\(i)" + String(repeating: "x", count: (i * 7) % 40) }
+        var lines = ["\\data\\", "ngram 1=\(words.count + 3)", "ngram 2=\(words.count * 4)", "ngram 3=1", "", "\\1-grams:",
+                     "-1\t<unk>\t0", "-99\t<s>\t0", "-1\t</s>"]
+        for word in words { lines.append("-1.5\t\(word)\t-0.5") }
+        lines += ["", "\\2-grams:"]
+        var expected: [(String, Double, Double)] = []
+        for (i, first) in words.enumerated() {
+            for k in 1...4 {
+                let second = words[(i * 13 + k * 17) % words.count]
+                let prob = "-" + Self.randomNumber(&random).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+                let backoff = Self.randomNumber(&random)
+                // Blanks before the first field and after the last too, sometimes.
+                let lead = random.below(4) == 0 ? Self.randomBlanks(&random) : ""
+                let trail = random.below(4) == 0 ? Self.randomBlanks(&random) : ""
+                lines.append(lead + prob + Self.randomBlanks(&random) + first + Self.randomBlanks(&random) + second
+                             + Self.randomBlanks(&random) + backoff + trail)
+                // -99 and below are probability 0 (log10 −infinity), as KenLM reads them.
+                let p = Double(prob)!
+                expected.append((first + " " + second, p <= -99 ? -.infinity : p, Double(backoff)!))
+            }
+        }
+        // One trigram, so that bigrams may carry backoffs.
+        lines += ["", "\\3-grams:", "-0.25\t" + expected[0].0 + " " + words[1], "", "\\end\\"]
+        // The last line ends within the file's last 16 bytes, without a newline too.
+        for (name, text) in [("random.arpa", lines.joined(separator: "\n") + "\n"), ("unterminated.arpa", lines.joined(separator: "\n"))] {
+            let path = try TestSupport.write(Array(text.utf8), named: name, in: directory)
+            try expectSameModels(path)
+            let model = try ARPAReader.read(path, threads: 2)
+            for (ngram, prob, backoff) in expected {
+                let entry = model.entry(ngram)
+                #expect(entry?.logProb == prob && entry?.logBackoff == backoff, "\(name): \(ngram)")
+            }
+        }
+    }
+
     @Test("CRLF, blank lines and whitespace-only lines, any line order: bulk equals line by line")
     func oddFile() throws {
         let directory = try TestSupport.temporaryDirectory()
