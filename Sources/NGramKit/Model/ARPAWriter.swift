@@ -51,7 +51,7 @@ public enum ARPAWriter {
         }) { n, slot, context, word, out in
             let prob = probs[n - 1][slot]
             if prob.isNaN { return }   // a blank: a context only
-            out.append(log10: prob)
+            out.append(distinctLog10: prob)
             out.append(byte: 0x09)
             out.append(context)
             out.append(byte: 0x20)

@@ -27,7 +27,7 @@ import Testing
         return Float(value).description
     }
 
-    @Test("append(log10:) gives the same text whether a value is new, repeated, or evicted by a colliding one")
+    @Test("append(log10:) gives the same text whether a value is new, repeated, or evicted by a colliding one; append(distinctLog10:) the same without the cache")
     func cachedValues() {
         var random = SplitMix64(state: 7)
         // Few distinct values (the cache hits), then many (collisions and evictions), then the few again.
@@ -37,14 +37,17 @@ import Testing
         for _ in 0..<200_000 { values.append(-Double(random.next() >> 11) / Double(1 << 53) * 99) }
         for i in 0..<20_000 { values.append(few[(i * 7) % few.count]) }
         values += [-.infinity, 0, -0.0, 1e-30, -123456.789, -.leastNormalMagnitude, -.infinity, 0]
-        let buffer = LineBuffer(capacity: 16)   // tiny, so growth is exercised too
-        var expected = ""
-        for value in values {
-            buffer.append(log10: value)
-            buffer.append(byte: 0x0A)
-            expected += Self.expected(value) + "\n"
+        // Cached (backoffs), uncached (probabilities), and the two interleaved as ARPA lines are.
+        for mode in 0..<3 {
+            let buffer = LineBuffer(capacity: 16)   // tiny, so growth is exercised too
+            var expected = ""
+            for (i, value) in values.enumerated() {
+                if mode == 0 || (mode == 2 && i % 2 == 0) { buffer.append(log10: value) } else { buffer.append(distinctLog10: value) }
+                buffer.append(byte: 0x0A)
+                expected += Self.expected(value) + "\n"
+            }
+            let text = String(decoding: UnsafeBufferPointer(start: buffer.bytes, count: buffer.count), as: UTF8.self)
+            #expect(text == expected, "mode \(mode)")
         }
-        let text = String(decoding: UnsafeBufferPointer(start: buffer.bytes, count: buffer.count), as: UTF8.self)
-        #expect(text == expected)
     }
 }
