@@ -178,7 +178,11 @@ private final class FormattingJob: @unchecked Sendable {
                         text.prefetchOffsets(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> wordBits))
                     }
                     if position + ahead < end {
-                        vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[position + ahead] & wordMask))
+                        // The word's bytes, and those of the context's last word, which a new
+                        // context's text is built from.
+                        let key = keys[position + ahead]
+                        vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: key & wordMask))
+                        text.prefetchBytes(order: n - 1, rank: UInt32(truncatingIfNeeded: key >> wordBits))
                         prefetch?(n, Int(slots[position + ahead]))
                     }
                     let key = keys[position]

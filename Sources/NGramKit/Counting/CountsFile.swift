@@ -237,6 +237,17 @@ final class NGramTextCache {
         }
     }
 
+    /// Starts loading the bytes of the last word of the n-gram of order `n` and rank `rank`
+    /// (after `prefetchOffsets`, so that its offsets are at hand).
+    @inline(__always)
+    func prefetchBytes(order n: Int, rank: UInt32) {
+        if n == 1 {
+            vocabulary.prefetchBytes(of: rank)
+        } else if cachedRank[n] != rank {
+            vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[n][Int(rank)] & wordMask))
+        }
+    }
+
     /// The text of the n-gram of order `n` and rank `rank` (for unigrams the rank is the word
     /// id); valid until the next call.
     @inline(__always)
