@@ -6,8 +6,8 @@ import Foundation
 /// In:  adjusted counts a(·) of one order n (raw counts when n = N) and that order's discounts.
 /// Out: for unigrams, the finished interpolated unigram probabilities (the uniform
 ///      distribution below them needs nothing else); for n ≥ 2, per context h (an (n-1)-gram,
-///      by word id or slot of order n-1) the denominator Σ_w a(h w), and γ(h) written into the
-///      context order's backoff array (as a plain number; `Interpolate.finishLog10` takes its log).
+///      by word id or slot of order n-1) the denominator Σ_w a(h w) and γ(h), side by side (as
+///      plain numbers; `Interpolate.finishLog10` turns γ into the context's log10 backoff).
 enum InitialProbabilities {
     /// The adjusted count of the n-gram in `slot` of order `n`, as Kneser-Ney uses it at order n.
     @inline(__always)
@@ -41,26 +41,24 @@ enum InitialProbabilities {
         return (probabilities, gamma)
     }
 
-    /// Denominators and γ of the contexts of order `n` ≥ 2.
+    /// Denominators and γ of the contexts of order `n` ≥ 2, interleaved: element 2h is
+    /// Σ_w a(h w) and element 2h + 1 is γ(h) (both 0 for (n-1)-grams that are no context).
+    /// Side by side because both are updated at random, one n-gram at a time, here and read
+    /// together by `Interpolate`: one cache line per n-gram instead of two.
     /// - Parameters:
-    ///   - gamma: the backoff array of order n-1, zero on entry; receives γ(h) for every
-    ///     context h (and stays 0 for (n-1)-grams that are no context).
+    ///   - contextCount: the (n-1)-grams' index range (word ids for n = 2, else slots).
     ///   - threads: threads that share the work; the result is the same bits for any number.
-    /// - Returns: Σ_w a(h w) by context (0 for (n-1)-grams that are no context).
-    static func contexts(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount,
-                         gamma: LargeBuffer<Double>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> LargeBuffer<Double> {
+    static func contexts(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount, contextCount: Int,
+                         threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> LargeBuffer<Double> {
         let table = counts.table(order: n)
         let isHighest = n == counts.order
-        let denominators = LargeBuffer<Double>(zeroedCount: gamma.count, populatingThreads: threads)
-        let den = UncheckedSendable(denominators.base)
-        let gam = UncheckedSendable(gamma.base)
-        let shared = UncheckedSendable(table)
-        let contextCount = gamma.count
+        let sums = LargeBuffer<Double>(zeroedCount: 2 * contextCount, populatingThreads: threads)
+        let shared = UncheckedSendable((table, sums.base))
         // Each thread owns a range of contexts and scans the whole table for the n-grams of its
         // contexts: every sum is still added in slot order, so the bits do not depend on the
         // number of threads (the scan is sequential and cheap beside the random updates).
         Parallel.forEachPiece(of: contextCount, threads: threads, minimumPiece: 1 << 12) { owned in
-            let table = shared.value, den = den.value, gam = gam.value
+            let (table, sums) = shared.value
             let capacity = table.capacity
             let low = UInt32(owned.lowerBound), high = UInt32(owned.upperBound)
             let ahead = 16
@@ -68,22 +66,20 @@ enum InitialProbabilities {
                 // The contexts' sums are updated at random: start loading them a few slots ahead.
                 if slot + ahead < capacity && table.isOccupied(slot + ahead) {
                     let context = table.context(ofSlot: slot + ahead)
-                    if context >= low && context < high {
-                        ngk_prefetch_write(den + Int(context))
-                        ngk_prefetch_write(gam + Int(context))
-                    }
+                    if context >= low && context < high { ngk_prefetch_write(sums + 2 * Int(context)) }
                 }
                 guard table.isOccupied(slot) else { continue }
                 let context = table.context(ofSlot: slot)
                 guard context >= low && context < high else { continue }
                 let a = adjustedCount(table, slot: slot, isHighest: isHighest)
-                den[Int(context)] += Double(a)
-                gam[Int(context)] += discount.amount(forCount: a)
+                let pair = sums + 2 * Int(context)
+                pair[0] += Double(a)
+                pair[1] += discount.amount(forCount: a)
             }
-            for context in owned where den[context] > 0 {
-                gam[context] /= den[context]
+            for context in owned where sums[2 * context] > 0 {
+                sums[2 * context + 1] /= sums[2 * context]
             }
         }
-        return denominators
+        return sums
     }
 }

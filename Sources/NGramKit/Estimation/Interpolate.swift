@@ -3,8 +3,8 @@ import Foundation
 
 /// Modified Kneser-Ney, stage 3: interpolation of each order with the one below.
 ///
-/// In:  order n's adjusted counts, the denominators and γ of its contexts (stage 2), and the
-///      interpolated probabilities of order n-1.
+/// In:  order n's adjusted counts, the denominators and γ of its contexts (stage 2, side by
+///      side), and the interpolated probabilities of order n-1.
 /// Out: p(w|h) = (a(h w) − D(a(h w))) / Σ_v a(h v) + γ(h)·p(w|h') for every n-gram `h w` of
 ///      order n, as plain probabilities by slot; and the slot in order n-1 of each n-gram's
 ///      suffix `h' w`, which order n+1 needs to find its own suffixes.
@@ -15,8 +15,9 @@ enum Interpolate {
     ///     slot of order n-1, from the previous call; nil for n = 2.
     ///   - threads: every slot is computed on its own, so pieces of the table run in parallel
     ///     and the result is the same for any number of threads.
+    ///   - contexts: `InitialProbabilities.contexts`: Σ_w a(h w) and γ(h) at 2h and 2h + 1.
     static func order(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount,
-                      denominators: LargeBuffer<Double>, gamma: LargeBuffer<Double>,
+                      contexts: LargeBuffer<Double>,
                       lowerProbabilities: LargeBuffer<Double>,
                       lowerSuffix: LargeBuffer<UInt32>?, threads: Int) -> (probabilities: LargeBuffer<Double>, suffix: LargeBuffer<UInt32>?) {
         let table = counts.table(order: n)
@@ -24,28 +25,29 @@ enum Interpolate {
         let probabilities = LargeBuffer<Double>(zeroedCount: table.capacity, populatingThreads: threads)
         let suffixes: LargeBuffer<UInt32>? = isHighest ? nil : LargeBuffer(zeroedCount: table.capacity, populatingThreads: threads)
         let job = InterpolationJob(order: n, table: table, lowerTable: n >= 3 ? counts.table(order: n - 1) : nil,
-                                   isHighest: isHighest, discount: discount, den: denominators.base, gam: gamma.base,
+                                   isHighest: isHighest, discount: discount, sums: contexts.base,
                                    lower: lowerProbabilities.base, lowerSuffix: lowerSuffix?.base,
                                    out: probabilities.base, suffixes: suffixes?.base)
         Parallel.forEachPiece(of: table.capacity, threads: threads) { job.run($0) }
         return (probabilities, suffixes)
     }
 
-    /// Turns a finished order's plain probabilities and γ into log10 probabilities and log10
-    /// backoffs (0 for n-grams that are no context). A probability above 1 by rounding is
-    /// clamped to log10 0, as KenLM does.
-    static func finishLog10(probabilities: LargeBuffer<Double>, gamma: LargeBuffer<Double>?,
-                            denominators: LargeBuffer<Double>?, threads: Int) {
+    /// Turns a finished order's plain probabilities into log10 probabilities, and the γ of its
+    /// entries as contexts (`InitialProbabilities.contexts` of the order above) into log10
+    /// backoffs in `backoffs` (0 for n-grams that are no context). A probability above 1 by
+    /// rounding is clamped to log10 0, as KenLM does.
+    static func finishLog10(probabilities: LargeBuffer<Double>, backoffs: LargeBuffer<Double>?,
+                            contexts: LargeBuffer<Double>?, threads: Int) {
         let p = UncheckedSendable(probabilities.base)
         Parallel.forEachPiece(of: probabilities.count, threads: threads) { range in
             let p = p.value
             for i in range { p[i] = p[i] > 0 ? min(0, log10(p[i])) : -.infinity }
         }
-        if let gamma, let denominators {
-            let g = UncheckedSendable(gamma.base), d = UncheckedSendable(denominators.base)
-            Parallel.forEachPiece(of: gamma.count, threads: threads) { range in
-                let g = g.value, d = d.value
-                for i in range { g[i] = d[i] > 0 ? log10(g[i]) : 0 }
+        if let backoffs, let contexts {
+            let b = UncheckedSendable(backoffs.base), sums = UncheckedSendable(contexts.base)
+            Parallel.forEachPiece(of: backoffs.count, threads: threads) { range in
+                let b = b.value, sums = sums.value
+                for i in range { b[i] = sums[2 * i] > 0 ? log10(sums[2 * i + 1]) : 0 }
             }
         }
     }
@@ -59,21 +61,22 @@ private final class InterpolationJob: @unchecked Sendable {
     let lowerTable: CountTable?
     let isHighest: Bool
     let discount: KneserNeyDiscount
-    let den: UnsafeMutablePointer<Double>, gam: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>
+    /// Σ_w a(h w) and γ(h) of context h at 2h and 2h + 1.
+    let sums: UnsafeMutablePointer<Double>
+    let lower: UnsafeMutablePointer<Double>
     let lowerSuffix: UnsafeMutablePointer<UInt32>?
     let out: UnsafeMutablePointer<Double>
     let suffixes: UnsafeMutablePointer<UInt32>?
 
     init(order: Int, table: CountTable, lowerTable: CountTable?, isHighest: Bool, discount: KneserNeyDiscount,
-         den: UnsafeMutablePointer<Double>, gam: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>,
+         sums: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>,
          lowerSuffix: UnsafeMutablePointer<UInt32>?, out: UnsafeMutablePointer<Double>, suffixes: UnsafeMutablePointer<UInt32>?) {
         self.order = order
         self.table = table
         self.lowerTable = lowerTable
         self.isHighest = isHighest
         self.discount = discount
-        self.den = den
-        self.gam = gam
+        self.sums = sums
         self.lower = lower
         self.lowerSuffix = lowerSuffix
         self.out = out
@@ -108,8 +111,7 @@ private final class InterpolationJob: @unchecked Sendable {
                 let far = slot + 3 * d, middle = slot + 2 * d, near = slot + d
                 if far < end && table.isOccupied(far) {
                     let context = Int(table.context(ofSlot: far))
-                    ngk_prefetch_read(den + context)
-                    ngk_prefetch_read(gam + context)
+                    ngk_prefetch_read(sums + 2 * context)
                     if let lowerSuffix { ngk_prefetch_read(lowerSuffix + context) }
                 }
                 if middle < end, let lowerTable, let lowerSuffix, table.isOccupied(middle) {
@@ -126,7 +128,7 @@ private final class InterpolationJob: @unchecked Sendable {
                 let context = Int(table.context(ofSlot: slot))
                 let found = ring[slot & mask]
                 suffixes?[slot] = UInt32(found)
-                out[slot] = (Double(a) - discount.amount(forCount: a)) / den[context] + gam[context] * lower[found]
+                out[slot] = (Double(a) - discount.amount(forCount: a)) / sums[2 * context] + sums[2 * context + 1] * lower[found]
             }
         }
     }

@@ -47,13 +47,12 @@ public enum ModifiedKneserNey {
         if order >= 2 {
             for n in 2...order {
                 let stage = InitialProbabilities.contexts(counts, order: n, discount: discounts[n - 1],
-                                                          gamma: logBackoff[n - 2], threads: threads)
-                let result = Interpolate.order(counts, order: n, discount: discounts[n - 1],
-                                               denominators: stage, gamma: logBackoff[n - 2],
+                                                          contextCount: logBackoff[n - 2].count, threads: threads)
+                let result = Interpolate.order(counts, order: n, discount: discounts[n - 1], contexts: stage,
                                                lowerProbabilities: logProb[n - 2], lowerSuffix: lowerSuffix,
                                                threads: threads)
                 // Order n-1 is final: its probabilities and backoffs go to log10.
-                Interpolate.finishLog10(probabilities: logProb[n - 2], gamma: logBackoff[n - 2], denominators: stage, threads: threads)
+                Interpolate.finishLog10(probabilities: logProb[n - 2], backoffs: logBackoff[n - 2], contexts: stage, threads: threads)
                 logProb.append(result.probabilities)
                 logBackoff.append(LargeBuffer(zeroedCount: n < order ? counts.table(order: n).capacity : 0, populatingThreads: threads))
                 lowerSuffix = result.suffix
@@ -61,7 +60,7 @@ public enum ModifiedKneserNey {
                 if n >= 3 { counts.table(order: n - 1).continuation = nil }
             }
         }
-        Interpolate.finishLog10(probabilities: logProb[order - 1], gamma: nil, denominators: nil, threads: threads)
+        Interpolate.finishLog10(probabilities: logProb[order - 1], backoffs: nil, contexts: nil, threads: threads)
         for table in counts.tables { table.continuation = nil }
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,
