@@ -17,9 +17,10 @@ import Foundation
 ///
 /// How: one order at a time, lowest first. Each n-gram's key is made from the *new* slot of its
 /// context (the order below, already placed), its code (`BinaryTable.code`) gives its home, and
-/// a counting sort by home (ties by code) gives the ordered linear-probing layout. The order's table is then
-/// written and freed; only the map from the model's slots to the new ones is kept for the next
-/// order. Flat buffers throughout, no allocation per n-gram.
+/// a radix sort of the codes (homes grow with codes) gives the ordered linear-probing layout,
+/// all on several threads (`buildTable`). The order's table is then written and freed; only the
+/// map from the model's slots to the new ones is kept for the next order. Flat buffers
+/// throughout, no allocation per n-gram.
 public enum BinaryModelWriter {
     /// Entries per home slot: the tables have ceil(entries / loadFactor) homes. At 0.85 a lookup
     /// scans about three slots (at 0.9 about five, and scoring took 15 % longer), and the
