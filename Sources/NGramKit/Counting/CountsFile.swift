@@ -227,25 +227,25 @@ final class NGramTextCache {
     /// Makes order `n`'s n-grams available by rank.
     func add(order n: Int, sortedKeys: [UInt64]) { keys[n] = sortedKeys }
 
+    /// The last word of the n-gram of order `n` and rank `rank` when `text` would read it: always
+    /// for unigrams (the rank is the word), for other orders unless that text is cached.
+    @inline(__always)
+    private func uncachedLastWord(order n: Int, rank: UInt32) -> UInt32? {
+        if n == 1 { return rank }
+        return cachedRank[n] != rank ? UInt32(truncatingIfNeeded: keys[n][Int(rank)] & wordMask) : nil
+    }
+
     /// Starts loading the offsets of the last word of the n-gram of order `n` and rank `rank`.
     @inline(__always)
     func prefetchOffsets(order n: Int, rank: UInt32) {
-        if n == 1 {
-            vocabulary.prefetchOffsets(of: rank)
-        } else if cachedRank[n] != rank {
-            vocabulary.prefetchOffsets(of: UInt32(truncatingIfNeeded: keys[n][Int(rank)] & wordMask))
-        }
+        if let word = uncachedLastWord(order: n, rank: rank) { vocabulary.prefetchOffsets(of: word) }
     }
 
     /// Starts loading the bytes of the last word of the n-gram of order `n` and rank `rank`
     /// (after `prefetchOffsets`, so that its offsets are at hand).
     @inline(__always)
     func prefetchBytes(order n: Int, rank: UInt32) {
-        if n == 1 {
-            vocabulary.prefetchBytes(of: rank)
-        } else if cachedRank[n] != rank {
-            vocabulary.prefetchBytes(of: UInt32(truncatingIfNeeded: keys[n][Int(rank)] & wordMask))
-        }
+        if let word = uncachedLastWord(order: n, rank: rank) { vocabulary.prefetchBytes(of: word) }
     }
 
     /// The text of the n-gram of order `n` and rank `rank` (for unigrams the rank is the word

@@ -40,8 +40,8 @@ enum RadixSort {
     /// result at `keys`; both arrays serve as scratch. One read counts the digits of every
     /// pass; a pass whose digit is the same for all keys moves nothing and is skipped.
     static func sortPart(from sourceKeys: UnsafeMutablePointer<UInt64>, _ sourceValues: UnsafeMutablePointer<UInt32>,
-                                 to keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<UInt32>,
-                                 count: Int, bits: Int, histogram h: UnsafeMutableBufferPointer<Int>) {
+                         to keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<UInt32>,
+                         count: Int, bits: Int, histogram h: UnsafeMutableBufferPointer<Int>) {
         if count == 0 { return }
         let buckets = 1 << digitBits
         let mask = UInt64(buckets - 1)

@@ -356,10 +356,8 @@ struct BinaryTable: @unchecked Sendable {
     let backoffByte: Int
     let flagByte: Int
     let shift: UInt64
-    /// Bits of a code (`keyBits`), and 64 minus that: a code shifted up by it is a 64-bit
-    /// fraction whose scaling by M gives the home.
+    /// Bits of a code.
     let keyBits: Int
-    let codeShift: UInt64
     /// Whether the table holds blanks (entries stored only as contexts). When it holds none, an
     /// entry (context, word) exists only if the context's flag says some (non-blank) entry
     /// extends it, so scoring skips the lookups of contexts without the flag (`ModelState`).
@@ -373,7 +371,6 @@ struct BinaryTable: @unchecked Sendable {
         self.homes = homes
         self.wordBits = UInt64(wordBits)
         self.keyBits = keyBits
-        codeShift = UInt64(64 - keyBits)
         keyMask = (1 << UInt64(keyBits)) - 1
         probByte = keyBits >> 3
         backoffByte = (keyBits + 32) >> 3
@@ -425,9 +422,7 @@ struct BinaryTable: @unchecked Sendable {
 
     /// The home of `code` in this table.
     @inline(__always)
-    func home(code: UInt64) -> Int {
-        Hashing.reduce(code << codeShift, into: homes)
-    }
+    func home(code: UInt64) -> Int { BinaryTable.home(code: code, bits: keyBits, homes: homes) }
 
     /// Starts loading the home slot of `code` and the cache line after it (scoring looks up
     /// every order of a word, and several sentences, at once) and returns the home. Prefetches
