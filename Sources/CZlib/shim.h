@@ -7,4 +7,9 @@
 static inline int ngk_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 15 + 16);
 }
+
+/// deflateInit2 with the gzip wrapper (windowBits 15 + 16), for outputs named `*.gz`.
+static inline int ngk_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
 #endif

@@ -36,4 +36,23 @@ static inline uint32_t ngk_blank_mask16(const uint8_t *p) {
 static inline void ngk_atomic_increment_u32(uint32_t *counter) {
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
+
+/// Temporary files to remove if a signal ends the process (SIGINT, SIGTERM, SIGHUP, SIGPIPE):
+/// the one part of output handling that must be async-signal-safe, so it lives in C.
+/// `ngk_cleanup_register` copies `path` into a fixed table and returns its slot, or -1 when the
+/// table is full or the path too long (the file is then only removed on the normal paths).
+int ngk_cleanup_register(const char *path);
+/// Forgets the file of `slot` (it was renamed into place or removed); a slot of -1 is ignored.
+void ngk_cleanup_unregister(int slot);
+/// Installs the handlers: each removes the registered files, writes one line naming the signal
+/// to stderr (none for SIGPIPE) and exits with 128 + the signal number.
+void ngk_install_signal_cleanup(void);
+/// The number of files registered now (tests).
+int ngk_cleanup_count(void);
+
+/// An anonymous file in `folder` (`O_TMPFILE`, read-write, close-on-exec), or -1 with errno set
+/// (EOPNOTSUPP, EISDIR or EINVAL where the file system or kernel does not offer it).
+int ngk_open_anonymous(const char *folder, unsigned mode);
+/// `mkostemp(name_template, O_CLOEXEC)`: a new file named from the template's XXXXXX.
+int ngk_make_temporary(char *name_template);
 #endif

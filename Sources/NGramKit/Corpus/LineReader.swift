@@ -13,6 +13,8 @@ import Darwin
 ///      longer than itself, so memory stays constant for any corpus size.
 public struct LineReader {
     private static let initialCapacity = 1 << 20
+    /// Readable bytes past the end of every line (see the type's comment).
+    package static let readableSlack = 16
 
     /// Calls `body` for every line of `source`.
     /// - Parameters:
@@ -25,7 +27,8 @@ public struct LineReader {
         _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws -> Int {
         var capacity = initialCapacity
-        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity + readableSlack, alignment: 64)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: capacity + readableSlack)
         defer { buffer.deallocate() }
         var start = 0       // first byte not yet handed out
         var end = 0         // one past the last byte read
@@ -61,7 +64,8 @@ public struct LineReader {
             scanFrom = end
             if end == capacity {
                 capacity *= 2
-                let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+                let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity + readableSlack, alignment: 64)
+                grown.initializeMemory(as: UInt8.self, repeating: 0, count: capacity + readableSlack)
                 grown.copyMemory(from: buffer, byteCount: end)
                 buffer.deallocate()
                 buffer = grown

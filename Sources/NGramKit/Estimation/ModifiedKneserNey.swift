@@ -33,7 +33,7 @@ public enum ModifiedKneserNey {
     public static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
                                 warn: (String) -> Void = { _ in },
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
-        guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text") }
+        guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         let discounts = counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
         let order = counts.order
         var logProb: [LargeBuffer<Double>] = []
@@ -65,6 +65,6 @@ public enum ModifiedKneserNey {
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,
                           ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
-                          smoothing: .modifiedKneserNey(discounts: discounts))
+                          provenance: .kneserNey(discounts))
     }
 }

@@ -48,7 +48,7 @@ public enum StupidBackoff {
     ///     when the training text lacks it (the scaling harness's small slices). The derivation
     ///     of Z above holds for any unigram distribution.
     public static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha, unigramAddOne: Bool = false) throws -> NGramModel {
-        guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text") }
+        guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         guard alpha > 0 && alpha <= 1 else {
             throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")
         }
@@ -152,6 +152,6 @@ public enum StupidBackoff {
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,
                           ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
-                          smoothing: .stupidBackoff(alpha: alpha), logNormalizer: logNormalizer)
+                          provenance: .stupidBackoff(alpha: alpha), logNormalizer: logNormalizer)
     }
 }

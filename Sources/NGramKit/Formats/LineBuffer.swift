@@ -74,10 +74,11 @@ final class LineBuffer: @unchecked Sendable {
     }
 
     /// Appends the ARPA text of the log10 values not written as a Float: -99 for −infinity
-    /// (probability 0), 0 for 0. Returns whether `value` was one of them.
+    /// (probability 0, as SRILM and KenLM write it) and for -99 itself (so a model read back
+    /// writes the same bytes), 0 for 0. Returns whether `value` was one of them.
     @inline(__always)
     private func appendSpecial(log10 value: Double) -> Bool {
-        if value == -.infinity {
+        if value == -.infinity || value == -99 {
             append(byte: 0x2D); append(byte: 0x39); append(byte: 0x39)   // "-99"
             return true
         }

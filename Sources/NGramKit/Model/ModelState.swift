@@ -238,7 +238,7 @@ public final class ModelState {
     /// Stupid Backoff's raw score of `word` (log10 S(word | history), Brants et al. 2007), or nil
     /// for other models. Call instead of `score`, which it includes.
     public func scoreRawStupidBackoff(_ word: UInt32) -> (log10Prob: Double, log10RawScore: Double, matched: Int)? {
-        guard case .stupidBackoff(let alpha) = model.smoothing else { return nil }
+        guard let alpha = model.provenance.alpha, model.provenance.smoothing == .stupidBackoff else { return nil }
         if model.binary != nil {
             let (logZ, contextLength) = mappedNormalizer(logAlpha: log10(alpha))
             let backoffSteps = historyWords - contextLength

@@ -16,15 +16,12 @@ public struct ModelSummary: Sendable {
 
     public init(model: NGramModel, sentences: Int, tokens: Int, seconds: Double, phases: [(phase: String, seconds: Double)]) {
         order = model.order
-        smoothing = model.smoothing.name
+        smoothing = model.provenance.name
         self.sentences = sentences
         self.tokens = tokens
         ngrams = model.ngramCounts
-        switch model.smoothing {
-        case .modifiedKneserNey(let d): discounts = d; alpha = nil
-        case .stupidBackoff(let a): discounts = []; alpha = a
-        case .unknown: discounts = []; alpha = nil
-        }
+        discounts = model.provenance.discounts
+        alpha = model.provenance.alpha
         self.seconds = seconds
         self.phases = phases
         peakMemoryBytes = ResourceUsage.peakResidentBytes()

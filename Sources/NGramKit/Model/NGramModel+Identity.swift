@@ -6,7 +6,7 @@ extension NGramModel {
     /// bit pattern (NaN blanks included). Models mapped from binary files are never identical.
     public func isIdentical(to other: NGramModel) -> Bool {
         guard binary == nil, other.binary == nil, order == other.order, ngramCounts == other.ngramCounts,
-              "\(smoothing)" == "\(other.smoothing)", vocabulary.count == other.vocabulary.count,
+              provenance == other.provenance, vocabulary.count == other.vocabulary.count,
               tables.count == other.tables.count, logProb.count == other.logProb.count,
               logBackoff.count == other.logBackoff.count, logNormalizer.count == other.logNormalizer.count else { return false }
         for id in 0..<vocabulary.count where !vocabulary.bytes(of: UInt32(id)).elementsEqual(other.vocabulary.bytes(of: UInt32(id))) {

@@ -34,13 +34,22 @@ public final class NGramModel: @unchecked Sendable {
     let logBackoff: [LargeBuffer<Double>]
     /// Number of n-grams per order (blanks excluded): `ngramCounts[n - 1]`.
     public let ngramCounts: [Int]
-    /// How the model was made, as far as it is known.
-    public let smoothing: ModelSmoothing
+    /// How the model was made, as far as its file records it: smoothing and its parameters, the
+    /// tokenizer of the training text.
+    public internal(set) var provenance: ModelProvenance
     /// Stupid Backoff only: log10 Z(h) of every context (orders 1...N-1, by id or slot), to turn
     /// normalized probabilities back into raw scores. Empty for other models.
     let logNormalizer: [LargeBuffer<Double>]
     /// The mapped binary file holding the model, or nil for a model in memory.
     public let binary: BinaryModel?
+    /// Per order n ≥ 2 (`filled[n - 2]`), the slots of entries filled in for a missing suffix
+    /// when a pruned ARPA file was read (see `ARPAParser+Suffixes`): they carry the probability
+    /// the backoff form gives them, but are no n-grams of the file. Empty for estimated models.
+    let filled: [Set<Int>]
+    /// Whether every stored n-gram's context and suffix are stored n-grams: no blanks and no
+    /// filled entries (every estimated model; an ARPA file with no holes; a binary model without
+    /// blanks). The ARPA writer records it, and the reader then skips its search for holes.
+    public let isComplete: Bool
 
     /// A model backed by a mapped binary file.
     init(binary: BinaryModel) {
@@ -50,14 +59,16 @@ public final class NGramModel: @unchecked Sendable {
         logProb = []
         logBackoff = []
         ngramCounts = binary.ngramCounts
-        smoothing = binary.smoothing
+        provenance = binary.provenance
         logNormalizer = []
+        filled = []
+        isComplete = zip(binary.ngramCounts, binary.entryCounts).allSatisfy { $0 == $1 }
         self.binary = binary
     }
 
     init(order: Int, vocabulary: Vocabulary, tables: [CountTable], logProb: [LargeBuffer<Double>],
-         logBackoff: [LargeBuffer<Double>], ngramCounts: [Int], smoothing: ModelSmoothing,
-         logNormalizer: [LargeBuffer<Double>] = []) {
+         logBackoff: [LargeBuffer<Double>], ngramCounts: [Int], provenance: ModelProvenance,
+         logNormalizer: [LargeBuffer<Double>] = [], filled: [Set<Int>] = [], isComplete: Bool = true) {
         precondition(order >= 1 && tables.count == order - 1 && logProb.count == order && logBackoff.count == order)
         self.order = order
         self.vocabulary = vocabulary
@@ -65,8 +76,10 @@ public final class NGramModel: @unchecked Sendable {
         self.logProb = logProb
         self.logBackoff = logBackoff
         self.ngramCounts = ngramCounts
-        self.smoothing = smoothing
+        self.provenance = provenance
         self.logNormalizer = logNormalizer
+        self.filled = filled
+        self.isComplete = isComplete
         binary = nil
     }
 
@@ -100,6 +113,11 @@ public final class NGramModel: @unchecked Sendable {
     /// Whether the entry in `slot` of order `n` is a blank (a context only, not an n-gram).
     public func isBlank(order n: Int, slot: Int) -> Bool { storedLogProb(order: n, slot: slot).isNaN }
 
+    /// Whether the entry in `slot` of order `n` was filled in for a missing suffix (see `filled`).
+    public func isFilled(order n: Int, slot: Int) -> Bool {
+        n >= 2 && n - 2 < filled.count && filled[n - 2].contains(slot)
+    }
+
     /// The log10 probability stored in `slot` of order `n` (NaN for a blank).
     func storedLogProb(order n: Int, slot: Int) -> Double {
         guard let binary else { return logProb[n - 1][slot] }
@@ -120,28 +138,48 @@ public final class NGramModel: @unchecked Sendable {
             guard let id = vocabulary.lookup(String(word)) else { return nil }
             ids.append(id)
         }
-        guard let slot = slot(of: ids), !isBlank(order: ids.count, slot: slot) else { return nil }
+        guard let slot = slot(of: ids), !isBlank(order: ids.count, slot: slot), !isFilled(order: ids.count, slot: slot) else { return nil }
         // The highest order keeps no backoff array: its n-grams are never a context.
         let backoff = ids.count < order ? storedLogBackoff(order: ids.count, slot: slot) : 0
         return (storedLogProb(order: ids.count, slot: slot), backoff)
     }
 }
 
-/// The smoothing a model was made with.
-public enum ModelSmoothing: Sendable, Equatable {
-    /// Interpolated modified Kneser-Ney, with the discounts (D1, D2, D3+) of each order.
-    case modifiedKneserNey(discounts: [KneserNeyDiscount])
-    /// Stupid Backoff with backoff factor `alpha`, stored normalized (see `StupidBackoff`).
-    case stupidBackoff(alpha: Double)
-    /// A model read from an ARPA file made elsewhere.
-    case unknown
+/// How a model was made, as far as it is known: what its file records (NGramKit writes all of
+/// it; an ARPA file from another toolkit records none of it).
+public struct ModelProvenance: Sendable, Equatable {
+    /// The estimator; nil when not recorded (an ARPA file made elsewhere).
+    public var smoothing: SmoothingMethod?
+    /// Modified Kneser-Ney's discounts (D1, D2, D3+) of each order; empty for other smoothing.
+    public var discounts: [KneserNeyDiscount]
+    /// Stupid Backoff's backoff factor α (the model is stored normalized; see `StupidBackoff`);
+    /// nil for other smoothing.
+    public var alpha: Double?
+    /// The tokenizer of the training text; nil when not recorded. `ngramkit ppl` and `query`
+    /// (and `Perplexity.evaluate` without a configuration) tokenize with it.
+    public var tokenizer: TokenizerConfiguration?
 
-    /// A short name for reports.
-    public var name: String {
-        switch self {
-        case .modifiedKneserNey: return "kneser-ney"
-        case .stupidBackoff: return "stupid-backoff"
-        case .unknown: return "arpa"
-        }
+    public init(smoothing: SmoothingMethod? = nil, discounts: [KneserNeyDiscount] = [], alpha: Double? = nil,
+                tokenizer: TokenizerConfiguration? = nil) {
+        self.smoothing = smoothing
+        self.discounts = discounts
+        self.alpha = alpha
+        self.tokenizer = tokenizer
     }
+
+    /// A modified Kneser-Ney model with these discounts.
+    public static func kneserNey(_ discounts: [KneserNeyDiscount]) -> ModelProvenance {
+        ModelProvenance(smoothing: .kneserNey, discounts: discounts)
+    }
+
+    /// A Stupid Backoff model with backoff factor `alpha`.
+    public static func stupidBackoff(alpha: Double) -> ModelProvenance {
+        ModelProvenance(smoothing: .stupidBackoff, alpha: alpha)
+    }
+
+    /// The smoothing's name for reports ("unknown" when not recorded).
+    public var name: String { smoothing?.rawValue ?? "unknown" }
+
+    /// Whether raw Stupid Backoff scores can be recovered (the model is Stupid Backoff with α known).
+    public var isStupidBackoff: Bool { smoothing == .stupidBackoff && alpha != nil }
 }

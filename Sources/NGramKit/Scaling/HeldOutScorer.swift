@@ -54,7 +54,7 @@ public enum HeldOutScorer {
             self.ids = ids
             self.starts = starts
             self.results = results
-            if case .stupidBackoff = model.smoothing { isStupidBackoff = true } else { isStupidBackoff = false }
+            isStupidBackoff = model.provenance.isStupidBackoff
         }
 
         func score(block: Int) {

@@ -169,7 +169,15 @@ public final class ScalingCorpus: @unchecked Sendable {
         poolUnitEnd = ends
         poolUnitTokens = tokens
         poolSentences = sentences
-        guard running > 0 else { throw NGramKitError.emptyInput(what: "the training pool") }
+        guard running > 0 else {
+            let totalTokens = (0..<unitCount).reduce(0) { $0 + unitTokens($1) }
+            if totalTokens == 0 {
+                throw NGramKitError.emptyInput(what: "the training text (\(configuration.trainingPaths.joined(separator: ", ")))",
+                                               hint: "pass --text files that hold words")
+            }
+            throw NGramKitError.emptyInput(what: "the training pool",
+                                           hint: "all \(unitCount) \(unit.rawValue) units went to the held-out set; lower --heldout-fraction or pass --heldout FILE")
+        }
 
         // 6. The held-out stream.
         heldout = GrowableBuffer(initialCapacity: 1 << 16)
@@ -198,7 +206,14 @@ public final class ScalingCorpus: @unchecked Sendable {
         heldoutSentenceStarts = starts
         heldoutTokens = heldout.count - 2 * starts.count
         heldoutUnknownTokens = unknown
-        guard heldoutTokens > 0 else { throw NGramKitError.emptyInput(what: "the held-out set") }
+        guard heldoutTokens > 0 else {
+            if !configuration.heldoutPaths.isEmpty {
+                throw NGramKitError.emptyInput(what: "the held-out text (\(configuration.heldoutPaths.joined(separator: ", ")))",
+                                               hint: "pass --heldout files that hold words")
+            }
+            throw NGramKitError.emptyInput(what: "the held-out set",
+                                           hint: "--heldout-fraction \(configuration.heldoutFraction) of \(unitCount) \(unit.rawValue) unit\(unitCount == 1 ? "" : "s") took no whole unit with words; raise --heldout-fraction, use more units, or pass --heldout FILE")
+        }
     }
 
     /// The slice of the first units holding at least `tokens` word tokens (all of the pool when
@@ -266,7 +281,9 @@ public final class ScalingCorpus: @unchecked Sendable {
             throw NGramKitError.malformedLine(path: path, line: 1, reason: "the index has no shard column, so it can describe only one training file, not \(files.count); give one --text file or an index with a shard column")
         }
         var starts = Set<Int>([0])
+        var rows = 0, applied = 0
         for (number, fields) in lines.enumerated().dropFirst() where !(fields.count == 1 && fields[0].isEmpty) {
+            rows += 1
             guard fields.count > firstColumn, let firstLine = Int(fields[firstColumn]), firstLine >= 1 else {
                 throw NGramKitError.malformedLine(path: path, line: number + 1, reason: "first_line is not a positive integer; fix the index file")
             }
@@ -285,6 +302,11 @@ public final class ScalingCorpus: @unchecked Sendable {
                                                    reason: "first_line \(firstLine) is past the end of \(files[file]) (\(fileEnd - fileFirstSentence[file]) lines); is this the index of these files?")
             }
             starts.insert(sentence)
+            applied += 1
+        }
+        if rows > 0 && applied == 0 {
+            let names = files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            throw NGramKitError.malformedLine(path: path, line: 2, reason: "none of the index's \(rows) rows applies to the --text files (\(names)): a row's shard NN picks the file whose name holds shardNN; pass the files this index describes")
         }
         for first in fileFirstSentence where first < sentences { starts.insert(first) }
         return starts.sorted()

@@ -79,8 +79,7 @@ public enum Perplexity {
         func use<T: Tokenizer>(_ tokenizer: inout T) throws -> PerplexityResult {
             let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
             let vocabulary = model.vocabulary
-            let isStupidBackoff: Bool
-            if case .stupidBackoff = model.smoothing { isStupidBackoff = true } else { isStupidBackoff = false }
+            let isStupidBackoff = model.provenance.isStupidBackoff
             var result = PerplexityResult()
 
             // Pieces handed out and not yet delivered, oldest first, and pieces to reuse.

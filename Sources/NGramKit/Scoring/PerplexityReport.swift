@@ -4,7 +4,10 @@ extension PerplexityResult {
     public func text(model: NGramModel) -> String {
         var lines: [String] = []
         if zeroProbabilityTokens > 0 {
-            lines.append("Perplexity including OOVs:\tinf (\(zeroProbabilityTokens) tokens have probability 0 under this model; Stupid Backoff has no mass for words never seen in training unless <unk> was trained, e.g. with --min-count 2)")
+            let why = model.provenance.smoothing == .stupidBackoff
+                ? "Stupid Backoff has no mass for words never seen in training unless <unk> was trained, e.g. with --min-count 2"
+                : "the model gives them no mass"
+            lines.append("Perplexity including OOVs:\tinf (\(zeroProbabilityTokens) tokens have probability 0 under this model; \(why))")
         } else {
             lines.append("Perplexity including OOVs:\t\(perplexity)")
         }
@@ -26,7 +29,7 @@ extension PerplexityResult {
             "\"sentences\":\(sentences)", "\"tokens\":\(tokens)", "\"oovs\":\(oovs)",
             "\"log10_prob\":\(JSON.exact(log10Prob))", "\"perplexity\":\(JSON.exact(perplexity))",
             "\"perplexity_excluding_oovs\":\(JSON.exact(perplexityExcludingOOVs))",
-            "\"zero_probability_tokens\":\(zeroProbabilityTokens)", "\"smoothing\":\(JSON.quote(model.smoothing.name))",
+            "\"zero_probability_tokens\":\(zeroProbabilityTokens)", "\"smoothing\":\(JSON.quote(model.provenance.name))",
         ]
         if let rawLog10Score { fields.append("\"raw_stupid_backoff_log10_score\":\(JSON.exact(rawLog10Score))") }
         return "{" + fields.joined(separator: ",") + "}"

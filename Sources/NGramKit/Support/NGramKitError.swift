@@ -9,7 +9,8 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
     case isDirectory(path: String)
     /// A gzip stream is corrupt or ends early.
     case corruptGzip(path: String, reason: String)
-    /// A line is not valid UTF-8 (unicode and character tokenizers only).
+    /// A line is not valid UTF-8 (unicode and character tokenizers only); `byteOffset` counts
+    /// from 0 (the message counts bytes from 1, as lines are counted).
     case invalidUTF8(path: String, line: Int, byteOffset: Int)
     /// The text contains a token that is reserved for sentence boundaries.
     case reservedToken(path: String, line: Int, token: String)
@@ -21,10 +22,24 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
     case capacityExceeded(what: String, limit: String)
     /// Writing output failed.
     case cannotWrite(path: String, reason: String)
-    /// There is nothing to estimate from (no sentence in the training text or counts).
-    case emptyInput(what: String)
+    /// There is nothing to work on; `hint` says what to give instead.
+    case emptyInput(what: String, hint: String)
     /// A language model file is malformed (ARPA or binary).
     case malformedModel(path: String, line: Int?, reason: String)
+    /// An output is the same file as an input, as another output, or as standard output.
+    case sameFile(output: String, other: String, conflict: FileConflict)
+    /// A job needs more memory than the machine has.
+    case outOfMemory(what: String, bytesNeeded: Int, bytesAvailable: Int, advice: String)
+
+    /// What an output would have destroyed (`sameFile`).
+    public enum FileConflict: Sendable, Equatable {
+        /// An input of the same job.
+        case input
+        /// Another output of the same job.
+        case output
+        /// Standard output, where the job also prints.
+        case standardOutput
+    }
 
     public var description: String {
         switch self {
@@ -35,7 +50,7 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .corruptGzip(path, reason):
             return "\(path): corrupt or truncated gzip stream (\(reason)); the input would be silently short, so nothing was counted; re-download or re-compress the file"
         case let .invalidUTF8(path, line, byteOffset):
-            return "\(path):\(line): invalid UTF-8 at byte \(byteOffset) of the line; fix the encoding or pass --invalid-utf8 replace"
+            return "\(path):\(line): invalid UTF-8 at byte \(byteOffset + 1) of the line; fix the encoding or pass --invalid-utf8 replace"
         case let .reservedToken(path, line, token):
             return "\(path):\(line): the text contains the reserved token \(token), which NGramKit adds itself at sentence boundaries; remove or rename it"
         case let .invalidOption(name, value, expected):
@@ -46,10 +61,32 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(what) exceeds the supported limit of \(limit); split the input or raise the limit in the source"
         case let .cannotWrite(path, reason):
             return "\(path): cannot write: \(reason); check free space and permissions"
-        case let .emptyInput(what):
-            return "\(what) has no sentences, so there is nothing to estimate a model from; pass a non-empty --text or --counts"
+        case let .emptyInput(what, hint):
+            return "\(what) is empty, so there is nothing to work on; \(hint)"
         case let .malformedModel(path, line, reason):
             return line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
+        case let .sameFile(output, other, conflict):
+            switch conflict {
+            case .input:
+                return "\(output) is the same file as the input \(other): writing it would destroy the input; write the output to another path"
+            case .output:
+                return "\(output) is the same file as \(other): one output would overwrite the other; give each output its own path"
+            case .standardOutput:
+                return "\(output) is standard output, where this command also prints (\(other)); write the output to a file or drop that option"
+            }
+        case let .outOfMemory(what, needed, available, advice):
+            return "\(what) needs about \(ByteCount.text(needed)) of memory, more than the \(ByteCount.text(available)) available; \(advice)"
         }
+    }
+}
+
+/// Byte counts in words for messages ("3.2 GB").
+package enum ByteCount {
+    package static func text(_ bytes: Int) -> String {
+        let value = Double(bytes)
+        if value >= 1e9 { return "\(String(format1: value / 1e9)) GB" }
+        if value >= 1e6 { return "\(String(format1: value / 1e6)) MB" }
+        if value >= 1e3 { return "\(String(format1: value / 1e3)) kB" }
+        return "\(bytes) bytes"
     }
 }

@@ -1,92 +1,50 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Buffered output to a file or standard output that never leaves a half-written file behind.
+/// Buffered output of text (ARPA models, counts, vocabularies, tokens, reports) to an
+/// `OutputFile`: standard output, a device or pipe, or a file replaced only when complete (see
+/// `OutputFile` for where the bytes go and what is left after an error or a signal).
 ///
-/// A file is written to a temporary name in the same directory and renamed over the target only
-/// by `commit()`; if the sink is dropped without a commit (an error was thrown on the way), the
-/// temporary file is removed. Standard output (`-`) and a path that names no regular file (a
-/// device such as `/dev/null`, a named pipe) are written through as they come: renaming a
-/// temporary file over them would replace the device or pipe with a plain file.
+/// A file whose name ends in `.gz` is written gzip-compressed (as SRILM writes such names);
+/// NGramKit's readers recognise gzip by content, so it reads back as it was written.
+///
+/// Invariants: `buffer` holds `capacity` bytes, the first `used` not yet handed on; nothing is
+/// written after `commit` or `discard`.
 public final class OutputSink {
-    private let fd: Int32
-    /// Whether `fd` was opened here for a device or pipe (closed by `commit`, not renamed).
-    private let opensSpecialFile: Bool
+    private let file: OutputFile
+    private let compressor: GzipCompressor?
     /// The user-facing path (`-` for standard output).
-    public let path: String
-    private let temporaryPath: String?
+    public var path: String { file.path }
     private var buffer: UnsafeMutablePointer<UInt8>
     private var used = 0
     private let capacity = 1 << 20
-    private var committed = false
 
-    /// Opens `path` for writing (`-` is standard output).
-    /// - Throws: `NGramKitError.cannotWrite` when the temporary file cannot be created.
-    public init(path: String) throws {
-        self.path = path
-        buffer = .allocate(capacity: capacity)
-        if path == "-" {
-            fd = 1
-            temporaryPath = nil
-            opensSpecialFile = false
-            return
-        }
-        if OutputSink.namesSpecialFile(path) {
-            let descriptor = open(path, O_WRONLY)
-            if descriptor < 0 {
-                let reason = String(cString: strerror(errno))
-                buffer.deallocate()
-                throw NGramKitError.cannotWrite(path: path, reason: reason)
-            }
-            fd = descriptor
-            temporaryPath = nil
-            opensSpecialFile = true
-            return
-        }
-        opensSpecialFile = false
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if descriptor < 0 {
-            let reason = String(cString: strerror(errno))
-            buffer.deallocate()
-            throw NGramKitError.cannotWrite(path: path, reason: reason)
-        }
-        fchmod(descriptor, 0o644)
-        fd = descriptor
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    /// Opens `path` for writing (`-` is standard output); its temporary file is made now.
+    /// - Throws: `NGramKitError.cannotWrite` when the location cannot be written.
+    public convenience init(path: String) throws {
+        try self.init(file: OutputFile(path: path))
     }
 
-    /// Whether `path` exists and is neither a regular file nor a directory (a character or
-    /// block device, a named pipe, a socket): output goes into it, never a rename over it.
-    public static func namesSpecialFile(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        let type = info.st_mode & S_IFMT
-        return type != S_IFREG && type != S_IFDIR
+    /// Writes into an output opened earlier (jobs open every output before reading input).
+    package init(file: OutputFile) throws {
+        self.file = file
+        compressor = file.path != "-" && file.path.hasSuffix(".gz") ? try GzipCompressor(into: file) : nil
+        buffer = .allocate(capacity: capacity)
     }
 
     deinit {
         buffer.deallocate()
-        if opensSpecialFile && !committed { close(fd) }
-        if let temporaryPath, !committed {
-            close(fd)
-            unlink(temporaryPath)
+        file.discard()
+    }
+
+    private func hand(_ start: UnsafePointer<UInt8>, _ count: Int) throws {
+        if let compressor {
+            try compressor.compress(start, count)
+        } else {
+            try file.write(UnsafeRawBufferPointer(start: start, count: count))
         }
     }
 
     private func flush() throws {
-        var offset = 0
-        while offset < used {
-            let n = Glibc.write(fd, buffer + offset, used - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            offset += n
-        }
+        guard used > 0 else { return }
+        try hand(buffer, used)
         used = 0
     }
 
@@ -95,19 +53,7 @@ public final class OutputSink {
     public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         if used + bytes.count > capacity {
             try flush()
-            if bytes.count > capacity {
-                used = 0
-                var offset = 0
-                while offset < bytes.count {
-                    let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-                    }
-                    offset += n
-                }
-                return
-            }
+            if bytes.count > capacity { return try hand(bytes.baseAddress!, bytes.count) }
         }
         if bytes.count > 0 {
             (buffer + used).update(from: bytes.baseAddress!, count: bytes.count)
@@ -145,30 +91,21 @@ public final class OutputSink {
         used += length
     }
 
-    /// Writes out what is buffered and, for a file, moves it to its final name.
+    /// Appends a string's UTF-8 bytes.
+    public func write(string: String) throws {
+        var copy = string
+        try copy.withUTF8 { try write($0) }
+    }
+
+    /// Writes out what is buffered and makes the output visible under its name.
     public func commit() throws {
         try flush()
-        if opensSpecialFile {
-            committed = true
-            if close(fd) != 0 { throw NGramKitError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        if let compressor {
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { try compressor.compress($0.baseAddress!, 0, finish: true) }
         }
-        if let temporaryPath {
-            // No fsync: the rename protects against a crash of this process (the old file or
-            // the complete new one, never half of it); forcing a gigabyte model to disk would
-            // cost seconds for protection against power loss only.
-            if close(fd) != 0 {
-                let reason = String(cString: strerror(errno))
-                unlink(temporaryPath)
-                committed = true
-                throw NGramKitError.cannotWrite(path: path, reason: reason)
-            }
-            if rename(temporaryPath, path) != 0 {
-                let reason = String(cString: strerror(errno))
-                unlink(temporaryPath)
-                committed = true
-                throw NGramKitError.cannotWrite(path: path, reason: reason)
-            }
-        }
-        committed = true
+        try file.commit()
     }
+
+    /// Drops the output (a temporary file is removed; the target is left as it was).
+    public func discard() { file.discard() }
 }

@@ -17,7 +17,7 @@ public final class ProgressReporter {
 
     /// A reporter when standard error is a terminal, nil otherwise.
     public static func forTerminal() -> ProgressReporter? {
-        isatty(2) != 0 ? ProgressReporter() : nil
+        Platform.isTerminal(2) ? ProgressReporter() : nil
     }
 
     init() { start = ProgressReporter.now() }
@@ -67,17 +67,34 @@ public enum ProgressClock {
     public static func now() -> Double { ProgressReporter.now() }
 }
 
-/// Unbuffered writes to standard error (file descriptor 2), safe from any thread.
+/// Unbuffered writes to standard error (file descriptor 2), safe from any thread. A failed
+/// write to stderr has nowhere to be reported, so it is dropped.
 public enum StandardError {
     public static func write(_ text: String) {
         var copy = text
         copy.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                offset += n
+            guard let base = bytes.baseAddress else { return }
+            _ = Platform.writeAll(2, base, bytes.count)
+        }
+    }
+}
+
+/// Unbuffered writes to standard output (file descriptor 1) that report failure: a summary,
+/// JSON or help text that cannot be written (a full disk, `/dev/full`) is an error, not a
+/// silent exit 0.
+public enum StandardOutput {
+    /// Writes `text`.
+    /// - Throws: `NGramKitError.cannotWrite` with path `-`.
+    public static func write(_ text: String) throws {
+        var copy = text
+        try copy.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            if let code = Platform.writeAll(1, base, bytes.count) {
+                throw NGramKitError.cannotWrite(path: "-", reason: Platform.describe(code))
             }
         }
     }
+
+    /// Writes `text` and a newline.
+    public static func line(_ text: String) throws { try write(text + "\n") }
 }

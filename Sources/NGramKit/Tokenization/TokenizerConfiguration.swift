@@ -33,6 +33,40 @@ public struct TokenizerConfiguration: Sendable, Equatable {
     }
 }
 
+extension TokenizerConfiguration {
+    /// How model files record the tokenizer (an ARPA comment line, see `ARPAWriter`):
+    /// `kind=unicode lowercase=yes invalid-utf8=error`.
+    public var recorded: String {
+        "kind=\(kind.rawValue) lowercase=\(lowercase ? "yes" : "no") invalid-utf8=\(invalidUTF8.rawValue)"
+    }
+
+    /// Reads `recorded` back; nil for any other text.
+    public init?(recorded text: String) {
+        var fields: [String: String] = [:]
+        for part in text.split(separator: " ") {
+            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, fields[pair[0]] == nil else { return nil }
+            fields[pair[0]] = pair[1]
+        }
+        guard fields.count == 3, let kind = fields["kind"].flatMap(TokenizerKind.init(rawValue:)),
+              let lowercase = fields["lowercase"], lowercase == "yes" || lowercase == "no",
+              let invalid = fields["invalid-utf8"].flatMap(InvalidUTF8Policy.init(rawValue:)),
+              let configuration = try? TokenizerConfiguration(kind: kind, lowercase: lowercase == "yes", invalidUTF8: invalid) else { return nil }
+        self = configuration
+    }
+
+    /// What differs between the tokens of this tokenizer and `other`'s (kind and lower-casing;
+    /// the invalid-UTF-8 policy changes no token of valid text), as options, or nil.
+    public func differs(from other: TokenizerConfiguration) -> Bool {
+        kind != other.kind || lowercase != other.lowercase
+    }
+
+    /// The command-line options that choose this tokenizer ("--tokenizer unicode --lowercase").
+    public var options: String {
+        "--tokenizer \(kind.rawValue)" + (lowercase ? " --lowercase" : "") + (invalidUTF8 == .replace ? " --invalid-utf8 replace" : "")
+    }
+}
+
 /// Work that needs a tokenizer whose type is chosen at run time (see `TokenizerConfiguration.apply`).
 public protocol TokenizerUser {
     associatedtype Result

@@ -108,7 +108,7 @@ struct CommandLineTests {
         for i in 0..<5000 { text += Array("sentence number \(i) with a few words in it\n".utf8) }
         let gz = try TestSupport.gzip(text)
         let truncated = try TestSupport.write(Array(gz[..<(gz.count / 2)]), named: "truncated.txt.gz", in: directory)
-        // Line 2 is "bad été" then the byte FF: b a d space é(2 bytes) t é(2 bytes) puts FF at offset 9.
+        // Line 2 is "bad été" then the byte FF: b a d space é(2 bytes) t é(2 bytes) puts FF at byte 10 (counting from 1).
         let invalid = try TestSupport.write(Array("fine line\nbad \u{00E9}t\u{00E9}".utf8) + [0xFF, 0x0A], named: "invalid.txt", in: directory)
         let reserved = try TestSupport.write(Array("a b\nc <s> d\n".utf8), named: "reserved.txt", in: directory)
         let out = directory.appendingPathComponent("out.counts").path
@@ -121,9 +121,9 @@ struct CommandLineTests {
         try expectOneLineError(try run(["count", "--text", truncated, "--out", out]),
                                contains: "truncated.txt.gz: corrupt or truncated gzip", directory: directory, before: before)
         try expectOneLineError(try run(["tokenize", "--tokenizer", "unicode", "--text", invalid, "--out", out]),
-                               contains: "invalid.txt:2: invalid UTF-8 at byte 9", directory: directory, before: before)
+                               contains: "invalid.txt:2: invalid UTF-8 at byte 10", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--tokenizer", "unicode", "--text", invalid, "--out", out]),
-                               contains: "invalid.txt:2: invalid UTF-8 at byte 9", directory: directory, before: before)
+                               contains: "invalid.txt:2: invalid UTF-8 at byte 10", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--text", reserved, "--out", out]),
                                contains: "reserved.txt:2: the text contains the reserved token <s>", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--order", "0", "--out", out]),

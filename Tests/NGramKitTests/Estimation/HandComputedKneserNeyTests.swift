@@ -80,7 +80,7 @@ struct HandComputedKneserNeyTests {
         #expect(warnings.count == 2)
         #expect(warnings.first?.contains("order 1") == true)
         #expect(warnings.last?.contains("order 2") == true)
-        #expect(model.smoothing == .modifiedKneserNey(discounts: [.fallbackDefault, .fallbackDefault]))
+        #expect(model.provenance == .kneserNey([.fallbackDefault, .fallbackDefault]))
         #expect(model.ngramCounts == [6, 9])  // every vocabulary word is a unigram; 9 bigrams
     }
 
@@ -163,7 +163,7 @@ struct HandComputedKneserNeyTests {
         var warnings: [String] = []
         let model = try NGramModel.estimate(from: counts) { warnings.append($0) }
         #expect(warnings.isEmpty)
-        #expect(model.smoothing == .modifiedKneserNey(discounts: [KneserNeyDiscount(0.5, 1.25, 1)]))
+        #expect(model.provenance == .kneserNey([KneserNeyDiscount(0.5, 1.25, 1)]))
         Self.expectEntry(model, "k", p: 49.0 / 270)
         Self.expectEntry(model, "m", p: 53.0 / 540)
         Self.expectEntry(model, "n", p: 53.0 / 540)
@@ -198,7 +198,7 @@ struct HandComputedKneserNeyTests {
         var warnings: [String] = []
         let model = try NGramModel.estimate(from: counts, options: EstimationOptions(discountFallback: Self.fallbackB)) { warnings.append($0) }
         #expect(warnings.count == 3)
-        #expect(model.smoothing == .modifiedKneserNey(discounts: [Self.fallbackB, Self.fallbackB, Self.fallbackB]))
+        #expect(model.provenance == .kneserNey([Self.fallbackB, Self.fallbackB, Self.fallbackB]))
     }
 
     // p(c | x a), in decimals with D1 = 0.3, D2 = 0.8, D3+ = 1.3:
@@ -397,7 +397,7 @@ struct HandComputedKneserNeyTests {
         let (customModel, customWarnings) = try Self.model(text, order: 5, fallback: custom)
         #expect(customWarnings.count == 5)
         #expect(customWarnings.allSatisfy { $0.contains("0.25") && $0.contains("0.75") && $0.contains("1.25") })
-        #expect(customModel.smoothing == .modifiedKneserNey(discounts: Array(repeating: custom, count: 5)))
+        #expect(customModel.provenance == .kneserNey(Array(repeating: custom, count: 5)))
         #expect(model.entry("<s> the cat sat </s>") != nil)
     }
 

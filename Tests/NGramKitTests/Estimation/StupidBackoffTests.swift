@@ -164,7 +164,7 @@ struct StupidBackoffTests {
         try expectEntry("<s> a", p: (2.0 / 3) / 1.16, backoff: 0.4 * 1.16 / 1.264)
         try expectEntry("<s> a b", p: 0.5 / 1.264, backoff: 1)
         #expect(model.entry("a a") == nil)
-        #expect(model.smoothing == .stupidBackoff(alpha: 0.4))
+        #expect(model.provenance == .stupidBackoff(alpha: 0.4))
     }
 
     // Scoring a sentence word by word carries the history: <s> a a b </s> in the trigram model

@@ -16,13 +16,18 @@ public enum ARPAWriter {
     /// - Parameter threads: threads that format lines (the bytes are the same for any number).
     public static func write(_ model: NGramModel, to sink: OutputSink, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let vocabulary = model.vocabulary
-        if case .modifiedKneserNey(let discounts) = model.smoothing {
+        let discounts = model.provenance.discounts
+        if model.provenance.smoothing == .kneserNey && !discounts.isEmpty {
             let values = discounts.map { "\($0.d1),\($0.d2),\($0.d3)" }.joined(separator: " ")
             try sink.write(string: "# ngramkit kneser-ney discounts=\(values)\n")
         }
-        if case .stupidBackoff(let alpha) = model.smoothing {
+        if model.provenance.smoothing == .stupidBackoff, let alpha = model.provenance.alpha {
             try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
             try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
+        }
+        if model.isComplete { try sink.write(string: ARPAParser.completeMarker + "\n") }
+        if let tokenizer = model.provenance.tokenizer {
+            try sink.write(string: "\(ARPAParser.tokenizerMarker)\(tokenizer.recorded)\n")
         }
         try sink.write(string: "\\data\\\n")
         for n in 1...model.order {
@@ -42,6 +47,7 @@ public enum ARPAWriter {
             try sink.write(byte: 0x0A)
         }
         let probs = model.logProb.map(\.base), backoffs = model.logBackoff.map(\.base)
+        let hasFills = model.filled.contains { !$0.isEmpty }
         let order = model.order
         try CanonicalOrder.write(tables: model.tables, vocabulary: vocabulary, threads: threads, to: sink, beforeOrder: { n in
             try sink.write(string: "\n\\\(n)-grams:\n")
@@ -51,6 +57,7 @@ public enum ARPAWriter {
         }) { n, slot, context, word, out in
             let prob = probs[n - 1][slot]
             if prob.isNaN { return }   // a blank: a context only
+            if hasFills && model.isFilled(order: n, slot: slot) { return }   // no n-gram of the file it was read from
             out.append(distinctLog10: prob)
             out.append(byte: 0x09)
             out.append(context)
@@ -67,17 +74,11 @@ public enum ARPAWriter {
 }
 
 extension OutputSink {
-    /// Appends a string's UTF-8 bytes.
-    public func write(string: String) throws {
-        var copy = string
-        try copy.withUTF8 { try write($0) }
-    }
-
     /// Appends a log10 value as ARPA files hold it: the shortest decimal that reads back to the
-    /// same `Float`; −infinity (probability 0) as -99; 0 as 0.
+    /// same `Float`; −infinity (probability 0) and -99 as -99; 0 as 0.
     @inline(__always)
     public func write(log10 value: Double) throws {
-        if value == -.infinity { return try write(string: "-99") }
+        if value == -.infinity || value == -99 { return try write(string: "-99") }
         if value == 0 { return try write(byte: 0x30) }
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FloatFormatting.maximumLength) { text in
             let count = FloatFormatting.write(Float(value), to: text.baseAddress!)

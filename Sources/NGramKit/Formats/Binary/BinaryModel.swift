@@ -17,12 +17,15 @@ import CNGramKitSupport
 ///       16  format version (UInt32, `formatVersion`)     20  byte-order mark 0x0A0B0C0D (UInt32)
 ///       24  header bytes (UInt64, 4096)                   32  file bytes (UInt64)
 ///       40  payload checksum (UInt64)                     48  header checksum (UInt64)
-///       56  order N (UInt32)                              60  smoothing: 0 unknown, 1 modified
+///       56  order N (UInt32)                              60  smoothing: 0 not recorded, 1 modified
 ///       64  Stupid Backoff alpha (Float64)                    Kneser-Ney, 2 Stupid Backoff (UInt32)
 ///       72  vocabulary size V (UInt64)                    80  word index capacity (UInt64)
 ///       88  five sections as (offset, length) UInt64 pairs: unigram values, unigram context
 ///           flags, word bytes, word offsets, word index
-///      168  table load factor (Float64, informational)    176...255 zero
+///      168  table load factor (Float64, informational)
+///      176  tokenizer of the training text (UInt8 each): kind (0 not recorded, 1 whitespace,
+///           2 unicode, 3 character), lowercase (0/1), invalid UTF-8 (0 error, 1 replace)
+///      179...255 zero
 ///      256  one 64-byte record per order n = 1...N (at 256 + 64 (n - 1)): n-grams (blanks
 ///           excluded), entries stored (blanks included), homes M, slots T, section offset,
 ///           section length (UInt64 each); word bits, key bits, slot bytes, has-backoff (UInt8
@@ -78,8 +81,35 @@ public final class BinaryModel: @unchecked Sendable {
     static let checksumChunkBytes = 1 << 22
     static let wordIndexSlotBytes = MemoryLayout<Vocabulary.Slot>.stride
 
-    enum Smoothing: UInt32 {
-        case unknown = 0, kneserNey = 1, stupidBackoff = 2
+    /// The smoothing code at header offset 60: 0 not recorded, 1 modified Kneser-Ney, 2 Stupid Backoff.
+    static func smoothingCode(_ smoothing: SmoothingMethod?) -> UInt32 {
+        switch smoothing {
+        case nil: return 0
+        case .kneserNey: return 1
+        case .stupidBackoff: return 2
+        }
+    }
+
+    /// The tokenizer bytes at header offset 176: kind (0 not recorded, 1 whitespace, 2 unicode,
+    /// 3 character), lowercase (0 or 1), invalid UTF-8 (0 error, 1 replace).
+    static func tokenizerBytes(_ tokenizer: TokenizerConfiguration?) -> (UInt8, UInt8, UInt8) {
+        guard let tokenizer else { return (0, 0, 0) }
+        let kind: UInt8
+        switch tokenizer.kind {
+        case .whitespace: kind = 1
+        case .unicode: kind = 2
+        case .character: kind = 3
+        }
+        return (kind, tokenizer.lowercase ? 1 : 0, tokenizer.invalidUTF8 == .replace ? 1 : 0)
+    }
+
+    /// The tokenizer the header bytes record; throws for codes no writer makes.
+    static func tokenizer(_ kind: UInt8, _ lowercase: UInt8, _ invalid: UInt8) -> TokenizerConfiguration?? {
+        guard lowercase <= 1, invalid <= 1 else { return .none }
+        let kinds: [TokenizerKind?] = [nil, .whitespace, .unicode, .character]
+        guard Int(kind) < kinds.count else { return .none }
+        guard let chosen = kinds[Int(kind)] else { return .some(nil) }
+        return try? TokenizerConfiguration(kind: chosen, lowercase: lowercase == 1, invalidUTF8: invalid == 1 ? .replace : .error)
     }
 
     /// The file it was loaded from.
@@ -91,7 +121,10 @@ public final class BinaryModel: @unchecked Sendable {
     let owner: MappingOwner
     public let order: Int
     public let ngramCounts: [Int]
-    public let smoothing: ModelSmoothing
+    /// Entries stored per order: n-grams, blanks and filled suffixes (`ngramCounts` counts n-grams only).
+    public let entryCounts: [Int]
+    /// What the header records of how the model was made.
+    public let provenance: ModelProvenance
     /// The mapped vocabulary (closed; see `Vocabulary.init(arena:...)`).
     public let vocabulary: Vocabulary
     /// `2 * id`: log10 prob, `2 * id + 1`: log10 backoff.
@@ -195,7 +228,7 @@ public final class BinaryModel: @unchecked Sendable {
         let offsetsSection = try section(3, (v + 1) * 8)
         let indexSection = try section(4, Int(indexCapacity) * BinaryModel.wordIndexSlotBytes)
 
-        var counts: [Int] = []
+        var counts: [Int] = [], entryCounts: [Int] = []
         var records: [(entries: Int, homes: Int, slots: Int, offset: Int, wordBits: Int, keyBits: Int, slotBytes: Int,
                        hasBlanks: Bool)] = []
         var discounts: [KneserNeyDiscount] = []
@@ -206,6 +239,7 @@ public final class BinaryModel: @unchecked Sendable {
             let ngrams = reader.u64(r), entries = reader.u64(r + 8)
             guard ngrams <= entries && entries < 1 << 32 else { throw corrupt("\(n)-gram counts") }
             counts.append(Int(ngrams))
+            entryCounts.append(Int(entries))
             discounts.append(KneserNeyDiscount(reader.f32(r + 52), reader.f32(r + 56), reader.f32(r + 60)))
             if n == 1 {
                 guard entries == vocabularyCount else { throw corrupt("unigram entries") }
@@ -228,16 +262,23 @@ public final class BinaryModel: @unchecked Sendable {
             records.append((Int(entries), Int(homes), Int(slots), Int(tableOffset), wordBits, keyBits, slotBytes, entries != ngrams))
             contextLimit = slots
         }
-        let smoothing: ModelSmoothing
-        switch Smoothing(rawValue: reader.u32(60)) {
-        case .kneserNey: smoothing = .modifiedKneserNey(discounts: discounts)
-        case .stupidBackoff:
+        var provenance = ModelProvenance()
+        switch reader.u32(60) {
+        case 0: break
+        case 1:
+            provenance.smoothing = .kneserNey
+            provenance.discounts = discounts
+        case 2:
             let alpha = reader.f64(64)
             guard alpha > 0 && alpha <= 1 else { throw corrupt("Stupid Backoff alpha \(alpha)") }
-            smoothing = .stupidBackoff(alpha: alpha)
-        case .unknown: smoothing = .unknown
-        case nil: throw corrupt("smoothing \(reader.u32(60))")
+            provenance.smoothing = .stupidBackoff
+            provenance.alpha = alpha
+        default: throw corrupt("smoothing \(reader.u32(60))")
         }
+        guard let tokenizer = BinaryModel.tokenizer(reader.u8(176), reader.u8(177), reader.u8(178)) else {
+            throw corrupt("tokenizer \(reader.u8(176)) \(reader.u8(177)) \(reader.u8(178))")
+        }
+        provenance.tokenizer = tokenizer
 
         // Map it; from here on no byte is read before it is needed.
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
@@ -253,7 +294,8 @@ public final class BinaryModel: @unchecked Sendable {
         fileBytes = size
         self.order = order
         ngramCounts = counts
-        self.smoothing = smoothing
+        self.entryCounts = entryCounts
+        self.provenance = provenance
         unigramValues = (raw + unigramSection.offset).assumingMemoryBound(to: Float.self)
         unigramContext = (raw + contextSection.offset).assumingMemoryBound(to: UInt8.self)
         let offsets = (raw + offsetsSection.offset).assumingMemoryBound(to: Int.self)

@@ -27,7 +27,7 @@ import Testing
         let path = directory.appendingPathComponent("model.arpa").path
         try Self.write(built, to: path)
         let read = try ARPAReader.read(path)
-        #expect(read.smoothing.name == built.smoothing.name)
+        #expect(read.provenance.name == built.provenance.name)
         #expect(read.ngramCounts == built.ngramCounts)
         let again = try Perplexity.evaluate(model: read, paths: [test])
         #expect(again.tokens == direct.tokens && again.oovs == direct.oovs)

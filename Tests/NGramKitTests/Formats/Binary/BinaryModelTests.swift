@@ -55,7 +55,7 @@ import Testing
         -0.6989700\ta\t-0.1760913
         -0.7781513\tb\t-0.2218487
         -1.0000000\tc\t-0.05
-        -inf\td
+        -99\td
 
         \\2-grams:
         -0.30103\t<s> a\t-0.1
@@ -87,7 +87,7 @@ import Testing
         let binary = try ModelFile.load(binaryPath)
         try #require(binary.binary != nil)
         try ModelFile.verify(binaryPath)
-        #expect(binary.order == 3 && binary.ngramCounts == [7, 7, 4] && binary.smoothing == .unknown)
+        #expect(binary.order == 3 && binary.ngramCounts == [7, 7, 4] && binary.provenance == ModelProvenance())
         #expect(binary.vocabulary.count == arpa.vocabulary.count)
         for id in 0..<UInt32(arpa.vocabulary.count) {
             #expect(binary.vocabulary.word(id) == arpa.vocabulary.word(id))
@@ -130,7 +130,7 @@ import Testing
         let built = try ARPARoundTripTests.model(smoothing, order: order, restriction: VocabularyRestriction(minCount: 2))
         let (arpaPath, binaryPath) = try Self.writeBoth(built, in: directory)
         let arpa = try ModelFile.load(arpaPath), binary = try ModelFile.load(binaryPath)
-        #expect(binary.smoothing == arpa.smoothing)
+        #expect(binary.provenance == arpa.provenance)
         #expect(binary.ngramCounts == built.ngramCounts)
         let (ra, rb) = try Self.compareTokens(arpa, binary, text: try TestSupport.sharedFile("fixtures/kenlm/brown.test1k.txt.gz"))
         #expect(Self.close(rb.perplexity, ra.perplexity), "\(rb.perplexity) vs \(ra.perplexity)")
