@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import NGramKit
 
 struct CompileCommand: ParsableCommand {
@@ -11,8 +10,9 @@ struct CompileCommand: ParsableCommand {
         the versioned, page-aligned binary file that `ngramkit ppl --model` and `query --model` \
         map in constant time. Values are stored as single-precision floats, the ARPA file's own \
         precision, so the binary scores what the ARPA scores. The same ARPA always gives the same \
-        bytes, the same as `ngramkit build --binary`. The file is written to a temporary name and \
-        renamed when complete. One line on stderr gives its size.
+        bytes, the same as `ngramkit build --binary`. The output is checked before the input is \
+        read and gets its name only when complete. One line on stderr gives its size: bytes per \
+        n-gram of the n-gram tables, and of the whole file (vocabulary, header and padding too).
         """
     )
 
@@ -22,37 +22,24 @@ struct CompileCommand: ParsableCommand {
     @Argument(help: "The binary model to write.")
     var output: String
 
-    @Flag(name: .long, help: "Map the written file again and check its payload checksum (reads the whole file). Default: off.")
+    @Flag(name: .long, help: "Map the written file again and check its payload checksum (reads the whole file).")
     var verify = false
 
-    @Option(name: .long, help: "Threads that read the ARPA file and lay out the tables; the binary is byte-identical for any number. Default: all cores.")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         if output == "-" { throw ValidationError("the binary model must go to a file, not standard output") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
     }
 
     func run() throws {
-        let start = ProgressClock.now()
-        let progress = ProgressReporter.forTerminal()
-        progress?.status("reading \(model)")
-        let loaded = try ModelFile.load(model, threads: threads) { StandardError.write("ngramkit: \($0)\n") }
-        if loaded.binary != nil {
-            throw ValidationError("\(model) is already a binary model; compile takes an ARPA file")
+        let (summary, readSeconds) = try BinaryModelWriter.compile(model, to: output, threads: threadOptions.count, verify: verify,
+                                                                    progress: ProgressReporter.forTerminal()) {
+            StandardError.write("ngramkit: \($0)\n")
         }
-        let readSeconds = ProgressClock.now() - start
-        progress?.status("writing \(output)")
-        let summary = try BinaryModelWriter.write(loaded, to: output, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        if verify {
-            progress?.status("verifying \(output)")
-            try ModelFile.verify(output)
-        }
-        progress?.done()
-        let total = ProgressClock.now() - start
-        StandardError.write("wrote \(output): \(summary.bytes) bytes, \(summary.ngrams) n-grams, "
-            + "\(String(format2: summary.bytesPerNGram)) bytes/n-gram\(verify ? ", checksum verified" : "") "
-            + "(read \(String(format2: readSeconds)) s, write \(String(format2: total - readSeconds)) s)\n")
+        StandardError.write("wrote \(output): \(summary.bytes) bytes, \(summary.ngrams) n-grams: "
+            + "\(String(format2: summary.tableBytesPerNGram)) bytes/n-gram in the n-gram tables, "
+            + "\(String(format2: summary.bytesPerNGram)) with the vocabulary (\(summary.vocabularyBytes) bytes) and header"
+            + "\(verify ? "; checksum verified" : "") (read \(String(format2: readSeconds)) s)\n")
     }
 }
 

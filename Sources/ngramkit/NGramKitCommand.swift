@@ -10,19 +10,26 @@ struct NGramKitCommand: ParsableCommand {
         commandName: "ngramkit",
         abstract: "Build n-gram language models, score text, and measure how models improve with data.",
         discussion: "Run with no subcommand to run `scale` on the default corpus (Corpora/kjv.txt.gz): data-scaling curves of Kneser-Ney and Stupid Backoff, orders 1-5, written to scale-results/.",
+        version: NGramKitVersion.string,
         subcommands: [ScaleCommand.self, CountCommand.self, BuildCommand.self, CompileCommand.self, PplCommand.self, QueryCommand.self, TokenizeCommand.self, VocabCommand.self],
         defaultSubcommand: ScaleCommand.self
     )
 
-    /// Errors are one line on stderr and a non-zero exit; help goes to stdout.
+    /// Errors are one line on stderr and a non-zero exit; help goes to stdout, and a help text
+    /// that cannot be written is an error too.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(NegativeNumbers.attached(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                do {
+                    try StandardOutput.line(fullMessage(for: error))
+                } catch {
+                    StandardError.write("ngramkit: \(error)\n")
+                    Glibc.exit(1)
+                }
                 Glibc.exit(0)
             }
             var message = message(for: error)
@@ -31,5 +38,41 @@ struct NGramKitCommand: ParsableCommand {
             StandardError.write("ngramkit: \(message)\n")
             Glibc.exit(code.rawValue == 0 ? 1 : code.rawValue)
         }
+    }
+}
+
+/// Negative numbers as option values (`--order -1`, `--discount-fallback -1 -1 -1`), which the
+/// argument parser would take for options and answer "Missing value": each is attached to its
+/// option as `--name=value`, so that the option's own check answers with its range.
+enum NegativeNumbers {
+    static func attached(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var option: String? = nil   // the last `--name` that takes values, while its values run
+        for argument in arguments {
+            if argument == "--" {
+                result.append(contentsOf: arguments[(arguments.firstIndex(of: "--")!)...])
+                return result
+            }
+            if isNegativeNumber(argument), let name = option {
+                if result.last == name { result.removeLast() }
+                result.append("\(name)=\(argument)")
+                continue
+            }
+            if argument.hasPrefix("--") && !argument.contains("=") {
+                option = argument
+            } else if argument.hasPrefix("-") {
+                option = nil
+            }
+            result.append(argument)
+        }
+        return result
+    }
+
+    /// `-1`, `-0.5`, `-.5`, `-1e3`: a minus sign and then a digit or a point and a digit.
+    static func isNegativeNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes[0] == 0x2D else { return false }
+        if bytes[1] >= 0x30 && bytes[1] <= 0x39 { return true }
+        return bytes.count >= 3 && bytes[1] == 0x2E && bytes[2] >= 0x30 && bytes[2] <= 0x39
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import NGramKit
 
 struct QueryCommand: ParsableCommand {
@@ -7,45 +6,36 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Score every token, like KenLM's query.",
         discussion: """
-        For each sentence prints, TAB-separated, `word=id length log10p` for every token (id 0 is \
-        <unk>; length is that of the longest n-gram the model matched), then `Total: <log10> OOV: <n>`; \
-        after the last sentence, the perplexities and counts.
+        Reads --text (standard input when none is given). For each sentence prints, \
+        TAB-separated, `word=id length log10p` for every token (id 0 is <unk>; length is that of \
+        the longest n-gram the model matched), then `Total: <log10> OOV: <n>`; after the last \
+        sentence, the perplexities and counts. The text is tokenized as the model records (a \
+        different --tokenizer is used as asked, with a warning).
         """
     )
 
     @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
     var model: String
 
-    @Flag(name: .long, help: "Check a binary model's checksum before scoring (reads the whole file; loading alone checks only its header and sizes). Default: off.")
+    @Flag(name: .long, help: "Check a binary model's payload checksum before scoring (reads the whole file; a plain load checks its header, sizes, vocabulary index and word offsets).")
     var verify = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Text files to score, one sentence per line; '-' is standard input. Default: standard input.")
-    var text: [String] = []
+    @OptionGroup var textOptions: TextOptions
 
-    @Option(name: .long, help: "Tokenizer the model was trained with: whitespace, unicode or character. Default: whitespace.")
-    var tokenizer: TokenizerKind = .whitespace
-
-    @Flag(name: .long, help: "Lower-case the text (unicode and character tokenizers). Default: off.")
-    var lowercase = false
-
-    @Option(name: .long, help: "Threads that score; the output is identical for any number. Default: all cores.")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
-    }
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         let progress = ProgressReporter.forTerminal()
+        let paths = try textOptions.files()
         progress?.status("loading \(model)")
-        let loaded = try ModelFile.load(model) { StandardError.write("ngramkit: \($0)\n") }
+        let loaded = try ModelFile.load(model, threads: threadOptions.count) { StandardError.write("ngramkit: \($0)\n") }
         if verify, let binary = loaded.binary { try binary.verifyChecksum() }
+        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: model, recorded: loaded.provenance.tokenizer)
+        if let warning { StandardError.write("ngramkit: \(warning)\n") }
         progress?.done()   // the scores themselves go to the terminal from here on
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(
-            model: loaded, paths: text.isEmpty ? ["-"] : text,
-            configuration: try TokenizerConfiguration(kind: tokenizer, lowercase: lowercase),
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            model: loaded, paths: paths, configuration: tokenizer, threads: threadOptions.count ?? ThreadCount.all,
             onToken: { token in
                 try sink.write(token.word)
                 try sink.write(string: "=\(token.id) \(token.matched) \(Float(token.log10Prob))\t")
@@ -53,6 +43,7 @@ struct QueryCommand: ParsableCommand {
             onSentence: { sentence in
                 try sink.write(string: "Total: \(Float(sentence.log10Prob)) OOV: \(sentence.oovs)\n")
             })
+        try result.requireSentences(paths: paths)
         try sink.write(string: result.text(model: loaded) + "\n")
         try sink.commit()
     }

@@ -7,16 +7,18 @@ struct ScaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
         abstract: "Train on growing slices of a corpus, measure held-out loss, and fit L(D) = E + B·D^-β with bootstrap intervals.",
+        usage: "ngramkit scale [--text FILE...] [--heldout FILE... | --heldout-fraction F] [--index FILE] [--orders LIST] [--smoothing LIST] [--sizes LIST | --start N --factor F] [--out DIR] [options]",
         discussion: """
-        Protocol: the training text is cut into units (sentences, or documents with --index), \
-        shuffled once with --seed; held-out text is --heldout, or the first whole units of that \
-        order up to --heldout-fraction of the tokens. Every slice is a prefix of the remaining \
-        units (slices are nested). One vocabulary serves every slice: the pool's words seen at \
-        least --min-count times (or --vocab), the rest <unk>. The loss is held-out cross-entropy \
-        in nats per token, every word and one </s> per sentence counted. Stupid Backoff is \
-        scored exactly normalized (with add-one unigrams, so every vocabulary word has a \
-        probability); its raw score is reported beside it. Writes points.csv, fits.json, \
-        report.md and SVG plots to --out; an interrupted run continues from its points.
+        Protocol: the training text (--text, default the bundled corpus) is cut into units \
+        (sentences, or documents with --index), shuffled once with --seed; held-out text is \
+        --heldout, or the first whole units of that order up to --heldout-fraction of the tokens. \
+        Every slice is a prefix of the remaining units (slices are nested). One vocabulary serves \
+        every slice: the pool's words seen at least --min-count times (or --vocab), the rest \
+        <unk>. The loss is held-out cross-entropy in nats per token, every word and one </s> per \
+        sentence counted. Stupid Backoff is scored exactly normalized (with add-one unigrams, so \
+        every vocabulary word has a probability); its raw score is reported beside it. Writes \
+        points.csv, fits.json, report.md and SVG plots to --out; an interrupted run continues \
+        from its points.
         """
     )
 
@@ -25,7 +27,7 @@ struct ScaleCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Held-out files, scored at every point (plain or gzip). Default: hold out --heldout-fraction of the training units.")
     var heldout: [String] = []
 
-    @Option(name: .customLong("heldout-fraction"), help: "Fraction of the training tokens held out, by whole units, when no --heldout is given. Default: 0.1.")
+    @Option(name: .customLong("heldout-fraction"), parsing: .unconditional, help: "Fraction of the training tokens held out, by whole units, when no --heldout is given; in (0, 1).")
     var heldoutFraction: Double = 0.1
 
     @Option(name: .long, help: "Index file (TAB-separated, header with first_line and optionally shard columns, as the Gutenberg, Brown and Corpora/kjv index files): each row starts a document, and documents are the units of slices and of the held-out fraction. Default: none (sentences are the units).")
@@ -34,53 +36,55 @@ struct ScaleCommand: ParsableCommand {
     @Option(name: .long, help: "Closed vocabulary file (one word per line, first TAB field) used at every slice. Default: the pool's words seen at least --min-count times.")
     var vocab: String?
 
-    @Option(name: .customLong("min-count"), help: "Pool words seen fewer times become <unk> (the fixed vocabulary). Default: 2.")
+    @Option(name: .customLong("min-count"), parsing: .unconditional, help: "Pool words seen fewer times become <unk> (the fixed vocabulary).")
     var minCount: Int = 2
 
-    @Option(name: .long, help: "Smoothing methods, comma-separated: kneser-ney, stupid-backoff. Default: kneser-ney,stupid-backoff.")
+    @Option(name: .long, help: "Smoothing methods, comma-separated: kneser-ney, stupid-backoff.")
     var smoothing: String = "kneser-ney,stupid-backoff"
 
-    @Option(name: .long, help: "Model orders, comma-separated. Default: 1,2,3,4,5.")
+    @Option(name: .long, help: "Model orders, comma-separated, each 1 to 10.")
     var orders: String = "1,2,3,4,5"
 
-    @Option(name: .long, help: "Slice sizes in word tokens, comma-separated (k and M suffixes allowed: 10k,1.5M). Default: geometric from --start by --factor up to the whole pool.")
+    @Option(name: .long, help: "Slice sizes in word tokens, comma-separated, each 1 to 1e15 (k, M and G suffixes allowed: 10k,1.5M). Default: geometric from --start by --factor up to the whole pool.")
     var sizes: String?
 
-    @Option(name: .long, help: "First slice size of the geometric schedule, in word tokens (k and M allowed). Default: 10k.")
+    @Option(name: .long, help: "First slice size of the geometric schedule, in word tokens (k, M and G allowed).")
     var start: String = "10k"
 
-    @Option(name: .long, help: "Ratio between successive slice sizes of the geometric schedule. Default: 2.")
+    @Option(name: .long, parsing: .unconditional, help: "Ratio between successive slice sizes of the geometric schedule, 1.05 to 1000.")
     var factor: Double = 2
 
-    @Option(name: .long, help: "Seed of the shuffle of units and of the bootstrap. Default: 1.")
+    @Option(name: .long, help: "Seed of the shuffle of units and of the bootstrap.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Stupid Backoff's backoff factor, in (0, 1]. Default: 0.4.")
+    @Option(name: .long, parsing: .unconditional, help: "Stupid Backoff's backoff factor, in (0, 1].")
     var alpha: Double = StupidBackoff.defaultAlpha
 
-    @Option(name: .long, help: "Bootstrap resamples for the fits' 95% intervals (at least 100). Default: 1000.")
+    @Option(name: .long, parsing: .unconditional, help: "Bootstrap resamples for the fits' 95% intervals, 100 to 100000.")
     var bootstrap: Int = 1000
 
-    @Option(name: .long, help: "Output folder (points.csv, fits.json, report.md, loss.svg, model-size.svg, run.json). Default: scale-results.")
+    @Option(name: .long, help: "Output folder (points.csv, fits.json, report.md, loss.svg, model-size.svg, run.json).")
     var out: String = "scale-results"
 
-    @Flag(name: .long, help: "Discard the points of an earlier run in --out instead of continuing it. Default: continue.")
+    @Flag(name: .long, help: "Discard the points of an earlier run in --out instead of continuing it.")
     var fresh = false
 
-    @Option(name: .long, help: "Threads for counting, estimation and scoring; results are the same for any number. Default: all cores.")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         if !(heldoutFraction > 0 && heldoutFraction < 1) { throw ValidationError("--heldout-fraction must be in (0, 1), not \(heldoutFraction)") }
         if minCount < 1 { throw ValidationError("--min-count must be at least 1, not \(minCount)") }
         if vocab != nil && minCount != 2 { throw ValidationError("--vocab gives the vocabulary; it cannot be combined with --min-count") }
         if !(alpha > 0 && alpha <= 1) { throw ValidationError("--alpha must be in (0, 1], not \(alpha)") }
-        if bootstrap < 100 { throw ValidationError("--bootstrap must be at least 100, not \(bootstrap)") }
-        if !(factor > 1) { throw ValidationError("--factor must be above 1, not \(factor)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        if !ScalingJob.Configuration.bootstrapRange.contains(bootstrap) {
+            throw ValidationError("--bootstrap must be from 100 to 100000 resamples, not \(bootstrap)")
+        }
+        if !(factor.isFinite && SliceSchedule.factorRange.contains(factor)) {
+            throw ValidationError("--factor must be from 1.05 to 1000, not \(factor) (give --sizes for any other list)")
+        }
         _ = try smoothings()
         _ = try orderList()
-        _ = try schedule()
+        try schedule().validate()
     }
 
     func smoothings() throws -> [SmoothingMethod] {
@@ -96,7 +100,7 @@ struct ScaleCommand: ParsableCommand {
 
     func orderList() throws -> [Int] {
         let list = try orders.split(separator: ",").map { text -> Int in
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 10 else {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), ScalingOptions.orderRange.contains(n) else {
                 throw ValidationError("--orders: '\(text)' is not an order from 1 to 10")
             }
             return n
@@ -105,6 +109,7 @@ struct ScaleCommand: ParsableCommand {
         return Array(Set(list)).sorted()
     }
 
+    /// A token count: a number (with an optional k, M or G suffix) from 1 to 1e15.
     static func tokenCount(_ text: Substring, option: String) throws -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         var multiplier = 1.0
@@ -113,10 +118,11 @@ struct ScaleCommand: ParsableCommand {
             multiplier = "kK".contains(last) ? 1e3 : "mM".contains(last) ? 1e6 : 1e9
             number = number.dropLast()
         }
-        guard let value = Double(number), value * multiplier >= 1 else {
-            throw ValidationError("\(option): '\(text)' is not a token count (like 50000, 10k or 1.5M)")
+        guard let value = Double(number), value.isFinite, case let tokens = value * multiplier,
+              tokens >= 1 && tokens <= Double(SliceSchedule.sizeRange.upperBound) else {
+            throw ValidationError("\(option): '\(text)' is not a token count from 1 to 1e15 (like 50000, 10k or 1.5M)")
         }
-        return Int((value * multiplier).rounded())
+        return Int(tokens.rounded())
     }
 
     func schedule() throws -> SliceSchedule {
@@ -129,28 +135,15 @@ struct ScaleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let wallStart = ProgressClock.now()
-        let progress = ProgressReporter.forTerminal()
         var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha)
-        if let threads { options.threads = threads }
-        let configuration = ScalingCorpus.Configuration(
-            trainingPaths: try textOptions.files(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,
+        if let threads = threadOptions.count { options.threads = threads }
+        let corpus = ScalingCorpus.Configuration(
+            trainingPaths: try textOptions.filesOrBundledCorpus(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,
             indexPath: index, tokenizer: try textOptions.configuration(), minCount: UInt64(minCount),
             vocabularyPath: vocab, seed: seed)
-        progress?.status("reading the corpus")
-        let corpus = try ScalingCorpus(configuration, progress: progress)
-        let run = try ScalingRun(directory: out, settings: ScalingRun.settings(corpus: corpus, options: options), fresh: fresh)
-        let experiment = ScalingExperiment(corpus: corpus, options: options)
-        experiment.progress = progress
-        var warnings: [String] = []
-        experiment.warn = { warnings.append($0) }
-        let resumed = run.points.count
-        try experiment.run(skipping: run.done) { try run.record($0) }
-        progress?.status("fitting (\(bootstrap) bootstrap resamples per curve)")
-        let report = ScalingReport(corpus: corpus, options: options, points: run.points, plan: experiment.slices(),
-                                   bootstrapResamples: bootstrap, seed: seed, warnings: warnings)
-        try report.write(to: run)
-        progress?.done()
-        print(report.summary(wallSeconds: ProgressClock.now() - wallStart, resumedPoints: resumed, directory: out))
+        let summary = try ScalingJob.run(ScalingJob.Configuration(corpus: corpus, options: options, bootstrap: bootstrap,
+                                                                  directory: out, fresh: fresh),
+                                         progress: ProgressReporter.forTerminal())
+        try StandardOutput.line(summary)
     }
 }

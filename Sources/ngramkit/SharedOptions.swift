@@ -5,21 +5,31 @@ import NGramKit
 /// `--text` and the tokenizer options shared by the subcommands that read text.
 struct TextOptions: ParsableArguments {
     @Option(name: .long, parsing: .upToNextOption,
-            help: "Text files to read, one sentence per line; plain or gzip (detected by content); '-' is standard input. Default: the bundled corpus \(DefaultCorpus.path).")
+            help: "Text files to read, one sentence per line; plain or gzip (detected by content); '-' is standard input. Default: standard input (for scale: the bundled corpus \(DefaultCorpus.path)).")
     var text: [String] = []
 
-    @Option(name: .long, help: "Tokenizer: whitespace (KenLM's rule: split on space, tab, CR, NUL), unicode (words, punctuation and CJK characters of raw text), or character (grapheme clusters). Default: whitespace.")
-    var tokenizer: TokenizerKind = .whitespace
+    @Option(name: .long, help: "Tokenizer: whitespace (KenLM's rule: split on space, tab, CR, NUL), unicode (words, punctuation and CJK characters of raw text), or character (grapheme clusters). Default: whitespace; for ppl and query, the tokenizer the model records.")
+    var tokenizer: TokenizerKind?
 
-    @Flag(name: .long, help: "Lower-case the text (unicode and character tokenizers). Default: off.")
+    @Flag(name: .long, help: "Lower-case the text (unicode and character tokenizers).")
     var lowercase = false
 
-    @Option(name: .customLong("invalid-utf8"), help: "What to do with invalid UTF-8 under the unicode and character tokenizers: error (stop, naming file, line and byte) or replace (with U+FFFD). Default: error.")
-    var invalidUTF8: InvalidUTF8Policy = .error
+    @Option(name: .customLong("invalid-utf8"), help: "Invalid UTF-8 under the unicode and character tokenizers: error (stop, naming file, line and byte) or replace (with U+FFFD). Default: error.")
+    var invalidUTF8: InvalidUTF8Policy?
 
-    /// The files to read: `--text`, or the bundled corpus.
-    /// - Throws: when no `--text` is given and the bundled corpus is not in the current directory.
+    /// The files to read: `--text`, else standard input.
+    /// - Throws: when no `--text` is given and standard input is a terminal (nothing is piped in).
     func files() throws -> [String] {
+        if !text.isEmpty { return text }
+        if isatty(0) != 0 {
+            throw ValidationError("no --text given and standard input is a terminal: pass --text FILE, or pipe the text in (as lmplz and query read it)")
+        }
+        return ["-"]
+    }
+
+    /// The files of the main job (`scale`): `--text`, else the bundled corpus.
+    /// - Throws: when no `--text` is given and the bundled corpus is not in the current directory.
+    func filesOrBundledCorpus() throws -> [String] {
         if !text.isEmpty { return text }
         guard FileManager.default.fileExists(atPath: DefaultCorpus.path) else {
             throw ValidationError("no --text given and the bundled corpus \(DefaultCorpus.path) is not here; run from the repository root or pass --text FILE")
@@ -27,9 +37,13 @@ struct TextOptions: ParsableArguments {
         return [DefaultCorpus.path]
     }
 
-    func configuration() throws -> TokenizerConfiguration {
-        try TokenizerConfiguration(kind: tokenizer, lowercase: lowercase, invalidUTF8: invalidUTF8)
+    /// What the user asked for, option by option.
+    var request: TokenizerRequest {
+        TokenizerRequest(kind: tokenizer, lowercase: lowercase, invalidUTF8: invalidUTF8)
     }
+
+    /// The tokenizer for training text.
+    func configuration() throws -> TokenizerConfiguration { try request.forTraining() }
 }
 
 /// Vocabulary control shared by the subcommands that count.
@@ -37,10 +51,10 @@ struct VocabularyOptions: ParsableArguments {
     @Option(name: .long, help: "Closed vocabulary: a file with one word per line (first TAB-separated field; `ngramkit vocab` output works). Every other word becomes <unk>. Default: none (open vocabulary).")
     var vocab: String?
 
-    @Option(name: .customLong("min-count"), help: "Words seen fewer than K times become <unk>. Default: 1 (keep all).")
+    @Option(name: .customLong("min-count"), parsing: .unconditional, help: "Words seen fewer than K times become <unk> (1 keeps all).")
     var minCount: Int = 1
 
-    @Option(name: .customLong("max-vocab"), help: "Keep only the V most frequent words (ties: first seen); the rest become <unk>. Default: no limit.")
+    @Option(name: .customLong("max-vocab"), parsing: .unconditional, help: "Keep only the V most frequent words (ties: first seen); the rest become <unk>. Default: no limit.")
     var maxVocab: Int?
 
     func validate() throws {
@@ -54,11 +68,41 @@ struct VocabularyOptions: ParsableArguments {
     var restriction: VocabularyRestriction {
         VocabularyRestriction(minCount: UInt64(minCount), maxSize: maxVocab)
     }
+}
 
-    func closedVocabulary() throws -> Vocabulary? {
-        try vocab.map { try VocabularyFile.read($0) }
+/// `--threads`, shared by every subcommand that works on all cores.
+struct ThreadOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: "Threads to use; every result is the same for any number. Default: all cores.")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
+    /// The thread count to pass on: nil for all cores; a count above what a job starts is
+    /// clamped, with a note on stderr.
+    var count: Int? {
+        guard let threads else { return nil }
+        let usable = ThreadCount.usable(threads)
+        if usable != threads {
+            StandardError.write("ngramkit: note: --threads \(threads) is more than NGramKit starts (at most \(ThreadCount.maximum) here); using \(usable)\n")
+        }
+        return usable
+    }
+}
+
+/// `--order`, shared by count and build.
+struct OrderOption: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: "Highest n-gram order, 1 to \(BuildConfiguration.maximumOrder).")
+    var order: Int = 5
+
+    func validate() throws {
+        guard order >= 1 && order <= BuildConfiguration.maximumOrder else {
+            throw ValidationError("--order must be from 1 to \(BuildConfiguration.maximumOrder) (the most the ARPA reader and the binary format take), not \(order)")
+        }
     }
 }
 
 extension TokenizerKind: ExpressibleByArgument {}
 extension InvalidUTF8Policy: ExpressibleByArgument {}
+extension SmoothingMethod: ExpressibleByArgument {}

@@ -8,42 +8,64 @@ public enum SmoothingMethod: String, CaseIterable, Sendable {
     case stupidBackoff = "stupid-backoff"
 }
 
-/// Settings of an estimation.
+/// Settings of an estimation (the thread count is the job's: `estimate(from:options:threads:)`).
 public struct EstimationOptions: Sendable, Equatable {
     public var smoothing: SmoothingMethod
-    /// Stupid Backoff's backoff factor.
+    /// Stupid Backoff's backoff factor, in (0, 1].
     public var alpha: Double
-    /// Modified Kneser-Ney discounts for orders whose closed-form discounts do not exist.
+    /// Modified Kneser-Ney discounts for orders whose closed-form discounts do not exist; each
+    /// Dk in [0, k].
     public var discountFallback: KneserNeyDiscount
-    /// Threads for estimation; the model is the same for any number.
-    public var threads: Int
     /// Stupid Backoff: add one to every unigram count (see `StupidBackoff.estimate`).
     public var unigramAddOne: Bool
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, unigramAddOne: Bool = false) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault, unigramAddOne: Bool = false) {
         self.smoothing = smoothing
         self.alpha = alpha
         self.discountFallback = discountFallback
-        self.threads = threads
         self.unigramAddOne = unigramAddOne
+    }
+
+    /// Checks the settings' ranges.
+    /// - Throws: `NGramKitError.invalidOption` naming the option and its range.
+    public func validate() throws {
+        guard alpha > 0 && alpha <= 1 else {
+            throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")
+        }
+        for (k, d) in [discountFallback.d1, discountFallback.d2, discountFallback.d3].enumerated() where !(d >= 0 && d <= Float(k + 1)) {
+            throw NGramKitError.invalidOption(name: "--discount-fallback", value: String(d),
+                                              expected: "D\(k == 2 ? "3+" : String(k + 1)) in [0, \(k + 1)]")
+        }
     }
 }
 
 extension NGramModel {
     /// Estimates a model of order `counts.order` from counts.
     /// - Parameters:
-    ///   - counts: from `NGramCounter.finish()` or `CountsFile.read`; its tables become the
-    ///     model's (do not use `counts` for anything else afterwards).
+    ///   - counts: from `NGramCounter.finish()` or `CountsFile.read`. The model shares their
+    ///     tables (read-only); `counts` stays as it was and can serve other estimates.
     ///   - options: smoothing and its parameters.
+    ///   - threads: threads for estimation (nil: all cores); the model is the same for any number.
     ///   - warn: receives warning lines (fallback discounts).
-    /// - Throws: `NGramKitError.emptyInput` for counts without sentences.
-    public static func estimate(from counts: NGramCounts, options: EstimationOptions = .init(),
+    /// - Throws: `NGramKitError.emptyInput` for counts without sentences; `invalidOption` for
+    ///   settings out of range.
+    public static func estimate(from counts: NGramCounts, options: EstimationOptions = .init(), threads: Int? = nil,
                                 warn: (String) -> Void = { _ in }) throws -> NGramModel {
+        // A view of the counts: estimation drops continuation counts it is done with, and the
+        // caller's counts keep theirs.
+        try estimate(consuming: counts.truncated(toOrder: counts.order), options: options, threads: threads, warn: warn)
+    }
+
+    /// `estimate(from:options:threads:warn:)` on counts that are used for nothing else: their
+    /// tables become the model's, and each order's continuation counts are freed as soon as
+    /// estimation is done with them (what a build, which owns its counts, wants for its peak).
+    package static func estimate(consuming counts: NGramCounts, options: EstimationOptions, threads: Int? = nil,
+                                 warn: (String) -> Void = { _ in }) throws -> NGramModel {
+        try options.validate()
         switch options.smoothing {
         case .kneserNey:
-            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn, threads: options.threads)
+            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn, threads: ThreadCount.usable(threads))
         case .stupidBackoff:
             return try StupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne)
         }

@@ -54,6 +54,16 @@ public final class ScalingCorpus: @unchecked Sendable {
             self.vocabularyPath = vocabularyPath
             self.seed = seed
         }
+
+        /// Checks the options' ranges before any file is read.
+        /// - Throws: `NGramKitError.invalidOption` naming the option and its range.
+        public func validate() throws {
+            guard !trainingPaths.isEmpty else { throw NGramKitError.invalidOption(name: "--text", value: "", expected: "at least one training file") }
+            guard heldoutFraction.isFinite && heldoutFraction > 0 && heldoutFraction < 1 else {
+                throw NGramKitError.invalidOption(name: "--heldout-fraction", value: String(heldoutFraction), expected: "a fraction in (0, 1)")
+            }
+            guard minCount >= 1 else { throw NGramKitError.invalidOption(name: "--min-count", value: String(minCount), expected: "at least 1") }
+        }
     }
 
     public let configuration: Configuration

@@ -7,7 +7,32 @@ public enum SliceSchedule: Sendable, Equatable {
     /// start, start·factor, start·factor², ... below the pool, then the whole pool.
     case geometric(start: Int, factor: Double)
 
+    /// Slice sizes a schedule may name: 1 to 10^15 word tokens.
+    public static let sizeRange = 1...1_000_000_000_000_000
+    /// Ratios the geometric schedule takes (finer schedules: give `sizes`).
+    public static let factorRange = 1.05...1000.0
+
+    /// Checks the schedule's numbers.
+    /// - Throws: `NGramKitError.invalidOption` naming the option and its range.
+    public func validate() throws {
+        switch self {
+        case .sizes(let list):
+            guard !list.isEmpty else { throw NGramKitError.invalidOption(name: "--sizes", value: "", expected: "at least one size") }
+            for size in list where !SliceSchedule.sizeRange.contains(size) {
+                throw NGramKitError.invalidOption(name: "--sizes", value: String(size), expected: "sizes from 1 to 1e15 tokens")
+            }
+        case .geometric(let start, let factor):
+            guard SliceSchedule.sizeRange.contains(start) else {
+                throw NGramKitError.invalidOption(name: "--start", value: String(start), expected: "a size from 1 to 1e15 tokens")
+            }
+            guard factor.isFinite && SliceSchedule.factorRange.contains(factor) else {
+                throw NGramKitError.invalidOption(name: "--factor", value: String(factor), expected: "a ratio from 1.05 to 1000 (give --sizes for any other list)")
+            }
+        }
+    }
+
     /// The sizes for a pool of `poolTokens` word tokens, ascending, without repeats.
+    /// - Precondition: `validate()` passes.
     public func sizes(poolTokens: Int) -> [Int] {
         var result: [Int]
         switch self {
@@ -41,14 +66,29 @@ public struct ScalingOptions: Sendable, Equatable {
 
     public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
                 schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all) {
         self.smoothings = smoothings
         self.orders = orders
         self.schedule = schedule
         self.alpha = alpha
         self.discountFallback = discountFallback
         self.threads = threads
+    }
+
+    /// Orders the harness measures.
+    public static let orderRange = 1...10
+
+    /// Checks every option before any work.
+    /// - Throws: `NGramKitError.invalidOption` naming the option and its range.
+    public func validate() throws {
+        guard !smoothings.isEmpty else { throw NGramKitError.invalidOption(name: "--smoothing", value: "", expected: "at least one method") }
+        guard !orders.isEmpty else { throw NGramKitError.invalidOption(name: "--orders", value: "", expected: "at least one order") }
+        for order in orders where !ScalingOptions.orderRange.contains(order) {
+            throw NGramKitError.invalidOption(name: "--orders", value: String(order), expected: "orders from 1 to 10")
+        }
+        guard threads >= 1 else { throw NGramKitError.invalidOption(name: "--threads", value: String(threads), expected: "at least 1") }
+        try schedule.validate()
+        try EstimationOptions(smoothing: .stupidBackoff, alpha: alpha, discountFallback: discountFallback).validate()
     }
 }
 
@@ -125,10 +165,10 @@ public final class ScalingExperiment {
                     if done.contains(key) { measured += 1; continue }
                     progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
                     let estimateStart = ProgressClock.now()
-                    var estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
-                                                       discountFallback: options.discountFallback, threads: options.threads)
-                    estimation.unigramAddOne = true
-                    let model = try NGramModel.estimate(from: counts.truncated(toOrder: order), options: estimation) {
+                    let estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
+                                                       discountFallback: options.discountFallback, unigramAddOne: true)
+                    let model = try NGramModel.estimate(from: counts.truncated(toOrder: order), options: estimation,
+                                                        threads: options.threads) {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
                     let scoreStart = ProgressClock.now()

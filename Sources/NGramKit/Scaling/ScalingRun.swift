@@ -23,11 +23,7 @@ public final class ScalingRun {
     /// - Throws: `NGramKitError` when the folder holds a run of other settings or cannot be written.
     public init(directory: String, settings: String, fresh: Bool) throws {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw NGramKitError.cannotWrite(path: directory, reason: error.localizedDescription)
-        }
+        try ScalingRun.prepare(directory)
         let runPath = path("run.json"), pointsPath = path("points.csv")
         if !fresh, FileManager.default.fileExists(atPath: pointsPath) {
             let previous = (try? String(contentsOfFile: runPath, encoding: .utf8)) ?? ""
@@ -39,6 +35,13 @@ public final class ScalingRun {
         }
         try ScalingRun.writeAtomically(settings, to: runPath)
         if fresh || points.isEmpty { try ScalingRun.writeAtomically(ScalingPointsFile.render([]), to: pointsPath) }
+    }
+
+    /// Creates the output folder (and those above it) and checks that files can be made in it:
+    /// a job calls this before it reads any input.
+    /// - Throws: `NGramKitError.cannotWrite` naming the folder.
+    public static func prepare(_ directory: String) throws {
+        try Platform.makeDirectories(directory)
     }
 
     /// The keys of the points already measured.

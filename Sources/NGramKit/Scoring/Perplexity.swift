@@ -56,17 +56,20 @@ public enum Perplexity {
     /// - Parameters:
     ///   - model: the model.
     ///   - paths: text files (`-` for standard input).
-    ///   - configuration: the tokenizer (the model's training tokenizer).
-    ///   - threads: threads that score (default: all cores); 1 scores on the calling thread.
+    ///   - configuration: the tokenizer; nil (the default) uses the one the model records
+    ///     (`ModelProvenance.tokenizer`), or the whitespace tokenizer when it records none.
+    ///   - threads: threads that score (default: all cores, at most `ThreadCount.maximum`); 1
+    ///     scores on the calling thread.
     ///   - onToken: called for every token scored, in order, then `onSentence` for its sentence.
     /// - Throws: `NGramKitError` for unreadable input, invalid UTF-8 and literal `<s>`/`</s>`
     ///   (after the callbacks of the sentences before the error).
-    public static func evaluate(model: NGramModel, paths: [String], configuration: TokenizerConfiguration = try! TokenizerConfiguration(),
-                                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public static func evaluate(model: NGramModel, paths: [String], configuration: TokenizerConfiguration? = nil,
+                                threads: Int = ThreadCount.all,
                                 onToken: ((Token) throws -> Void)? = nil,
                                 onSentence: ((Sentence) throws -> Void)? = nil) throws -> PerplexityResult {
-        var user = Evaluator(model: model, paths: paths, threads: max(1, threads), onToken: onToken, onSentence: onSentence)
-        return try configuration.apply(&user)
+        var user = Evaluator(model: model, paths: paths, threads: ThreadCount.usable(threads), onToken: onToken, onSentence: onSentence)
+        let tokenizer = try configuration ?? model.provenance.tokenizer ?? TokenizerConfiguration()
+        return try tokenizer.apply(&user)
     }
 
     private struct Evaluator: TokenizerUser {

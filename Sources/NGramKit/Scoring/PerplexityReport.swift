@@ -1,5 +1,13 @@
 /// How perplexity results are printed (`ngramkit ppl`, `ngramkit query`).
 extension PerplexityResult {
+    /// Throws for a result without a sentence, whose perplexity is not a number (0 / 0).
+    /// - Throws: `NGramKitError.emptyInput` naming the text.
+    public func requireSentences(paths: [String]) throws {
+        guard sentences == 0 else { return }
+        let names = paths.map { $0 == "-" ? "standard input" : $0 }.joined(separator: ", ")
+        throw NGramKitError.emptyInput(what: "the text to score (\(names))", hint: "pass text with at least one line; a perplexity over no tokens is not a number")
+    }
+
     /// KenLM-style lines, plus the raw score of a Stupid Backoff model, labelled as such.
     public func text(model: NGramModel) -> String {
         var lines: [String] = []

@@ -119,6 +119,25 @@ package enum Platform {
         return "/tmp"
     }
 
+    /// Creates the folder `path` and any missing folders above it (`mkdir -p`), and checks that
+    /// files can be made in it.
+    /// - Throws: `NGramKitError.cannotWrite` naming `path`, in the system's words.
+    package static func makeDirectories(_ path: String) throws {
+        var built = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            built += "/" + component
+            if mkdir(built, 0o777) != 0 && errno != EEXIST {
+                throw NGramKitError.cannotWrite(path: path, reason: "cannot create the folder \(built): \(lastError())")
+            }
+        }
+        guard let info = status(path), isDirectory(info) else {
+            throw NGramKitError.cannotWrite(path: path, reason: "it exists and is not a folder")
+        }
+        if access(path, W_OK | X_OK) != 0 {
+            throw NGramKitError.cannotWrite(path: path, reason: "cannot create files in it: \(lastError())")
+        }
+    }
+
     /// Whether file descriptor `fd` is a terminal.
     package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 }

@@ -67,6 +67,43 @@ extension TokenizerConfiguration {
     }
 }
 
+/// The tokenizer options a user gave for scoring, each nil (or false) when not given: the
+/// model's recorded tokenizer fills in the rest (`resolve`).
+public struct TokenizerRequest: Sendable, Equatable {
+    public var kind: TokenizerKind?
+    /// True only when `--lowercase` was given.
+    public var lowercase: Bool
+    public var invalidUTF8: InvalidUTF8Policy?
+
+    public init(kind: TokenizerKind? = nil, lowercase: Bool = false, invalidUTF8: InvalidUTF8Policy? = nil) {
+        self.kind = kind
+        self.lowercase = lowercase
+        self.invalidUTF8 = invalidUTF8
+    }
+
+    /// The tokenizer for training text: what was given, whitespace otherwise.
+    public func forTraining() throws -> TokenizerConfiguration {
+        try TokenizerConfiguration(kind: kind ?? .whitespace, lowercase: lowercase, invalidUTF8: invalidUTF8 ?? .error)
+    }
+
+    /// The tokenizer for scoring text with a model that recorded `recorded` (nil: none):
+    /// with `--tokenizer` given, what was given; otherwise the recorded one (whitespace when
+    /// none), with `--lowercase` and `--invalid-utf8` applied when given.
+    /// - Returns: the tokenizer, and a warning when it tokenizes differently from the recorded one.
+    public func forScoring(modelPath: String, recorded: TokenizerConfiguration?) throws -> (TokenizerConfiguration, warning: String?) {
+        let configuration: TokenizerConfiguration
+        if let kind {
+            configuration = try TokenizerConfiguration(kind: kind, lowercase: lowercase, invalidUTF8: invalidUTF8 ?? .error)
+        } else {
+            let base = try recorded ?? TokenizerConfiguration()
+            configuration = try TokenizerConfiguration(kind: base.kind, lowercase: base.lowercase || lowercase,
+                                                       invalidUTF8: invalidUTF8 ?? base.invalidUTF8)
+        }
+        guard let recorded, configuration.differs(from: recorded) else { return (configuration, nil) }
+        return (configuration, "warning: \(modelPath) was trained with \(recorded.options), but the text is tokenized with \(configuration.options) as asked; the scores will not mean what they should unless the tokens really are the same")
+    }
+}
+
 /// Work that needs a tokenizer whose type is chosen at run time (see `TokenizerConfiguration.apply`).
 public protocol TokenizerUser {
     associatedtype Result
@@ -76,8 +113,17 @@ public protocol TokenizerUser {
 /// `ngramkit tokenize`: text in, the tokens NGramKit sees out, space-separated, one sentence per
 /// line, so that KenLM or SRILM can be fed exactly the same tokens.
 public enum TokenizedText {
-    /// Tokenizes every line of `paths` into `sink`.
-    /// - Throws: `NGramKitError` for unreadable input or invalid UTF-8.
+    /// Tokenizes every line of `paths` into the file `output` (`-` is standard output), which is
+    /// checked against the inputs and opened before any input is read, and named when complete.
+    /// - Throws: `NGramKitError` for unreadable input, invalid UTF-8, or an unwritable output.
+    public static func write(paths: [String], configuration: TokenizerConfiguration, to output: String) throws {
+        try JobFiles.checkDistinct(inputs: paths.map { ("--text", $0) }, outputs: [("--out", output)])
+        let sink = try OutputSink(path: output)
+        try write(paths: paths, configuration: configuration, to: sink)
+        try sink.commit()
+    }
+
+    /// Tokenizes every line of `paths` into `sink` (the caller commits it).
     public static func write(paths: [String], configuration: TokenizerConfiguration, to sink: OutputSink) throws {
         var writer = Writer(paths: paths, sink: sink)
         try configuration.apply(&writer)

@@ -33,14 +33,43 @@ struct CommandLineTests {
         #expect(after == before, "left behind: \(after.subtracting(before))", sourceLocation: sourceLocation)
     }
 
-    @Test("count with no --text counts the bundled corpus and prints the summary")
-    func defaultCorpusCount() throws {
-        let result = try run(["count"])
+    @Test("count with --text counts the file and prints the summary")
+    func bundledCorpusCount() throws {
+        let result = try run(["count", "--text", "Corpora/kjv.txt.gz"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("tokens      789634"))
         #expect(result.stdout.contains("sentences   31102"))
         #expect(result.stdout.contains("5-grams"))
         #expect(result.stderr.isEmpty)  // no progress when stderr is not a terminal
+    }
+
+    @Test("No --text reads standard input, as lmplz and query do, never the bundled corpus (from the repository root too)")
+    func standardInputByDefault() throws {
+        let text = "a b c\nb c d\na b\n"
+        let counted = try run(["count", "--order", "2", "--json"], stdin: text)
+        #expect(counted.status == 0, "\(counted.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(counted.stdout.utf8)) as? [String: Any])
+        #expect(object["sentences"] as? Int == 3 && object["tokens"] as? Int == 8)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("m.arpa").path
+        let built = try run(["build", "--order", "2", "--arpa", model], stdin: text)
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("trained on  3 sentences, 8 tokens"), "\(built.stderr)")
+        let scored = try run(["ppl", "--model", model, "--json"], stdin: "a b\n")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])
+        #expect(result["sentences"] as? Int == 1 && result["tokens"] as? Int == 3)
+        #expect(try run(["tokenize"], stdin: "x  y\n").stdout == "x y\n")
+        #expect(try run(["vocab"], stdin: "x y x\n").stdout == "x\t2\ny\t1\n")
+    }
+
+    @Test("No --text with a terminal on standard input is a one-line error, not a wait for typing")
+    func terminalInput() throws {
+        // `script` runs the command on a pseudo-terminal; without it the case cannot be made.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let result = try TestSupport.run("/usr/bin/script", ["-qec", "\(Self.binary) count < /dev/tty", "/dev/null"])
+        #expect(result.status != 0)
+        #expect(result.stdout.contains("ngramkit: no --text given and standard input is a terminal"), "\(result.stdout)")
     }
 
     @Test("--json prints one JSON object with the summary's fields")
@@ -71,7 +100,7 @@ struct CommandLineTests {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("kjv.counts").path
-        let result = try run(["count", "--order", "3", "--out", out, "--json"])
+        let result = try run(["count", "--order", "3", "--text", "Corpora/kjv.txt.gz", "--out", out, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let counts = try CountsFile.read(out)
         #expect(counts.tokens == 789_634)
@@ -90,14 +119,28 @@ struct CommandLineTests {
         #expect(vocab.stdout == "b\t3\na\t2\nc\t1\n")
     }
 
-    @Test("Help says what each option does and its default")
+    @Test("Help says what each option does and its default, once; usage lines name the options; --version")
     func help() throws {
         let result = try run(["count", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("--order"))
-        #expect(result.stdout.contains("Default: 5."))
+        #expect(result.stdout.contains("(default: 5)"))
         #expect(result.stdout.contains("--tokenizer"))
         #expect(result.stdout.contains("--min-count"))
+        for command in ["scale", "count", "build", "compile", "ppl", "query", "tokenize", "vocab"] {
+            let help = try run([command, "--help"])
+            #expect(help.status == 0)
+            // Each option's text (from its "--name" to the next) mentions its default at most once.
+            let blocks = help.stdout.components(separatedBy: "\n  -").dropFirst()
+            for block in blocks {
+                let mentions = block.lowercased().components(separatedBy: "default").count - 1
+                #expect(mentions <= 1, "\(command): \(block)")
+            }
+            let usage = try #require(help.stdout.split(separator: "\n").first { $0.hasPrefix("USAGE:") })
+            #expect(!usage.contains("<options>"), "\(command): \(usage)")
+        }
+        let version = try run(["--version"])
+        #expect(version.status == 0 && version.stdout == NGramKitVersion.string + "\n")
     }
 
     @Test("Bad input: one line on stderr, non-zero exit, no output file left behind")
@@ -127,7 +170,7 @@ struct CommandLineTests {
         try expectOneLineError(try run(["count", "--text", reserved, "--out", out]),
                                contains: "reserved.txt:2: the text contains the reserved token <s>", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--order", "0", "--out", out]),
-                               contains: "--order must be at least 1", directory: directory, before: before)
+                               contains: "--order must be from 1 to 60", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--order", "five", "--out", out]),
                                contains: "five", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--min-count", "x", "--out", out]),
@@ -138,8 +181,8 @@ struct CommandLineTests {
                                contains: "--lowercase", directory: directory, before: before)
         try expectOneLineError(try run(["count", "--json", "--out", "-"]),
                                contains: "--json and --out -", directory: directory, before: before)
-        // Away from the repository root, no --text means no corpus: say so.
-        try expectOneLineError(try run(["count"], in: directory),
+        // Away from the repository root, scale without --text has no corpus: say so.
+        try expectOneLineError(try run(["scale", "--out", out], in: directory),
                                contains: "run from the repository root or pass --text", directory: directory, before: before)
         // With --invalid-utf8 replace the same file goes through.
         let replaced = try run(["tokenize", "--tokenizer", "unicode", "--invalid-utf8", "replace", "--text", invalid])

@@ -108,7 +108,8 @@ struct ModelCommandLineTests {
         let threaded = directory.appendingPathComponent("threaded.arpa").path
         #expect(try run(["count", "--order", "3", "--text", train, "--out", counts]).status == 0)
         #expect(try run(["build", "--order", "3", "--text", train, "--arpa", direct, "--threads", "1"]).status == 0)
-        #expect(try run(["build", "--order", "3", "--counts", counts, "--arpa", twoStep]).status == 0)
+        // The counts file does not say how its text was tokenized; --tokenizer says it for the model.
+        #expect(try run(["build", "--order", "3", "--counts", counts, "--tokenizer", "whitespace", "--arpa", twoStep]).status == 0)
         #expect(try run(["build", "--order", "3", "--text", train, "--arpa", threaded, "--threads", "3"]).status == 0)
         let a = try Data(contentsOf: URL(fileURLWithPath: direct))
         #expect(a.count > 1_000_000)

@@ -127,15 +127,15 @@ struct ScalingHarnessTests {
         let five = try TestSupport.count(lines, order: 5)
         for smoothing in SmoothingMethod.allCases {
             for k in 1...5 {
-                let options = EstimationOptions(smoothing: smoothing, threads: 2)
-                let viaView = try NGramModel.estimate(from: five.truncated(toOrder: k), options: options)
-                let direct = try NGramModel.estimate(from: try TestSupport.count(lines, order: k), options: options)
+                let options = EstimationOptions(smoothing: smoothing)
+                let viaView = try NGramModel.estimate(from: five.truncated(toOrder: k), options: options, threads: 2)
+                let direct = try NGramModel.estimate(from: try TestSupport.count(lines, order: k), options: options, threads: 2)
                 #expect(try arpa(viaView) == arpa(direct), "\(smoothing) order \(k)")
             }
         }
         // The counts survive: estimating again gives the same model.
-        let again = try NGramModel.estimate(from: five.truncated(toOrder: 5), options: .init(threads: 1))
-        #expect(try arpa(again) == arpa(try NGramModel.estimate(from: try TestSupport.count(lines, order: 5), options: .init(threads: 1))))
+        let again = try NGramModel.estimate(from: five.truncated(toOrder: 5), options: .init(), threads: 1)
+        #expect(try arpa(again) == arpa(try NGramModel.estimate(from: try TestSupport.count(lines, order: 5), options: .init(), threads: 1)))
     }
 
     private func arpa(_ model: NGramModel) throws -> [UInt8] {

@@ -33,7 +33,16 @@ public enum BinaryModelWriter {
         public let bytes: Int
         /// N-grams stored (blanks excluded).
         public let ngrams: Int
+        /// Bytes of the n-gram sections: unigram values and context flags, and the tables of
+        /// orders 2...N (without the page padding between sections).
+        public let tableBytes: Int
+        /// Bytes of the vocabulary sections: word bytes, word offsets and the word index.
+        public let vocabularyBytes: Int
+        /// The whole file per n-gram (header, vocabulary and padding included).
         public var bytesPerNGram: Double { Double(bytes) / Double(max(ngrams, 1)) }
+        /// The n-gram sections alone per n-gram: what grows with the model, beside a vocabulary
+        /// that grows with the words and a constant header.
+        public var tableBytesPerNGram: Double { Double(tableBytes) / Double(max(ngrams, 1)) }
     }
 
     /// Writes `model` to `path`.
@@ -43,15 +52,17 @@ public enum BinaryModelWriter {
     /// - Parameter threads: threads that lay out each table (the bytes are the same for any
     ///   number). Default: all cores.
     @discardableResult
-    public static func write(_ model: NGramModel, to path: String,
-                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Summary {
-        try write(model, to: OutputFile(path: path, seekable: true), threads: threads)
+    public static func write(_ model: NGramModel, to path: String, threads: Int = ThreadCount.all) throws -> Summary {
+        let output = try OutputFile(path: path, seekable: true)
+        let summary = try write(model, into: output, threads: ThreadCount.usable(threads))
+        try output.commit()
+        return summary
     }
 
-    /// Writes `model` into `output` (opened `seekable` by the job, before it read any input) and
-    /// commits it.
+    /// Writes `model` into `output` (opened `seekable` by the job before it read any input),
+    /// complete but not yet committed: the job commits its outputs once all are written.
     @discardableResult
-    package static func write(_ model: NGramModel, to output: OutputFile, threads: Int) throws -> Summary {
+    package static func write(_ model: NGramModel, into output: OutputFile, threads: Int) throws -> Summary {
         if model.binary != nil {
             throw NGramKitError.invalidOption(name: "model", value: model.binary!.path, expected: "a model in memory (estimated or read from ARPA); this one is already binary")
         }
@@ -121,6 +132,7 @@ public enum BinaryModelWriter {
         if order >= 2 {
             next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(v), lowerMap: nil, threads: threads) }
         }
+        var tableBytes = 0
         for n in 1...order {
             let record = BinaryModel.orderRecordOffset + (n - 1) * BinaryModel.orderRecordBytes
             put(UInt64(model.ngramCounts[n - 1]), record)
@@ -143,6 +155,7 @@ public enum BinaryModelWriter {
             try file.alignToPage()
             let tableOffset = file.position
             try file.write(UnsafeRawBufferPointer(start: built.bytes.base, count: built.bytes.count))
+            tableBytes += built.bytes.count
             put(UInt64(built.entries), record + 8)
             put(UInt64(built.homes), record + 16)
             put(UInt64(built.slots), record + 24)
@@ -178,8 +191,10 @@ public enum BinaryModelWriter {
         }
         put(loadFactor.bitPattern, 168)
         put(BinaryModel.headerChecksum(header), 48)
-        try file.commit(header: UnsafeRawBufferPointer(start: header, count: BinaryModel.headerBytes))
-        return Summary(bytes: fileBytes, ngrams: model.totalNGrams)
+        try file.finish(header: UnsafeRawBufferPointer(start: header, count: BinaryModel.headerBytes))
+        let vocabularyBytes = sections[2...4].reduce(0) { $0 + $1.length }
+        return Summary(bytes: fileBytes, ngrams: model.totalNGrams, tableBytes: sections[0].length + sections[1].length + tableBytes,
+                       vocabularyBytes: vocabularyBytes)
     }
 
     /// A log10 probability as the file stores it: a `Float`, with probability zero (−infinity,

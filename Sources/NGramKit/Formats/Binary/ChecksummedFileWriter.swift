@@ -36,7 +36,6 @@ final class ChecksummedFileWriter {
     deinit {
         buffer.deallocate()
         staged.deallocate()
-        file.discard()
     }
 
     /// Stages bytes for the file; every full 2 MiB stage is written at its aligned offset.
@@ -128,11 +127,11 @@ final class ChecksummedFileWriter {
         return chunkHashes.withUnsafeBufferPointer { BinaryModel.combine($0) }
     }
 
-    /// Writes `header` over the first bytes and makes the file visible under its name.
-    func commit(header: UnsafeRawBufferPointer) throws {
+    /// Writes out what is staged and `header` over the first bytes; the file is then complete
+    /// (its owner commits it).
+    func finish(header: UnsafeRawBufferPointer) throws {
         try flush()
         try writeStaged()
         try file.write(header, at: 0)
-        try file.commit()
     }
 }

@@ -1,0 +1,152 @@
+/// `ngramkit build` as one library call: text (or counts) in; a model written as ARPA and/or
+/// binary out, and its summary.
+///
+/// In:  a `BuildConfiguration`: the source, the vocabulary policy, the estimator and its
+///      settings, the outputs, and the one thread count every stage uses (as KenLM's
+///      `PipelineConfig` is the one configuration of `lmplz`).
+/// Out: the files (each complete or not written at all) and a `ModelSummary`.
+///
+/// Steps: the configuration is checked, outputs are checked against inputs and each other, and
+/// opened (their temporary files made) before any input is read; then count
+/// (`NGramCounter`) or read counts (`CountsFile`), estimate, write every output, and only when
+/// all are written, give each its name. So an unwritable location fails at once, and a failure
+/// anywhere leaves every target as it was.
+public enum BuildPipeline {
+    /// Runs the build.
+    /// - Parameters:
+    ///   - progress: a one-line progress display (nil: quiet).
+    ///   - warn: receives warning lines (fallback discounts, a model without `<unk>`).
+    /// - Throws: `NGramKitError` for a bad configuration (`invalidOption`), clashing files
+    ///   (`sameFile`), unwritable outputs, unreadable or malformed input, or empty input.
+    public static func run(_ configuration: BuildConfiguration, progress: ProgressReporter? = nil,
+                           warn: (String) -> Void = { _ in }) throws -> ModelSummary {
+        try configuration.validate()
+        let threads = ThreadCount.usable(configuration.threads)
+        var inputs: [JobFiles.Named] = []
+        switch configuration.source {
+        case .text(let paths, _): inputs += paths.map { ("--text", $0) }
+        case .counts(let path, _): inputs.append(("--counts", path))
+        }
+        if let vocabulary = configuration.vocabularyPath { inputs.append(("--vocab", vocabulary)) }
+        var outputs: [JobFiles.Named] = []
+        if let arpa = configuration.arpaPath { outputs.append(("--arpa", arpa)) }
+        if let binary = configuration.binaryPath { outputs.append(("--binary", binary)) }
+        try JobFiles.checkDistinct(inputs: inputs, outputs: outputs, writesStandardOutput: configuration.standardOutputInUse)
+        // Every output is opened before any input is read.
+        let arpa = try configuration.arpaPath.map { try OutputSink(file: OutputFile(path: $0)) }
+        let binary = try configuration.binaryPath.map { try OutputFile(path: $0, seekable: true) }
+
+        let start = ProgressClock.now()
+        let closed = try configuration.vocabularyPath.map { try VocabularyFile.read($0) }
+        let counts: NGramCounts
+        var tokenizer: TokenizerConfiguration? = nil
+        switch configuration.source {
+        case .counts(let path, let declared):
+            tokenizer = declared
+            counts = try CountsFile.read(path, maximumOrder: configuration.order, vocabulary: closed)
+            if counts.order < configuration.order {
+                throw NGramKitError.invalidOption(name: "--order", value: String(configuration.order),
+                                                  expected: "at most \(counts.order), the highest order of the n-grams in \(path)")
+            }
+        case .text(let paths, let chosen):
+            tokenizer = chosen
+            let counter = try NGramCounter(order: configuration.order, vocabulary: closed, restriction: configuration.restriction)
+            counter.progress = progress
+            counter.threads = threads
+            try counter.addFiles(paths, configuration: chosen)
+            counts = try counter.finish()
+        }
+        let countSeconds = ProgressClock.now() - start
+        progress?.status("estimating \(configuration.estimation.smoothing.rawValue) order \(configuration.order)")
+        let model = try NGramModel.estimate(consuming: counts, options: configuration.estimation, threads: threads, warn: warn)
+        model.provenance.tokenizer = tokenizer
+        let estimateSeconds = ProgressClock.now() - start - countSeconds
+        if let arpa {
+            progress?.status("writing \(arpa.path)")
+            try ARPAWriter.write(model, to: arpa, threads: threads)
+        }
+        if let binary {
+            progress?.status("writing \(binary.path)")
+            try BinaryModelWriter.write(model, into: binary, threads: threads)
+        }
+        // Every output is complete: now each gets its name.
+        try arpa?.commit()
+        try binary?.commit()
+        progress?.done()
+        let now = ProgressClock.now()
+        return ModelSummary(model: model, sentences: counts.sentences, tokens: counts.tokens, seconds: now - start,
+                            phases: [("count", countSeconds), ("estimate", estimateSeconds),
+                                     ("write", now - start - countSeconds - estimateSeconds)])
+    }
+}
+
+/// What `BuildPipeline.run` builds, from what, and where it goes.
+public struct BuildConfiguration: Sendable {
+    /// Where the counts come from.
+    public enum Source: Sendable {
+        /// Text files (`-` is standard input), tokenized so.
+        case text(paths: [String], tokenizer: TokenizerConfiguration)
+        /// A counts file written by `ngramkit count --out`, and the tokenizer that made its text
+        /// when the caller knows it (a counts file does not say): the model records it.
+        case counts(path: String, tokenizer: TokenizerConfiguration?)
+    }
+
+    /// The highest order, 1...`BuildConfiguration.maximumOrder`.
+    public var order: Int
+    public var source: Source
+    /// A closed vocabulary file (`--vocab`), or nil.
+    public var vocabularyPath: String?
+    /// `--min-count` and `--max-vocab` (text only).
+    public var restriction: VocabularyRestriction
+    /// The estimator and its settings.
+    public var estimation: EstimationOptions
+    /// Where to write the model as ARPA (`-` is standard output), as binary, or both.
+    public var arpaPath: String?
+    public var binaryPath: String?
+    /// Threads for every stage (nil: all cores); the model is the same for any number.
+    public var threads: Int?
+    /// Set when the caller also prints to standard output, so that an output naming it
+    /// (`--arpa /dev/stdout > file`) is refused.
+    public var standardOutputInUse: Bool
+
+    /// The highest order the ARPA reader and the binary format take.
+    public static let maximumOrder = BinaryModel.maximumOrder
+
+    public init(order: Int, source: Source, vocabularyPath: String? = nil, restriction: VocabularyRestriction = .init(),
+                estimation: EstimationOptions = .init(), arpaPath: String? = nil, binaryPath: String? = nil,
+                threads: Int? = nil, standardOutputInUse: Bool = false) {
+        self.order = order
+        self.source = source
+        self.vocabularyPath = vocabularyPath
+        self.restriction = restriction
+        self.estimation = estimation
+        self.arpaPath = arpaPath
+        self.binaryPath = binaryPath
+        self.threads = threads
+        self.standardOutputInUse = standardOutputInUse
+    }
+
+    /// Checks every setting before any work.
+    /// - Throws: `NGramKitError.invalidOption` naming the option and its allowed range.
+    public func validate() throws {
+        guard order >= 1 && order <= BuildConfiguration.maximumOrder else {
+            throw NGramKitError.invalidOption(name: "--order", value: String(order), expected: "an order from 1 to \(BuildConfiguration.maximumOrder) (the most the ARPA reader and the binary format take)")
+        }
+        if let threads, threads < 1 {
+            throw NGramKitError.invalidOption(name: "--threads", value: String(threads), expected: "at least 1")
+        }
+        guard arpaPath != nil || binaryPath != nil else {
+            throw NGramKitError.invalidOption(name: "--arpa/--binary", value: "none", expected: "--arpa FILE, --binary FILE or both: where to write the model")
+        }
+        if binaryPath == "-" {
+            throw NGramKitError.invalidOption(name: "--binary", value: "-", expected: "a file (a binary model is mapped, so it cannot go to standard output)")
+        }
+        if let binaryPath, binaryPath.hasSuffix(".gz") {
+            throw NGramKitError.invalidOption(name: "--binary", value: binaryPath, expected: "a name without .gz (a binary model is mapped in place, so it is never compressed)")
+        }
+        if standardOutputInUse && arpaPath == "-" {
+            throw NGramKitError.invalidOption(name: "--arpa", value: "-", expected: "a file: the summary already goes to standard output (--json)")
+        }
+        try estimation.validate()
+    }
+}
