@@ -64,6 +64,16 @@ import CNGramKitSupport
 /// is checked on demand (`verifyChecksum()`, `ngramkit ppl --verify`), as reading the whole file
 /// would make loading linear in its size.
 ///
+/// What a load checks (in constant time but for the vocabulary, which is O(V)): the magic, the
+/// version, the byte-order mark, the header checksum, the file size, that every section lies
+/// inside the file with the length its counts give, every table's geometry, and the vocabulary
+/// that every lookup follows: word offsets increasing from 0 to the end of the word bytes, and
+/// an index whose slots each name a word once, with that word's length, and keep at least one
+/// slot empty (so that every lookup ends). Table lookups never leave their table. What a load
+/// does not check is the values (probabilities, backoffs, codes, context flags, the words'
+/// tags and bytes): a flipped bit there changes scores, or makes a word unknown, silently, and
+/// only the payload checksum (`verifyChecksum()`, `--verify`, which reads the whole file) finds it.
+///
 /// Invariants of a loaded object: `base` maps the whole file (`fileBytes` bytes, read-only)
 /// until deinit; every pointer in `tables`, `unigramValues`, `unigramContext` and the vocabulary
 /// points inside that mapping and its sections were checked against the file size at load.
@@ -299,9 +309,11 @@ public final class BinaryModel: @unchecked Sendable {
         unigramValues = (raw + unigramSection.offset).assumingMemoryBound(to: Float.self)
         unigramContext = (raw + contextSection.offset).assumingMemoryBound(to: UInt8.self)
         let offsets = (raw + offsetsSection.offset).assumingMemoryBound(to: Int.self)
-        // Two reads that keep a corrupt offsets section from sending lookups outside the words.
-        guard offsets[0] == 0, offsets[v] == wordsSection.length else {
-            throw corrupt("word offsets")
+        let index = (raw + indexSection.offset).assumingMemoryBound(to: Vocabulary.Slot.self)
+        // Everything a lookup follows, checked before any lookup: O(V), the vocabulary's size.
+        if let problem = BinaryModel.vocabularyProblem(offsets: offsets, words: v, arenaBytes: wordsSection.length,
+                                                       index: index, capacity: Int(indexCapacity)) {
+            throw BinaryModel.fail(path, "corrupt binary model: its vocabulary is damaged (\(problem)); \(fix)")
         }
         tables = records.map { r in
             BinaryTable(base: raw + r.offset, slotBytes: r.slotBytes, slots: r.slots, homes: r.homes,
@@ -309,8 +321,33 @@ public final class BinaryModel: @unchecked Sendable {
         }
         vocabulary = Vocabulary(arena: (raw + wordsSection.offset).assumingMemoryBound(to: UInt8.self), arenaCount: wordsSection.length,
                                 offsets: offsets, wordCount: v,
-                                slots: (raw + indexSection.offset).assumingMemoryBound(to: Vocabulary.Slot.self),
+                                slots: index,
                                 capacity: Int(indexCapacity), owner: owner)
+    }
+
+    /// What is wrong with a mapped vocabulary, or nil (see the type's comment for what is checked).
+    /// - Parameters:
+    ///   - offsets: `words + 1` offsets; `arenaBytes` the length of the word bytes; `index`,
+    ///     `capacity` the word index (`capacity` a power of two above `words`, checked by the caller).
+    static func vocabularyProblem(offsets: UnsafePointer<Int>, words: Int, arenaBytes: Int,
+                                  index: UnsafePointer<Vocabulary.Slot>, capacity: Int) -> String? {
+        guard offsets[0] == 0, offsets[words] == arenaBytes else { return "word offsets (first or last)" }
+        for id in 0..<words where offsets[id + 1] < offsets[id] || offsets[id + 1] - offsets[id] > Int(UInt32.max) {
+            return "word offsets (word \(id))"
+        }
+        // Every occupied slot names a word once, with that word's length.
+        var seen = [Bool](repeating: false, count: words)
+        var occupied = 0
+        for slot in 0..<capacity where index[slot].idPlusOne != 0 {
+            let id = Int(index[slot].idPlusOne) - 1
+            guard id < words, !seen[id], Int(index[slot].length) == offsets[id + 1] - offsets[id] else {
+                return "word index (slot \(slot))"
+            }
+            seen[id] = true
+            occupied += 1
+        }
+        guard occupied == words, occupied < capacity else { return "word index (\(occupied) of \(capacity) slots for \(words) words)" }
+        return nil
     }
 
     /// Recomputes the payload checksum (reads the whole file, on all cores) and compares it with
