@@ -67,6 +67,16 @@ static void ngk_cleanup_handler(int signal_number) {
     _exit(128 + signal_number);
 }
 
+void ngk_exit_out_of_memory(const char *message) {
+    for (int i = 0; i < NGK_CLEANUP_SLOTS; i++) {
+        if (__atomic_load_n(&ngk_cleanup_state[i], __ATOMIC_ACQUIRE) == 2) unlink(ngk_cleanup_paths[i]);
+    }
+    ngk_write_stderr("ngramkit: ");
+    ngk_write_stderr(message);
+    ngk_write_stderr("\n");
+    _exit(1);
+}
+
 void ngk_install_signal_cleanup(void) {
     int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {

@@ -47,6 +47,9 @@ void ngk_cleanup_unregister(int slot);
 /// Installs the handlers: each removes the registered files, writes one line naming the signal
 /// to stderr (none for SIGPIPE) and exits with 128 + the signal number.
 void ngk_install_signal_cleanup(void);
+/// Ends the process when memory runs out where no error can be thrown: removes the registered
+/// files, writes "ngramkit: " and `message` as one line to stderr, exits with status 1.
+void ngk_exit_out_of_memory(const char *message);
 /// The number of files registered now (tests).
 int ngk_cleanup_count(void);
 

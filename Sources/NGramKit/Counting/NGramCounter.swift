@@ -101,6 +101,7 @@ public final class NGramCounter {
         // Unigrams need only the per-word counts the vocabulary keeps: no stream (`ngramkit vocab`
         // stays in constant memory besides the vocabulary).
         let keepStream = order > 1
+        if keepStream { try reserveStream(extra: total + 2 * batch.lineCount) }
         var index = 0
         for (line, end) in batch.lineEnds.enumerated() {
             if keepStream { stream.append(Vocabulary.beginID) }
@@ -119,6 +120,23 @@ public final class NGramCounter {
         }
         sentences += batch.lineCount
         tokens += total
+    }
+
+    /// Bytes of memory each token of the stream costs while counting: the stream itself, and
+    /// the slots per position that orders 3 and 4 on keep.
+    var bytesPerStreamToken: Int { 4 * (1 + (order > 2 ? 1 : 0) + (order > 3 ? 1 : 0)) }
+
+    /// Makes room in the stream for `extra` more ids, or says how much memory counting needs
+    /// when the machine does not have it (the bounded-memory issue's spilling removes the limit).
+    private func reserveStream(extra: Int) throws {
+        let wanted = stream.count + extra
+        guard wanted > stream.capacity else { return }
+        let physical = Platform.physicalMemory
+        // The stream may grow while its per-position buffers and the tables still fit beside it.
+        let limit = physical > 0 ? physical / bytesPerStreamToken * 4 * 3 / 4 : Int.max
+        try stream.reserve(wanted, limit: limit,
+                           what: "counting orders up to \(order) of this text (\(stream.count) tokens and markers so far, \(bytesPerStreamToken) bytes each)",
+                           advice: "count a smaller part of the text or a lower --order; counting past memory (spilling to disk) is not built yet")
     }
 
     /// Reads every line of `paths` with the tokenizer `configuration` describes.

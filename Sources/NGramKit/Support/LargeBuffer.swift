@@ -1,4 +1,5 @@
 import Dispatch
+import CNGramKitSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,7 +60,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         }
         let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let mapped, mapped != MAP_FAILED else {
-            fatalError("NGramKit: out of memory mapping \(bytes) bytes")
+            LargeBuffer.outOfMemory(bytes)
         }
         #if os(Linux)
         _ = madvise(mapped, bytes, 14 /* MADV_HUGEPAGE */)
@@ -90,6 +91,14 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
 
     /// Bytes of memory reserved for the elements.
     public var memoryFootprint: Int { byteCount }
+
+    /// The end of a job that asked for memory the system refused, where it cannot throw: one
+    /// line, temporary files removed, exit status 1 (not a trap).
+    @inline(never)
+    static func outOfMemory(_ bytes: Int) -> Never {
+        ngk_exit_out_of_memory("out of memory: the system refused \(ByteCount.text(bytes)) (physical memory \(ByteCount.text(Platform.physicalMemory))); use a smaller input, a lower --order, or a machine with more memory")
+        fatalError("unreachable")
+    }
 
     @inline(__always)
     public subscript(index: Int) -> T {
@@ -147,6 +156,37 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         count += 1
     }
 
+    /// Makes room for `minimumCapacity` elements at once, so that the appends after it cannot
+    /// fail: growth that the machine cannot give is an error here, not a trap inside `append`.
+    /// - Parameters:
+    ///   - limit: the most bytes the buffer may take (for example, what physical memory allows).
+    ///   - what: the job, for the message ("counting the text").
+    /// - Throws: `NGramKitError.outOfMemory` with the bytes needed.
+    package func reserve(_ minimumCapacity: Int, limit: Int, what: String, advice: String) throws {
+        guard minimumCapacity > capacity else { return }
+        var newCapacity = max(capacity * 2, 16)
+        while newCapacity < minimumCapacity { newCapacity *= 2 }
+        let bytes = newCapacity * MemoryLayout<T>.stride
+        guard bytes <= limit else {
+            throw NGramKitError.outOfMemory(what: what, bytesNeeded: bytes, bytesAvailable: limit, advice: advice)
+        }
+        if owner != nil {
+            guard let copy = malloc(bytes) else {
+                throw NGramKitError.outOfMemory(what: what, bytesNeeded: bytes, bytesAvailable: 0, advice: advice)
+            }
+            let typed = copy.bindMemory(to: T.self, capacity: newCapacity)
+            typed.update(from: storage, count: count)
+            storage = typed
+            owner = nil
+        } else {
+            guard let grown = realloc(storage, bytes) else {
+                throw NGramKitError.outOfMemory(what: what, bytesNeeded: bytes, bytesAvailable: 0, advice: advice)
+            }
+            storage = grown.bindMemory(to: T.self, capacity: newCapacity)
+        }
+        capacity = newCapacity
+    }
+
     private func grow() {
         if owner != nil {
             // Borrowed: copy into memory of our own first.
@@ -160,7 +200,7 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
         }
         capacity *= 2
         guard let grown = realloc(storage, capacity * MemoryLayout<T>.stride) else {
-            fatalError("NGramKit: out of memory growing a buffer to \(capacity) elements")
+            LargeBuffer<UInt8>.outOfMemory(capacity * MemoryLayout<T>.stride)
         }
         storage = grown.bindMemory(to: T.self, capacity: capacity)
     }

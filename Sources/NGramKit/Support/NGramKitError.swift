@@ -28,7 +28,7 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
     case malformedModel(path: String, line: Int?, reason: String)
     /// An output is the same file as an input, as another output, or as standard output.
     case sameFile(output: String, other: String, conflict: FileConflict)
-    /// A job needs more memory than the machine has.
+    /// A job needs more memory than the machine has (`bytesAvailable` 0: the system refused it).
     case outOfMemory(what: String, bytesNeeded: Int, bytesAvailable: Int, advice: String)
 
     /// What an output would have destroyed (`sameFile`).
@@ -75,7 +75,8 @@ public enum NGramKitError: Error, Equatable, CustomStringConvertible, Sendable {
                 return "\(output) is standard output, where this command also prints (\(other)); write the output to a file or drop that option"
             }
         case let .outOfMemory(what, needed, available, advice):
-            return "\(what) needs about \(ByteCount.text(needed)) of memory, more than the \(ByteCount.text(available)) available; \(advice)"
+            if available == 0 { return "\(what) needs about \(ByteCount.text(needed)) of memory, which the system refused; \(advice)" }
+            return "\(what) needs about \(ByteCount.text(needed)) of memory, more than the \(ByteCount.text(available)) this machine can spare for it; \(advice)"
         }
     }
 }

@@ -9,8 +9,9 @@ import CNGramKitSupport
 /// bytes, and a file read back and written again is identical.
 ///
 /// Reading accepts the lines in any order, sums repeated lines, and rebuilds the continuation
-/// counts from the n-grams themselves. Every n-gram's context must be in the file (as it is in
-/// any complete count).
+/// counts from the n-grams themselves. Every n-gram's context and suffix must be in the file (as
+/// they are in any complete count: estimation needs both), and the counts of each order must add
+/// up to less than 2^63 (the totals are kept in 64 bits); anything else is a one-line error.
 public enum CountsFile {
     /// Writes every n-gram of `counts` with its raw count, in `CanonicalOrder`.
     /// - Parameter threads: threads that format lines (the bytes are the same for any number).
@@ -42,13 +43,16 @@ public enum CountsFile {
     ///   - maximumOrder: lines of higher order are skipped; nil keeps every order in the file.
     ///   - vocabulary: a closed vocabulary to map words through, or nil to take the file's words.
     /// - Throws: `NGramKitError.malformedLine` naming the line for a line without a TAB, a
-    ///   non-numeric or zero count, a misplaced `<s>` or `</s>`, or an n-gram whose context is missing.
+    ///   non-numeric or zero count, counts of one order adding up to 2^63 or more, a misplaced
+    ///   `<s>` or `</s>`, or an n-gram whose context or suffix is missing.
     public static func read(_ path: String, maximumOrder: Int? = nil, vocabulary given: Vocabulary? = nil) throws -> NGramCounts {
         let name = path == "-" ? "<stdin>" : path
         let vocabulary = given ?? Vocabulary()
         var unigramCounts = [UInt64](repeating: 0, count: vocabulary.count)
-        // Per order ≥ 2: n ids, count low, count high, line number; flat, one record per line.
+        // Per order ≥ 2: n ids, count low, count high, line number low, high; flat, one record a line.
         var records: [GrowableBuffer<UInt32>] = []
+        // The sum of the counts of each order so far (`[n - 1]`), kept below 2^63.
+        var totals: [UInt64] = []
         var highest = 1
         var ids = [UInt32](repeating: 0, count: 64)
         try LineReader.forEachLine(inFile: path) { line, lineNumber in
@@ -89,6 +93,12 @@ public enum CountsFile {
                     throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "<s> may only start and </s> may only end an n-gram")
                 }
             }
+            while totals.count < n { totals.append(0) }
+            let (total, overflow) = totals[n - 1].addingReportingOverflow(count)
+            guard !overflow && total <= UInt64(Int.max) else {
+                throw NGramKitError.malformedLine(path: name, line: lineNumber, reason: "the counts of the \(n)-grams add up to 2^63 or more by this line, more than NGramKit's 64-bit totals hold; the count is wrong, or the file must be split")
+            }
+            totals[n - 1] = total
             if n == 1 {
                 let id = Int(ids[0])
                 if id >= unigramCounts.count { unigramCounts.append(contentsOf: repeatElement(0, count: id + 1 - unigramCounts.count)) }
@@ -101,6 +111,7 @@ public enum CountsFile {
             record.append(UInt32(truncatingIfNeeded: count))
             record.append(UInt32(truncatingIfNeeded: count >> 32))
             record.append(UInt32(truncatingIfNeeded: lineNumber))
+            record.append(UInt32(truncatingIfNeeded: lineNumber >> 32))
             highest = max(highest, n)
         }
         if unigramCounts.count < vocabulary.count {
@@ -114,7 +125,7 @@ public enum CountsFile {
         if order >= 2 {
             for n in 2...order {
                 let record = records[n - 2]
-                let width = n + 3
+                let width = n + 4
                 let entries = record.count / width
                 let contextLimit = n == 2 ? vocabulary.count : tables[n - 3].capacity
                 let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.8) + 64,
@@ -132,7 +143,7 @@ public enum CountsFile {
                         for level in 2..<n {
                             guard let slot = tables[level - 2].find(context: context, word: record[base + level - 1]) else {
                                 let words = (0..<(n - 1)).map { vocabulary.word(record[base + $0]) }.joined(separator: " ")
-                                throw NGramKitError.malformedLine(path: name, line: Int(record[base + n + 2]),
+                                throw NGramKitError.malformedLine(path: name, line: Int(record[base + n + 2]) | Int(record[base + n + 3]) << 32,
                                     reason: "the context '\(words)' of this n-gram is not in the file; counts must be complete")
                             }
                             context = UInt32(slot)
@@ -149,15 +160,27 @@ public enum CountsFile {
         let counts = NGramCounts(order: order, vocabulary: vocabulary, unigramCounts: unigramCounts,
                                  unigramContinuation: order >= 2 ? [UInt32](repeating: 0, count: vocabulary.count) : [],
                                  tables: tables, sentences: sentences, tokens: tokens)
-        rebuildContinuation(counts)
+        if let missing = rebuildContinuation(counts) {
+            // The line of the n-gram whose suffix is missing (rare: only now is it looked for).
+            let n = missing.count
+            let record = records[n - 2], width = n + 4
+            var line = 0
+            for e in 0..<(record.count / width) where (0..<n).allSatisfy({ record[e * width + $0] == missing[$0] }) {
+                line = Int(record[e * width + n + 2]) | Int(record[e * width + n + 3]) << 32
+                break
+            }
+            let words = missing.map { vocabulary.word($0) }
+            throw NGramKitError.malformedLine(path: name, line: line, reason: "the suffix '\(words.dropFirst().joined(separator: " "))' of the n-gram '\(words.joined(separator: " "))' is not in the file; counts must be complete (every suffix of a counted n-gram is counted)")
+        }
         return counts
     }
 
     /// Sets every continuation count from the n-grams one order up: each distinct n-gram adds
     /// one to its suffix. The suffix of (context c, word w) is (suffix of c, w), so with the
     /// suffix of every slot of the order below at hand it takes one lookup per n-gram.
-    static func rebuildContinuation(_ counts: NGramCounts) {
-        guard counts.order >= 2 else { return }
+    /// - Returns: the word ids of an n-gram whose suffix is missing (incomplete counts), or nil.
+    static func rebuildContinuation(_ counts: NGramCounts) -> [UInt32]? {
+        guard counts.order >= 2 else { return nil }
         let none = UInt32.max
         var lowerSuffix: [UInt32] = []   // slot -> its suffix's slot (word id for bigrams), or `none`
         for n in 2...counts.order {
@@ -170,8 +193,9 @@ public enum CountsFile {
                 let suffix: UInt32
                 if let lower {
                     let contextSuffix = lowerSuffix[Int(table.context(ofSlot: slot))]
-                    // An incomplete file may lack a suffix; its continuation count stays short.
-                    guard contextSuffix != none, let found = lower.find(context: contextSuffix, word: word) else { continue }
+                    guard contextSuffix != none, let found = lower.find(context: contextSuffix, word: word) else {
+                        return counts.words(order: n, slot: slot)
+                    }
                     suffix = UInt32(found)
                     lower.continuation![found] += 1
                 } else {
@@ -182,5 +206,6 @@ public enum CountsFile {
             }
             lowerSuffix = suffixOf
         }
+        return nil
     }
 }
