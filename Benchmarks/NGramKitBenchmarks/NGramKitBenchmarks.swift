@@ -533,7 +533,7 @@ let benchmarks: @Sendable () -> Void = {
             for end in queries.sentenceEnds {
                 state.beginSentence()
                 while index < end {
-                    sum += state.score(ids[index]).log10Prob
+                    sum += try! state.score(ids[index]).log10Prob
                     index += 1
                 }
             }

@@ -7,9 +7,7 @@ import Foundation
 /// Out: the same bytes, in the same order; an error of the inner source is thrown by `read`
 ///      at the point where the bytes before it have all been delivered.
 ///
-/// Invariants: `chunks` holds `chunkCount` buffers of `chunkSize` bytes; the producer fills
-/// `filled` chunks ahead of the consumer (guarded by `condition`); a chunk with 0 bytes marks
-/// the end. The producer thread exits at the end, on an error, or when the reader is dropped.
+/// The producer thread exits at the end, on an error, or when the reader is dropped.
 final class ReadAheadSource: ByteSource {
     private let buffer: ReadAheadBuffer
 
@@ -23,29 +21,40 @@ final class ReadAheadSource: ByteSource {
     }
 }
 
-/// The chunks shared by the producer thread and the reader.
+/// The chunks the producer thread and the reader hand each other.
+///
+/// Invariants: `chunkCount` chunks of `chunkSize` bytes exist; each is in exactly one of: the
+/// producer's hands, `filled` (with its length, the last one short or carrying the error that
+/// ended the input), the reader's hands (`current`), `empty` (two `BlockingQueue`s).
 final class ReadAheadBuffer: @unchecked Sendable {
     private static let chunkSize = 1 << 20
     private static let chunkCount = 4
 
+    /// A chunk handed to the reader: its bytes, how many are valid, and what ended the input
+    /// after them (an error), if anything.
+    private struct Filled {
+        let index: Int
+        let length: Int
+        let isLast: Bool
+        let failure: Error?
+    }
+
     private let inner: ByteSource
     private let chunks: [UnsafeMutableRawBufferPointer]
-    private var lengths: [Int]
-    private let condition = NSCondition()
-    private var filled = 0          // chunks ready for the consumer
-    private var producerIndex = 0
-    private var consumerIndex = 0
-    private var consumerOffset = 0
-    private var failure: Error?
-    private var finished = false    // producer delivered the end (or failed)
-    private var cancelled = false
+    private let filled = BlockingQueue<Filled>()
+    private let empty = BlockingQueue<Int>()
+    private let finished = Completion()
+    // The reader's side: the chunk being read from, and where.
+    private var current: Filled?
+    private var offset = 0
+    private var ended = false
 
     init(_ inner: ByteSource) {
         self.inner = inner
         chunks = (0..<ReadAheadBuffer.chunkCount).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: ReadAheadBuffer.chunkSize, alignment: 64)
         }
-        lengths = [Int](repeating: 0, count: ReadAheadBuffer.chunkCount)
+        for index in 0..<ReadAheadBuffer.chunkCount { empty.push(index) }
         let thread = Thread { [self] in produce() }
         thread.stackSize = 1 << 20
         thread.start()
@@ -55,79 +64,60 @@ final class ReadAheadBuffer: @unchecked Sendable {
         for chunk in chunks { chunk.deallocate() }
     }
 
-    /// Stops the producer early (the reader gave up, for example on a bad token).
+    /// Stops the producer early (the reader gave up, for example on a bad token) and waits for it.
     func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
+        empty.close(discarding: true)
+        finished.wait()
     }
 
     private func produce() {
-        while true {
-            condition.lock()
-            while filled == ReadAheadBuffer.chunkCount && !cancelled { condition.wait() }
-            if cancelled {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let index = producerIndex
-            condition.unlock()
-
-            // Fill one chunk completely (or up to the end) outside the lock.
+        defer {
+            filled.close()
+            finished.signal()
+        }
+        while let index = empty.pop() {
+            // Fill one chunk completely, or up to the end of the input.
             var length = 0
-            var error: Error?
+            var failure: Error?
             do {
                 while length < ReadAheadBuffer.chunkSize {
                     let n = try inner.read(into: UnsafeMutableRawBufferPointer(rebasing: chunks[index][length...]))
                     if n == 0 { break }
                     length += n
                 }
-            } catch let caught {
-                error = caught
-            }
-
-            condition.lock()
-            lengths[index] = length
-            if length > 0 {
-                producerIndex = (producerIndex + 1) % ReadAheadBuffer.chunkCount
-                filled += 1
-            }
-            if error != nil || length < ReadAheadBuffer.chunkSize {
+            } catch {
                 failure = error
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
             }
-            condition.broadcast()
-            condition.unlock()
+            let isLast = failure != nil || length < ReadAheadBuffer.chunkSize
+            filled.push(Filled(index: index, length: length, isLast: isLast, failure: failure))
+            if isLast { return }
         }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        while filled == 0 && !finished { condition.wait() }
-        if filled == 0 {
-            if let failure { throw failure }
-            return 0
+        while true {
+            if ended { return 0 }
+            if current == nil {
+                guard let next = filled.pop() else { return 0 }
+                current = next
+                offset = 0
+            }
+            let chunk = current!
+            let available = chunk.length - offset
+            if available > 0 {
+                let n = min(available, buffer.count)
+                buffer.baseAddress!.copyMemory(from: chunks[chunk.index].baseAddress! + offset, byteCount: n)
+                offset += n
+                return n
+            }
+            // This chunk is used up: hand it back, or end with what ended the input.
+            current = nil
+            if chunk.isLast {
+                ended = true
+                if let failure = chunk.failure { throw failure }
+                return 0
+            }
+            empty.push(chunk.index)
         }
-        let index = consumerIndex
-        let available = lengths[index] - consumerOffset
-        let n = min(available, buffer.count)
-        // Copying under the lock is fine: the producer never touches a filled chunk.
-        buffer.baseAddress!.copyMemory(from: chunks[index].baseAddress! + consumerOffset, byteCount: n)
-        consumerOffset += n
-        if consumerOffset == lengths[index] {
-            consumerOffset = 0
-            consumerIndex = (consumerIndex + 1) % ReadAheadBuffer.chunkCount
-            filled -= 1
-            condition.broadcast()
-        }
-        return n
     }
 }

@@ -13,19 +13,16 @@ import Foundation
 /// puts both cores to work.
 ///
 /// Invariants: at most `depth` batches exist; a batch is in exactly one of: the producer's
-/// hands, `ready`, the consumer's hands, `free`. `condition` guards `ready`, `free`, `finished`
-/// and `cancelled`.
+/// hands, `ready`, the consumer's hands, `free` (two `BlockingQueue`s). Closing `free` stops the
+/// producer (the consumer gave up); `finished` is signalled when the producer has let go.
 final class TokenizingReader: @unchecked Sendable {
     private static let depth = 4
     private static let batchTokens = 1 << 16
     private static let batchBytes = 1 << 20
 
-    private let condition = NSCondition()
-    private var ready: [TokenBatch] = []
-    private var free: [TokenBatch]
-    private var finished = false
-    private var cancelled = false
-    private var producerDone = false
+    private let ready = BlockingQueue<TokenBatch>()
+    private let free = BlockingQueue<TokenBatch>()
+    private let finished = Completion()
 
     private struct Cancelled: Error {}
 
@@ -35,7 +32,7 @@ final class TokenizingReader: @unchecked Sendable {
     /// Starts reading `paths` (`-` is standard input) with a copy of `tokenizer`.
     init<T: Tokenizer>(paths: [String], tokenizer: T, computeTags: Bool = true) {
         computesTags = computeTags
-        free = (0..<TokenizingReader.depth).map { _ in TokenBatch() }
+        for _ in 0..<TokenizingReader.depth { free.push(TokenBatch()) }
         let box = UncheckedBox(tokenizer)
         let thread = Thread { [self] in
             var tokenizer = box.value
@@ -55,65 +52,35 @@ final class TokenizingReader: @unchecked Sendable {
     func forEachBatch(_ body: (TokenBatch) throws -> Void) throws {
         var completed = false
         defer { if !completed { cancel() } }
-        while let batch = next() {
+        while let batch = ready.pop() {
             try body(batch)
             if let failure = batch.failure { throw failure }
-            recycle(batch)
+            free.push(batch)
         }
         completed = true
     }
 
-    /// The next batch, or nil when every line has been handed out.
-    private func next() -> TokenBatch? {
-        condition.lock()
-        defer { condition.unlock() }
-        while ready.isEmpty && !finished { condition.wait() }
-        if ready.isEmpty { return nil }
-        return ready.removeFirst()
-    }
-
-    /// Gives a batch back once its lines are counted.
-    private func recycle(_ batch: TokenBatch) {
-        condition.lock()
-        free.append(batch)
-        condition.signal()
-        condition.unlock()
-    }
-
     /// Stops the producer (the consumer met an error) and waits for it to let go.
     private func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        while !producerDone { condition.wait() }
-        condition.unlock()
+        free.close(discarding: true)
+        finished.wait()
     }
 
     private func takeFree() throws -> TokenBatch {
-        condition.lock()
-        defer { condition.unlock() }
-        while free.isEmpty && !cancelled { condition.wait() }
-        if cancelled { throw Cancelled() }
-        let batch = free.removeLast()
+        guard let batch = free.pop() else { throw Cancelled() }
         batch.removeAll()
         return batch
     }
 
     private func handOff(_ batch: TokenBatch) {
         if computesTags { batch.computeTags() }
-        condition.lock()
-        ready.append(batch)
-        condition.signal()
-        condition.unlock()
+        ready.push(batch)
     }
 
     private func produce<T: Tokenizer>(paths: [String], tokenizer: inout T) {
         defer {
-            condition.lock()
-            finished = true
-            producerDone = true
-            condition.broadcast()
-            condition.unlock()
+            ready.close()
+            finished.signal()
         }
         guard var batch = try? takeFree() else { return }
         do {
@@ -144,7 +111,7 @@ final class TokenizingReader: @unchecked Sendable {
                     }
                 }
             }
-            if batch.lineCount > 0 { handOff(batch) } else { recycle(batch) }
+            if batch.lineCount > 0 { handOff(batch) } else { free.push(batch) }
         } catch is Cancelled {
             return
         } catch {

@@ -25,8 +25,8 @@ extension NGramCounter {
             if id == Vocabulary.beginID { sentences += 1 }
             if order > 1 { stream.append(id) }
         }
-        counter.sentences = sentences
-        counter.tokens = ids.count - 2 * sentences
+        counter.reader.sentences = sentences
+        counter.reader.tokens = ids.count - 2 * sentences
         counter.presetUnigramCounts = unigramCounts
         return try counter.finish()
     }

@@ -27,20 +27,23 @@ public final class NGramCounter {
     public var targetLoad = 0.8
     /// Threads for the counting passes (default: every core). The counts, and the tables
     /// slot for slot, are the same for any number.
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
-    var vocabulary: Vocabulary
-    let restriction: VocabularyRestriction
+    public var threads = ThreadCount.all
+    /// The text as word ids, and the vocabulary with the words' occurrences.
+    let reader: IDStreamReader
+    var vocabulary: Vocabulary { reader.vocabulary }
     /// Word ids of the whole text, sentence markers included.
-    var stream = GrowableBuffer<UInt32>(initialCapacity: 1 << 20)
-    var sentences = 0
-    var tokens = 0
+    var stream: GrowableBuffer<UInt32> { reader.stream }
+    var sentences: Int { reader.sentences }
+    var tokens: Int { reader.tokens }
+    let restriction: VocabularyRestriction
     /// Unigram counts given with an id stream (`count(ids:vocabulary:order:threads:)`); nil
     /// when they come from reading text (the vocabulary counts occurrences then).
     var presetUnigramCounts: [UInt64]?
-    /// Scratch space for one line's tokens.
-    let batch = TokenBatch()
     /// Reports progress; set by the command-line tool when stderr is a terminal.
-    public var progress: ProgressReporter?
+    public var progress: ProgressReporter? {
+        get { reader.progress }
+        set { reader.progress = newValue }
+    }
     /// Wall-clock seconds per phase ("read", "order 2", ...), for benchmarks.
     public private(set) var phaseSeconds: [(phase: String, seconds: Double)] = []
     private var phaseStart = ProgressClock.now()
@@ -56,133 +59,41 @@ public final class NGramCounter {
     ///   - order: highest order, at least 1.
     ///   - vocabulary: a closed vocabulary (from `VocabularyFile.read`) or nil for an open one.
     ///   - restriction: `--min-count` / `--max-vocab`, applied after reading.
-    /// - Throws: `NGramKitError.invalidOption` for an order below 1.
+    /// - Throws: `NGramKitError.invalidOption` for an order outside 1...`BuildConfiguration.maximumOrder`.
     public init(order: Int, vocabulary: Vocabulary? = nil, restriction: VocabularyRestriction = .init()) throws {
         guard order >= 1 else {
             throw NGramKitError.invalidOption(name: "--order", value: String(order), expected: "an integer of at least 1")
         }
+        guard order <= BuildConfiguration.maximumOrder else {
+            throw NGramKitError.invalidOption(name: "--order", value: String(order), expected: "an order from 1 to \(BuildConfiguration.maximumOrder)")
+        }
         self.order = order
         // A copy: counting writes per-word counts into the vocabulary's slots.
-        self.vocabulary = vocabulary?.copyWithoutCounts() ?? Vocabulary()
+        reader = IDStreamReader(vocabulary: vocabulary?.copyWithoutCounts() ?? Vocabulary(), keepsStream: order > 1,
+                                bytesPerToken: 4 * (1 + (order > 2 ? 1 : 0) + (order > 3 ? 1 : 0)),
+                                job: "counting orders up to \(order) of this text")
         self.restriction = restriction
     }
 
-    /// Reads every line of `paths` (`-` is standard input) as one sentence each.
-    ///
-    /// Reading and tokenizing run on a second thread (`TokenizingReader`); this thread turns
-    /// tokens into ids, so ids follow first appearance exactly as in a single-threaded read.
+    /// Reads every line of `paths` (`-` is standard input) as one sentence each (see `IDStreamReader`).
     /// - Throws: `NGramKitError` for unreadable or corrupt files, invalid UTF-8 (unicode and
-    ///   character tokenizers), and literal `<s>` or `</s>` tokens; the lines before the error
-    ///   have been counted.
+    ///   character tokenizers), literal `<s>` or `</s>` tokens, and a stream that memory cannot
+    ///   hold; the lines before the error have been read.
     public func addFiles<T: Tokenizer>(_ paths: [String], tokenizer: inout T) throws {
-        let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
-        var currentPath = ""
-        try reader.forEachBatch { batch in
-            if batch.path != currentPath {
-                currentPath = batch.path
-                progress?.startFile(currentPath)
-            }
-            try addLines(of: batch)
-            progress?.advance(lines: batch.lineCount, bytes: batch.inputBytes, tokens: tokens)
-        }
-        progress?.finishReading(tokens: tokens)
+        try reader.addFiles(paths, tokenizer: &tokenizer)
         endPhase("read")
-    }
-
-    /// Turns the tokens of a batch into ids, line by line.
-    func addLines(of batch: TokenBatch) throws {
-        let vocabulary = self.vocabulary
-        let stream = self.stream
-        let total = batch.count
-        let tags = batch.tags
-        // Prefetch the vocabulary slot a few tokens ahead of each lookup.
-        let ahead = 16
-        for i in 0..<min(ahead, total) { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[i].hash)) }
-        // Unigrams need only the per-word counts the vocabulary keeps: no stream (`ngramkit vocab`
-        // stays in constant memory besides the vocabulary).
-        let keepStream = order > 1
-        if keepStream { try reserveStream(extra: total + 2 * batch.lineCount) }
-        var index = 0
-        for (line, end) in batch.lineEnds.enumerated() {
-            if keepStream { stream.append(Vocabulary.beginID) }
-            while index < end {
-                if index + ahead < total { ngk_prefetch_write(vocabulary.homeSlotAddress(tags[index + ahead].hash)) }
-                let token = batch.token(index)
-                let id = vocabulary.countOccurrence(token, tag: tags[index])
-                if id == Vocabulary.beginID || id == Vocabulary.endID {
-                    throw NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
-                                                      token: String(decoding: token, as: UTF8.self))
-                }
-                if keepStream { stream.append(id) }
-                index += 1
-            }
-            if keepStream { stream.append(Vocabulary.endID) }
-        }
-        sentences += batch.lineCount
-        tokens += total
-    }
-
-    /// Bytes of memory each token of the stream costs while counting: the stream itself, and
-    /// the slots per position that orders 3 and 4 on keep.
-    var bytesPerStreamToken: Int { 4 * (1 + (order > 2 ? 1 : 0) + (order > 3 ? 1 : 0)) }
-
-    /// Makes room in the stream for `extra` more ids, or says how much memory counting needs
-    /// when the machine does not have it (the bounded-memory issue's spilling removes the limit).
-    private func reserveStream(extra: Int) throws {
-        let wanted = stream.count + extra
-        guard wanted > stream.capacity else { return }
-        let physical = Platform.physicalMemory
-        // The stream may grow while its per-position buffers and the tables still fit beside it.
-        let limit = physical > 0 ? physical / bytesPerStreamToken * 4 * 3 / 4 : Int.max
-        try stream.reserve(wanted, limit: limit,
-                           what: "counting orders up to \(order) of this text (\(stream.count) tokens and markers so far, \(bytesPerStreamToken) bytes each)",
-                           advice: "count a smaller part of the text or a lower --order; counting past memory (spilling to disk) is not built yet")
     }
 
     /// Reads every line of `paths` with the tokenizer `configuration` describes.
     public func addFiles(_ paths: [String], configuration: TokenizerConfiguration) throws {
-        var reader = FileReader(counter: self, paths: paths)
-        try configuration.apply(&reader)
-    }
-
-    private struct FileReader: TokenizerUser {
-        let counter: NGramCounter
-        let paths: [String]
-        func use<T: Tokenizer>(_ tokenizer: inout T) throws { try counter.addFiles(paths, tokenizer: &tokenizer) }
+        try reader.addFiles(paths, configuration: configuration)
+        endPhase("read")
     }
 
     /// Adds the lines of `text` (tests and small inputs): one sentence per `\n` (`\r\n` too); a
     /// final line without `\n` is a sentence too.
     public func addText<T: Tokenizer>(_ text: String, tokenizer: inout T, path: String = "<text>") throws {
-        var copy = text
-        try copy.withUTF8 { bytes in
-            var lineNumber = 0
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                lineNumber += 1
-                let lineEnd = end > start && bytes[end - 1] == 0x0D ? end - 1 : end  // \r\n as in files
-                try addLine(UnsafeBufferPointer(rebasing: bytes[start..<lineEnd]), tokenizer: &tokenizer, path: path, lineNumber: lineNumber)
-                start = end + 1
-            }
-        }
-    }
-
-    /// Adds one sentence (the single-threaded path of `addText`).
-    func addLine<T: Tokenizer>(_ line: UnsafeBufferPointer<UInt8>, tokenizer: inout T, path: String, lineNumber: Int) throws {
-        let batch = self.batch
-        batch.removeAll()
-        batch.path = path
-        batch.firstLineNumber = lineNumber
-        do {
-            try tokenizer.tokenize(line) { batch.append($0) }
-        } catch let TokenizationFailure.invalidUTF8(byteOffset) {
-            throw NGramKitError.invalidUTF8(path: path, line: lineNumber, byteOffset: byteOffset)
-        }
-        batch.endLine(inputBytes: line.count + 1)
-        batch.computeTags()
-        try addLines(of: batch)
+        try reader.addText(text, tokenizer: &tokenizer, path: path)
     }
 
     /// Counts every order and returns the result. The counter cannot be used afterwards.
@@ -231,7 +142,7 @@ public final class NGramCounter {
         remap.withUnsafeBufferPointer { map in
             for i in 0..<stream.count { ids[i] = map[Int(ids[i])] }
         }
-        vocabulary = restricted
+        reader.vocabulary = restricted
         return counts
     }
 }

@@ -120,11 +120,9 @@ public enum StupidBackoff {
         let logAlpha = log10(alpha)
         var logProb: [LargeBuffer<Double>] = []
         var logBackoff: [LargeBuffer<Double>] = []
-        var logNormalizer: [LargeBuffer<Double>] = []
         for n in 1...order {
             let values = raw[n - 1]
             let backoff = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
-            let logZ = LargeBuffer<Double>(zeroedCount: n < order ? values.count : 0)
             let table: CountTable? = n >= 2 ? counts.table(order: n) : nil
             for i in 0..<values.count {
                 if let table, !table.isOccupied(i) { continue }
@@ -138,20 +136,16 @@ public enum StupidBackoff {
                         // Z(h') of this context h: its suffix, one order down (Z(ε) = 1 for words).
                         let zLower = n >= 2 ? normalizer[n - 2][Int(suffixOf[n - 2][i])] : 1.0
                         backoff[i] = logAlpha + log10(zLower) - log10(zHere)
-                        logZ[i] = log10(zHere)
-                    } else {
-                        logZ[i] = .nan
                     }
                 }
             }
             if n == 1 { values[Int(Vocabulary.beginID)] = 0 }   // placeholder: <s> is never predicted
             logProb.append(values)
             logBackoff.append(backoff)
-            if n < order { logNormalizer.append(logZ) }
         }
         return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
                           logProb: logProb, logBackoff: logBackoff,
                           ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
-                          provenance: .stupidBackoff(alpha: alpha), logNormalizer: logNormalizer)
+                          provenance: .stupidBackoff(alpha: alpha))
     }
 }

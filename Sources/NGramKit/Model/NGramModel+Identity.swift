@@ -8,7 +8,8 @@ extension NGramModel {
         guard binary == nil, other.binary == nil, order == other.order, ngramCounts == other.ngramCounts,
               provenance == other.provenance, vocabulary.count == other.vocabulary.count,
               tables.count == other.tables.count, logProb.count == other.logProb.count,
-              logBackoff.count == other.logBackoff.count, logNormalizer.count == other.logNormalizer.count else { return false }
+              logBackoff.count == other.logBackoff.count, contextFlags.count == other.contextFlags.count,
+              filled == other.filled else { return false }
         for id in 0..<vocabulary.count where !vocabulary.bytes(of: UInt32(id)).elementsEqual(other.vocabulary.bytes(of: UInt32(id))) {
             return false
         }
@@ -22,6 +23,7 @@ extension NGramModel {
                 a.count == b.count && (0..<a.count).allSatisfy { a[$0].bitPattern == b[$0].bitPattern }
             }
         }
-        return same(logProb, other.logProb) && same(logBackoff, other.logBackoff) && same(logNormalizer, other.logNormalizer)
+        let flagsSame = zip(contextFlags, other.contextFlags).allSatisfy { a, b in a.count == b.count && (0..<a.count).allSatisfy { a[$0] == b[$0] } }
+        return same(logProb, other.logProb) && same(logBackoff, other.logBackoff) && flagsSame
     }
 }

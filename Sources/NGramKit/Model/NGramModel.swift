@@ -17,9 +17,9 @@
 /// KenLM); a log10 probability of `-infinity` is a probability of zero (`-99` in ARPA files).
 ///
 /// A model loaded from NGramKit's binary format (`binary` non-nil) keeps its tables and values in
-/// the mapped file instead: `tables`, `logProb`, `logBackoff` and `logNormalizer` are then empty,
+/// the mapped file instead: `tables`, `logProb`, `logBackoff` and `contextFlags` are then empty,
 /// and `ModelState`, `slot(of:)`, `isBlank` and `entry` read the mapping (see `BinaryModel`).
-/// Writers that need the arrays (`ARPAWriter`, `BinaryModelWriter`) take in-memory models only.
+/// The writers convert such a model to one in memory first (`NGramModel+Conversion`).
 public final class NGramModel: @unchecked Sendable {
     /// Highest order.
     public let order: Int
@@ -37,9 +37,10 @@ public final class NGramModel: @unchecked Sendable {
     /// How the model was made, as far as its file records it: smoothing and its parameters, the
     /// tokenizer of the training text.
     public internal(set) var provenance: ModelProvenance
-    /// Stupid Backoff only: log10 Z(h) of every context (orders 1...N-1, by id or slot), to turn
-    /// normalized probabilities back into raw scores. Empty for other models.
-    let logNormalizer: [LargeBuffer<Double>]
+    /// Stupid Backoff only: per order n = 1...N-1 (`contextFlags[n - 1]`, by id or slot), 1 when
+    /// some stored (n+1)-gram that is not a blank extends the entry: the contexts whose
+    /// normalizers Z raw scores need (`ModelState.stupidBackoffNormalizer`). Empty for other models.
+    let contextFlags: [LargeBuffer<UInt8>]
     /// The mapped binary file holding the model, or nil for a model in memory.
     public let binary: BinaryModel?
     /// Per order n ≥ 2 (`filled[n - 2]`), the slots of entries filled in for a missing suffix
@@ -60,7 +61,7 @@ public final class NGramModel: @unchecked Sendable {
         logBackoff = []
         ngramCounts = binary.ngramCounts
         provenance = binary.provenance
-        logNormalizer = []
+        contextFlags = []
         filled = []
         isComplete = zip(binary.ngramCounts, binary.entryCounts).allSatisfy { $0 == $1 }
         self.binary = binary
@@ -68,7 +69,7 @@ public final class NGramModel: @unchecked Sendable {
 
     init(order: Int, vocabulary: Vocabulary, tables: [CountTable], logProb: [LargeBuffer<Double>],
          logBackoff: [LargeBuffer<Double>], ngramCounts: [Int], provenance: ModelProvenance,
-         logNormalizer: [LargeBuffer<Double>] = [], filled: [Set<Int>] = [], isComplete: Bool = true) {
+         filled: [Set<Int>] = [], isComplete: Bool = true) {
         precondition(order >= 1 && tables.count == order - 1 && logProb.count == order && logBackoff.count == order)
         self.order = order
         self.vocabulary = vocabulary
@@ -77,10 +78,35 @@ public final class NGramModel: @unchecked Sendable {
         self.logBackoff = logBackoff
         self.ngramCounts = ngramCounts
         self.provenance = provenance
-        self.logNormalizer = logNormalizer
         self.filled = filled
         self.isComplete = isComplete
+        contextFlags = provenance.isStupidBackoff
+            ? (1..<max(order, 1)).map { NGramModel.contextFlags(order: $0, tables: tables, logProb: logProb, filled: filled) }
+            : []
         binary = nil
+    }
+
+    /// For the entries of order `n` < N of a model in memory (by word id for n = 1, by slot
+    /// otherwise), 1 when some stored (n+1)-gram that is neither a blank nor a filled suffix
+    /// extends it: the flags of `contextFlags` and of the binary format's context bits.
+    static func contextFlags(order n: Int, tables: [CountTable], logProb: [LargeBuffer<Double>], filled: [Set<Int>]) -> LargeBuffer<UInt8> {
+        let size = logProb[n - 1].count
+        let flags = LargeBuffer<UInt8>(zeroedCount: size)
+        let above = tables[n - 1]
+        let aboveProb = logProb[n]
+        let fills = n - 1 < filled.count ? filled[n - 1] : []
+        for slot in 0..<above.capacity where above.isOccupied(slot) && !aboveProb[slot].isNaN && (fills.isEmpty || !fills.contains(slot)) {
+            flags[Int(above.context(ofSlot: slot))] = 1
+        }
+        return flags
+    }
+
+    /// Checks that every id names a word of the vocabulary.
+    /// - Throws: `NGramKitError.invalidOption` naming the first id outside it.
+    func checkIDs(_ ids: [UInt32]) throws {
+        for id in ids where Int(id) >= vocabulary.count {
+            throw NGramKitError.invalidOption(name: "word id", value: String(id), expected: "an id below \(vocabulary.count), the vocabulary's size")
+        }
     }
 
     /// Total number of n-grams over all orders.
@@ -91,15 +117,14 @@ public final class NGramModel: @unchecked Sendable {
         if let binary { return binary.fileBytes }
         return tables.reduce(0) { $0 + $1.slots.memoryFootprint }
             + logProb.reduce(0) { $0 + $1.memoryFootprint } + logBackoff.reduce(0) { $0 + $1.memoryFootprint }
-            + logNormalizer.reduce(0) { $0 + $1.memoryFootprint } + vocabulary.memoryFootprint
+            + contextFlags.reduce(0) { $0 + $1.memoryFootprint } + vocabulary.memoryFootprint
     }
 
     /// The slot (word id for unigrams) of the n-gram `ids`, or nil when it is not stored.
     /// Blanks are found too; `isBlank` tells them apart.
     public func slot(of ids: [UInt32]) -> Int? {
-        guard !ids.isEmpty, ids.count <= order else { return nil }
-        if ids.count == 1 { return Int(ids[0]) < vocabulary.count ? Int(ids[0]) : nil }
-        guard Int(ids[0]) < vocabulary.count else { return nil }
+        guard !ids.isEmpty, ids.count <= order, ids.allSatisfy({ Int($0) < vocabulary.count }) else { return nil }
+        if ids.count == 1 { return Int(ids[0]) }
         var slot = Int(ids[0])
         for n in 2...ids.count {
             let next = binary.map { $0.tables[n - 2].find(context: UInt32(slot), word: ids[n - 1]) }

@@ -14,9 +14,9 @@ enum Bootstrap {
     ///   - index: the resample's index.
     /// - Returns: the multiplicity of every point; they sum to `count`.
     static func multiplicities(count: Int, seed: UInt64, index: Int) -> [Int] {
-        var random = ScalingRandom(seed: seed, stream: UInt64(index))
+        var random = SplitMix64(seed: seed, stream: UInt64(index))
         var drawn = [Int](repeating: 0, count: count)
-        for _ in 0..<count { drawn[random.below(count)] += 1 }
+        for _ in 0..<count { drawn[random.index(below: count)] += 1 }
         return drawn
     }
 

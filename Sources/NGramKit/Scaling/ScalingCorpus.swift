@@ -99,7 +99,7 @@ public final class ScalingCorpus: @unchecked Sendable {
         self.configuration = configuration
         // 1. Read the training files into one stream (open vocabulary), noting where each file's
         //    sentences start.
-        let reader = try NGramCounter(order: 2)
+        let reader = IDStreamReader(vocabulary: Vocabulary(), keepsStream: true, job: "reading the training text")
         reader.progress = progress
         var fileFirstSentence: [Int] = []
         for path in configuration.trainingPaths {
@@ -132,7 +132,7 @@ public final class ScalingCorpus: @unchecked Sendable {
 
         // 3. Shuffle once; hold out the first units when no held-out files are given.
         var order = Array(0..<unitCount)
-        var generator = ScalingShuffle(seed: configuration.seed)
+        var generator = SplitMix64(seed: configuration.seed)
         if unitCount > 1 {
             for i in stride(from: unitCount - 1, to: 0, by: -1) {
                 let j = Int(generator.next() % UInt64(i + 1))
@@ -195,7 +195,7 @@ public final class ScalingCorpus: @unchecked Sendable {
             heldoutUnits = heldoutUnitsFromPool.count
             for u in heldoutUnitsFromPool { for i in unitRange(u) { heldout.append(remap[Int(raw[i])]) } }
         } else {
-            let heldoutReader = try NGramCounter(order: 2)
+            let heldoutReader = IDStreamReader(vocabulary: Vocabulary(), keepsStream: true, job: "reading the held-out text")
             heldoutReader.progress = progress
             try heldoutReader.addFiles(configuration.heldoutPaths, configuration: configuration.tokenizer)
             progress?.done()
@@ -320,19 +320,5 @@ public final class ScalingCorpus: @unchecked Sendable {
         }
         for first in fileFirstSentence where first < sentences { starts.insert(first) }
         return starts.sorted()
-    }
-}
-
-/// SplitMix64 (Steele et al. 2014): the shuffle's generator, fixed so that a seed gives the same
-/// slices on every machine and Swift version.
-struct ScalingShuffle {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -172,8 +172,8 @@ public final class ScalingExperiment {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
                     let scoreStart = ProgressClock.now()
-                    let result = corpus.withHeldout {
-                        HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                    let result = try corpus.withHeldout {
+                        try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
                     }
                     let end = ProgressClock.now()
                     let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10

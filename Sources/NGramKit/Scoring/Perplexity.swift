@@ -37,22 +37,17 @@ public enum Perplexity {
         public let oovs: Int
     }
 
-    /// Ids per piece of work: a piece ends after the sentence that brings it to this many ids
-    /// (`</s>` included), or at the end of one of the reader's batches. A few milliseconds of
-    /// scoring; what the scoring threads share out.
-    static let pieceTokens = 4096
-
     /// How many tokens ahead the vocabulary lookups prefetch.
     static let vocabularyLookahead = 16
 
     /// Scores every sentence of `paths`.
     ///
     /// The text is read and tokenized on a thread of its own; the calling thread looks the words
-    /// up in the model's vocabulary and cuts the text into pieces of consecutive sentences; with
-    /// `threads` > 1, that many threads score the pieces, each with its own `ModelState`. The
-    /// pieces' boundaries depend only on the text, each piece sums its sentences in order and the
-    /// result sums the pieces in order, so the result is bit-identical for any `threads`.
-    /// The callbacks are called on the calling thread, in input order, whatever `threads` is.
+    /// up in the model's vocabulary and cuts the text into pieces of consecutive sentences, which
+    /// `SentenceScorer` scores (on `threads` threads when more than one, each with its own
+    /// `ModelState`) and adds up sentence by sentence in text order, so the result is
+    /// bit-identical for any `threads`. The callbacks are called on the calling thread, in input
+    /// order, whatever `threads` is.
     /// - Parameters:
     ///   - model: the model.
     ///   - paths: text files (`-` for standard input).
@@ -82,92 +77,7 @@ public enum Perplexity {
         func use<T: Tokenizer>(_ tokenizer: inout T) throws -> PerplexityResult {
             let reader = TokenizingReader(paths: paths, tokenizer: tokenizer)
             let vocabulary = model.vocabulary
-            let isStupidBackoff = model.provenance.isStupidBackoff
-            var result = PerplexityResult()
-
-            // Pieces handed out and not yet delivered, oldest first, and pieces to reuse.
-            var inFlight: [ScoringPiece] = []
-            var inFlightHead = 0
-            var free: [ScoringPiece] = []
-            let maxInFlight = 4 * threads
-            let pool = threads > 1 ? ScoringPool(model: model, threads: threads, isStupidBackoff: isStupidBackoff) : nil
-            defer { pool?.stop() }
-            let state = pool == nil ? ModelState(model: model) : nil
-
-            func newPiece(path: String, firstLine: Int) -> ScoringPiece {
-                let piece = free.popLast() ?? ScoringPiece(keepsWords: onToken != nil, keepsTokens: onToken != nil,
-                                                           keepsSentences: onToken != nil || onSentence != nil)
-                piece.reset(path: path, firstLine: firstLine)
-                return piece
-            }
-
-            /// Adds a scored piece to the result and calls the callbacks for its sentences.
-            func deliver(_ piece: ScoringPiece) throws {
-                result.add(piece.totals)
-                if onToken != nil || onSentence != nil {
-                    try piece.wordBytes.withUnsafeBufferPointer { bytes in
-                        var index = 0
-                        for s in 0..<piece.sentenceCount {
-                            let end = piece.sentenceEnds[s]
-                            let start = index
-                            if let onToken {
-                                while index < end {
-                                    try onToken(Token(word: piece.word(index, in: bytes), id: piece.ids[index],
-                                                      matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
-                                    index += 1
-                                }
-                            }
-                            index = end
-                            try onSentence?(Sentence(path: piece.path, line: piece.firstLine + s, log10Prob: piece.sentenceLog10Prob[s],
-                                                     tokens: end - start, oovs: piece.sentenceOOVs[s]))
-                        }
-                        // A line cut short by an error: its tokens before the error.
-                        if let onToken {
-                            while index < piece.ids.count {
-                                try onToken(Token(word: piece.word(index, in: bytes), id: piece.ids[index],
-                                                  matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
-                                index += 1
-                            }
-                        }
-                    }
-                }
-                if let failure = piece.failure { throw failure }
-                free.append(piece)
-            }
-
-            /// Delivers the oldest pieces that are scored; with `waiting`, waits for all of them.
-            func deliverScored(waiting: Bool) throws {
-                guard let pool else { return }
-                while inFlightHead < inFlight.count {
-                    let piece = inFlight[inFlightHead]
-                    if waiting { pool.wait(for: piece) } else if !pool.isScored(piece) { break }
-                    inFlightHead += 1
-                    try deliver(piece)
-                }
-                if inFlightHead == inFlight.count {
-                    inFlight.removeAll(keepingCapacity: true)
-                    inFlightHead = 0
-                }
-            }
-
-            /// Scores a full piece: here, or on the pool (then delivers what is ready, and waits
-            /// for the oldest while too many are out).
-            func submit(_ piece: ScoringPiece) throws {
-                guard let pool else {
-                    piece.score(with: state!, isStupidBackoff: isStupidBackoff)
-                    try deliver(piece)
-                    return
-                }
-                pool.submit(piece)
-                inFlight.append(piece)
-                try deliverScored(waiting: false)
-                while inFlight.count - inFlightHead >= maxInFlight {
-                    let oldest = inFlight[inFlightHead]
-                    pool.wait(for: oldest)
-                    try deliverScored(waiting: false)
-                }
-            }
-
+            let scorer = SentenceScorer(model: model, threads: threads, onToken: onToken, onSentence: onSentence)
             try reader.forEachBatch { batch in
                 var index = 0
                 let tags = batch.tags
@@ -176,7 +86,7 @@ public enum Perplexity {
                 let tokenCount = batch.lineEnds.last ?? 0
                 let lookahead = Perplexity.vocabularyLookahead
                 for i in 0 ..< min(lookahead, tokenCount) { ngk_prefetch_read(vocabulary.homeSlotAddress(tags[i].hash)) }
-                var piece = newPiece(path: batch.path, firstLine: batch.firstLineNumber)
+                var piece = scorer.newPiece(path: batch.path, firstLine: batch.firstLineNumber)
                 for (line, end) in batch.lineEnds.enumerated() {
                     while index < end {
                         if index + lookahead < tokenCount {
@@ -189,25 +99,24 @@ public enum Perplexity {
                             // per-token callback) are scored and delivered, then the error thrown.
                             piece.failure = NGramKitError.reservedToken(path: batch.path, line: batch.firstLineNumber + line,
                                                                         token: String(decoding: token, as: UTF8.self))
-                            try submit(piece)
-                            try deliverScored(waiting: true)
+                            try scorer.submit(piece)
+                            try scorer.deliverScored(waiting: true)
                             return
                         }
                         piece.append(id, word: token)
                         index += 1
                     }
                     piece.endSentence()
-                    if piece.ids.count >= Perplexity.pieceTokens && line + 1 < batch.lineCount {
-                        try submit(piece)
-                        piece = newPiece(path: batch.path, firstLine: batch.firstLineNumber + line + 1)
+                    if piece.ids.count >= SentenceScorer.pieceTokens && line + 1 < batch.lineCount {
+                        try scorer.submit(piece)
+                        piece = scorer.newPiece(path: batch.path, firstLine: batch.firstLineNumber + line + 1)
                     }
                 }
-                if piece.sentenceCount > 0 { try submit(piece) } else { free.append(piece) }
+                if piece.sentenceCount > 0 { try scorer.submit(piece) } else { scorer.recycle(piece) }
                 // The reader throws its error after this batch: everything before it first.
-                if batch.failure != nil { try deliverScored(waiting: true) }
+                if batch.failure != nil { try scorer.deliverScored(waiting: true) }
             }
-            try deliverScored(waiting: true)
-            return result
+            return try scorer.finish()
         }
     }
 }

@@ -2,25 +2,22 @@ import Foundation
 
 /// A run of consecutive sentences of one file, as word ids, scored as one unit.
 ///
-/// In:  filled by the reading thread (`Perplexity.evaluate`'s caller thread) from a `TokenBatch`:
-///      the model's id of every token, `</s>` appended to each sentence; with `keepsWords`, every
-///      token's bytes too (for the per-token callback).
-/// Out: filled by `score(with:)`: the piece's totals, and when asked every sentence's and every
-///      token's score.
+/// In:  the model's id of every token, `</s>` appended to each sentence (`append`,
+///      `endSentence`); with `keepsWords`, every token's bytes too (for the per-token callback).
+/// Out: filled by `score(with:)`: every sentence's log10 probability (all tokens, and without
+///      the OOVs), raw Stupid Backoff score, OOVs and probability-zero tokens; with `keepsTokens`,
+///      every token's log10 p and matched length.
 ///
-/// Why pieces: they are what the scoring threads share out. Their boundaries depend only on the
-/// text (a piece ends after the sentence that brings it to `Perplexity.pieceTokens` ids, or at
-/// the end of the reader's batch, whose own boundaries depend only on the text), never on the
-/// number of threads; each piece's totals are summed in sentence order, and the pieces' totals
-/// in piece order, so the result is bit-identical for any number of threads.
+/// Why pieces: they are what the scoring threads share out. Results are added up sentence by
+/// sentence in text order (`SentenceScorer`), so neither the pieces' boundaries nor the number
+/// of threads changes a bit of them.
 ///
 /// Invariants: `sentenceEnds` is increasing, its last element ≤ `ids.count`; ids after the last
 /// sentence end are the tokens of a line cut short by `failure` (scored only for the per-token
 /// callback, never counted); `wordEnds` has one element per id when `keepsWords` (token i is
-/// `wordBytes[wordEnds[i - 1] ..< wordEnds[i]]`); `tokenLog10Prob` and `tokenMatched` have one
-/// element per id once scored, when `keepsTokens`; `sentenceLog10Prob` and `sentenceOOVs` one
-/// per sentence, when `keepsSentences`. A piece is in the hands of one thread at a time (the
-/// pool's lock hands it over).
+/// `wordBytes[wordEnds[i - 1] ..< wordEnds[i]]`); once scored, the sentence arrays have one
+/// element per sentence and, with `keepsTokens`, the token arrays one per id. A piece is in the
+/// hands of one thread at a time (the pool's queue hands it to a worker, `scored` hands it back).
 final class ScoringPiece: @unchecked Sendable {
     /// The file, as named in messages, and the line number of the first sentence.
     var path = ""
@@ -34,29 +31,31 @@ final class ScoringPiece: @unchecked Sendable {
     /// line after the last sentence.
     var failure: Error?
 
-    /// What scoring keeps beyond the totals.
+    /// What scoring keeps beyond the sentences' results.
     let keepsWords: Bool
     let keepsTokens: Bool
-    let keepsSentences: Bool
 
-    // Results.
-    var totals = PerplexityResult()
+    // Results, per sentence.
+    var sentenceLog10Prob: [Double] = []
+    var sentenceLog10ProbExcludingOOVs: [Double] = []
+    var sentenceRawLog10Score: [Double] = []
+    var sentenceOOVs: [Int] = []
+    var sentenceZeroProbabilityTokens: [Int] = []
+    // Results, per token (with `keepsTokens`).
     var tokenLog10Prob: [Double] = []
     var tokenMatched: [UInt8] = []
-    var sentenceLog10Prob: [Double] = []
-    var sentenceOOVs: [Int] = []
-    /// Set (under the pool's lock) once scored.
-    var isScored = false
-    /// Scratch of `score` on a binary model: every token's log10 p and matched length, scored
-    /// in lockstep before the sums (kept between uses for its capacity).
-    private var lockstepLog10Prob: [Double] = []
-    private var lockstepMatched: [UInt8] = []
-    private var lockstepEnds: [Int] = []
+    /// Signalled by the pool's worker once the piece is scored (a new one for every use).
+    private(set) var scored = Completion()
+    /// Scratch of `score`: every token's results, from `scoreInLockstep` (kept between uses
+    /// for its capacity).
+    private var scratchLog10Prob: [Double] = []
+    private var scratchMatched: [UInt8] = []
+    private var scratchRaw: [Double] = []
+    private var scratchEnds: [Int] = []
 
-    init(keepsWords: Bool, keepsTokens: Bool, keepsSentences: Bool) {
+    init(keepsWords: Bool, keepsTokens: Bool) {
         self.keepsWords = keepsWords
         self.keepsTokens = keepsTokens
-        self.keepsSentences = keepsSentences
     }
 
     /// Empties the piece for reuse, keeping its capacity.
@@ -68,12 +67,14 @@ final class ScoringPiece: @unchecked Sendable {
         wordBytes.removeAll(keepingCapacity: true)
         wordEnds.removeAll(keepingCapacity: true)
         failure = nil
-        totals = PerplexityResult()
+        sentenceLog10Prob.removeAll(keepingCapacity: true)
+        sentenceLog10ProbExcludingOOVs.removeAll(keepingCapacity: true)
+        sentenceRawLog10Score.removeAll(keepingCapacity: true)
+        sentenceOOVs.removeAll(keepingCapacity: true)
+        sentenceZeroProbabilityTokens.removeAll(keepingCapacity: true)
         tokenLog10Prob.removeAll(keepingCapacity: true)
         tokenMatched.removeAll(keepingCapacity: true)
-        sentenceLog10Prob.removeAll(keepingCapacity: true)
-        sentenceOOVs.removeAll(keepingCapacity: true)
-        isScored = false
+        scored = Completion()
     }
 
     var sentenceCount: Int { sentenceEnds.count }
@@ -107,168 +108,220 @@ final class ScoringPiece: @unchecked Sendable {
         return UnsafeBufferPointer(rebasing: bytes[start ..< wordEnds[i]])
     }
 
-    /// Scores every sentence with `state` (one `ModelState` per thread) and fills the results.
-    /// Sums run in sentence order within the piece, the same on any thread.
-    func score(with state: ModelState, isStupidBackoff: Bool) {
-        var totals = PerplexityResult()
-        var raw = 0.0, excluding = 0.0, zeros = 0
-        let keepsTokens = keepsTokens, keepsSentences = keepsSentences
-        if keepsTokens {
-            tokenLog10Prob.reserveCapacity(ids.count)
-            tokenMatched.reserveCapacity(ids.count)
-        }
+    /// Scores every sentence with `state` (one `ModelState` per thread) and fills the results:
+    /// every token through `scoreInLockstep` (the same bits as one word at a time), then each
+    /// sentence's sums in token order.
+    func score(with state: ModelState) {
         let sentences = sentenceEnds.count
+        let isStupidBackoff = state.model.provenance.isStupidBackoff
         // The tokens after the last sentence end (a line cut short by an error) are scored only
         // for the per-token callback, never counted.
-        let lastEnd = keepsTokens && (sentenceEnds.last ?? 0) < ids.count ? sentences + 1 : sentences
-        // A binary model's scores come from `scoreInLockstep` (many sentences at once, the same
-        // values as one word at a time); the sums below are the same either way.
-        let lockstep = !isStupidBackoff && state.scoresInLockstep
-        if lockstep {
-            lockstepEnds.removeAll(keepingCapacity: true)
-            lockstepEnds.append(contentsOf: sentenceEnds)
-            if lastEnd > sentences { lockstepEnds.append(ids.count) }
-            if lockstepLog10Prob.count < ids.count {
-                lockstepLog10Prob = [Double](repeating: 0, count: ids.count)
-                lockstepMatched = [UInt8](repeating: 0, count: ids.count)
-            }
-            ids.withUnsafeBufferPointer { ids in
-                lockstepEnds.withUnsafeBufferPointer { ends in
-                    lockstepLog10Prob.withUnsafeMutableBufferPointer { probs in
-                        lockstepMatched.withUnsafeMutableBufferPointer { matched in
+        scratchEnds.removeAll(keepingCapacity: true)
+        scratchEnds.append(contentsOf: sentenceEnds)
+        if keepsTokens && (sentenceEnds.last ?? 0) < ids.count { scratchEnds.append(ids.count) }
+        if scratchLog10Prob.count < ids.count {
+            scratchLog10Prob = [Double](repeating: 0, count: ids.count)
+            scratchMatched = [UInt8](repeating: 0, count: ids.count)
+            if isStupidBackoff { scratchRaw = [Double](repeating: 0, count: ids.count) }
+        }
+        ids.withUnsafeBufferPointer { ids in
+            scratchEnds.withUnsafeBufferPointer { ends in
+                scratchLog10Prob.withUnsafeMutableBufferPointer { probs in
+                    scratchMatched.withUnsafeMutableBufferPointer { matched in
+                        scratchRaw.withUnsafeMutableBufferPointer { raw in
                             state.scoreInLockstep(ids: ids, sentenceEnds: ends, log10Probs: probs.baseAddress!,
-                                                  matched: matched.baseAddress!)
+                                                  matched: matched.baseAddress!, rawScores: isStupidBackoff ? raw.baseAddress : nil)
                         }
                     }
                 }
             }
         }
-        ids.withUnsafeBufferPointer { ids in
-            var index = 0
-            for s in 0..<lastEnd {
-                let start = index
-                let end = s < sentences ? sentenceEnds[s] : ids.count
-                state.beginSentence()
-                var sentenceLog = 0.0, oovs = 0
-                var sentenceExcluding = 0.0, sentenceRaw = 0.0, sentenceZeros = 0
-                while index < end {
-                    let word = ids[index]
-                    let log10Prob: Double, matched: Int
-                    if lockstep {
-                        log10Prob = lockstepLog10Prob[index]
-                        matched = Int(lockstepMatched[index])
-                    } else if isStupidBackoff, let (p, rawScore, length) = state.scoreRawStupidBackoff(word) {
-                        log10Prob = p
-                        matched = length
-                        sentenceRaw += rawScore
-                    } else {
-                        (log10Prob, matched) = state.score(word)
-                    }
-                    if word == Vocabulary.unknownID { oovs += 1 } else { sentenceExcluding += log10Prob }
-                    if log10Prob == -.infinity { sentenceZeros += 1 }
-                    sentenceLog += log10Prob
-                    if keepsTokens {
-                        tokenLog10Prob.append(log10Prob)
-                        tokenMatched.append(UInt8(truncatingIfNeeded: matched))
-                    }
-                    index += 1
-                }
-                guard s < sentences else { break }
-                totals.sentences += 1
-                totals.tokens += end - start
-                totals.oovs += oovs
-                totals.log10Prob += sentenceLog
-                excluding += sentenceExcluding
-                raw += sentenceRaw
-                zeros += sentenceZeros
-                if keepsSentences {
-                    sentenceLog10Prob.append(sentenceLog)
-                    sentenceOOVs.append(oovs)
-                }
-            }
+        if keepsTokens {
+            tokenLog10Prob.append(contentsOf: scratchLog10Prob[0..<ids.count])
+            tokenMatched.append(contentsOf: scratchMatched[0..<ids.count])
         }
-        totals.log10ProbExcludingOOVs = excluding
-        totals.zeroProbabilityTokens = zeros
-        if isStupidBackoff && totals.tokens > 0 { totals.rawLog10Score = raw }
-        self.totals = totals
+        var index = 0
+        for s in 0..<sentences {
+            let end = sentenceEnds[s]
+            var sentenceLog = 0.0, excluding = 0.0, raw = 0.0, oovs = 0, zeros = 0
+            while index < end {
+                let p = scratchLog10Prob[index]
+                if ids[index] == Vocabulary.unknownID { oovs += 1 } else { excluding += p }
+                if p == -.infinity { zeros += 1 }
+                sentenceLog += p
+                if isStupidBackoff { raw += scratchRaw[index] }
+                index += 1
+            }
+            sentenceLog10Prob.append(sentenceLog)
+            sentenceLog10ProbExcludingOOVs.append(excluding)
+            sentenceRawLog10Score.append(raw)
+            sentenceOOVs.append(oovs)
+            sentenceZeroProbabilityTokens.append(zeros)
+        }
     }
 }
 
-/// Worker threads that score pieces, each with its own `ModelState`.
+/// Scores pieces of sentences, on a pool of threads or on the calling thread, and adds up their
+/// results in text order: the one loop behind `Perplexity.evaluate` (text in) and
+/// `HeldOutScorer` (ids in), so a point of the scaling harness and `ngramkit ppl` sum alike.
 ///
-/// Invariants: `pending` holds submitted pieces not yet taken, oldest first; a piece's
-/// `isScored` is set under `condition`; `stopping` makes the workers exit, skipping what is
-/// pending; `running` counts workers that have not exited. `condition` guards all of these.
-final class ScoringPool: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var pending: [ScoringPiece] = []
-    private var pendingHead = 0
-    private var stopping = false
-    private var running = 0
+/// Pieces are submitted in text order; the callbacks see their sentences in that order, on the
+/// calling thread, whatever the number of threads. Every total is a sum over sentences in text
+/// order, so the result is bit-identical for any number of threads and any piece boundaries.
+final class SentenceScorer {
+    /// Ids per piece: a piece ends after the sentence that brings it to this many (`</s>`
+    /// included). A few milliseconds of scoring; what the scoring threads share out.
+    static let pieceTokens = 4096
 
-    init(model: NGramModel, threads: Int, isStupidBackoff: Bool) {
-        running = threads
-        for _ in 0..<threads {
+    private let model: NGramModel
+    private let pool: ScoringPool?
+    private let state: ModelState?
+    private let keepsWords: Bool, keepsTokens: Bool
+    private let maxInFlight: Int
+    // Pieces handed out and not yet delivered, oldest first, and pieces to reuse.
+    private var inFlight: [ScoringPiece] = []
+    private var inFlightHead = 0
+    private var free: [ScoringPiece] = []
+    private(set) var result = PerplexityResult()
+    private let onToken: ((Perplexity.Token) throws -> Void)?
+    private let onSentence: ((Perplexity.Sentence) throws -> Void)?
+
+    init(model: NGramModel, threads: Int, onToken: ((Perplexity.Token) throws -> Void)? = nil,
+         onSentence: ((Perplexity.Sentence) throws -> Void)? = nil) {
+        self.model = model
+        self.onToken = onToken
+        self.onSentence = onSentence
+        keepsWords = onToken != nil
+        keepsTokens = onToken != nil
+        maxInFlight = 4 * threads
+        pool = threads > 1 ? ScoringPool(model: model, threads: threads) : nil
+        state = pool == nil ? ModelState(model: model) : nil
+        if model.provenance.isStupidBackoff { result.rawLog10Score = 0 }
+    }
+
+    deinit { pool?.stop() }
+
+    /// An empty piece (reused when one is free).
+    func newPiece(path: String, firstLine: Int) -> ScoringPiece {
+        let piece = free.popLast() ?? ScoringPiece(keepsWords: keepsWords, keepsTokens: keepsTokens)
+        piece.reset(path: path, firstLine: firstLine)
+        return piece
+    }
+
+    /// Hands back a piece that was not submitted.
+    func recycle(_ piece: ScoringPiece) { free.append(piece) }
+
+    /// Scores a piece: here, or on the pool (then delivers what is ready, and waits for the
+    /// oldest while too many are out).
+    func submit(_ piece: ScoringPiece) throws {
+        guard let pool else {
+            piece.score(with: state!)
+            try deliver(piece)
+            return
+        }
+        pool.submit(piece)
+        inFlight.append(piece)
+        try deliverScored(waiting: false)
+        while inFlight.count - inFlightHead >= maxInFlight {
+            pool.wait(for: inFlight[inFlightHead])
+            try deliverScored(waiting: false)
+        }
+    }
+
+    /// Delivers every piece submitted, waiting for them, and returns the totals.
+    func finish() throws -> PerplexityResult {
+        try deliverScored(waiting: true)
+        if result.tokens == 0 { result.rawLog10Score = nil }
+        return result
+    }
+
+    /// Delivers the oldest pieces that are scored; with `waiting`, waits for all of them.
+    func deliverScored(waiting: Bool) throws {
+        guard let pool else { return }
+        while inFlightHead < inFlight.count {
+            let piece = inFlight[inFlightHead]
+            if waiting { pool.wait(for: piece) } else if !pool.isScored(piece) { break }
+            inFlightHead += 1
+            try deliver(piece)
+        }
+        if inFlightHead == inFlight.count {
+            inFlight.removeAll(keepingCapacity: true)
+            inFlightHead = 0
+        }
+    }
+
+    /// Adds a scored piece's sentences to the result, in order, and calls the callbacks.
+    private func deliver(_ piece: ScoringPiece) throws {
+        var index = 0
+        try piece.wordBytes.withUnsafeBufferPointer { bytes in
+            for s in 0..<piece.sentenceCount {
+                let end = piece.sentenceEnds[s]
+                let start = index
+                if let onToken {
+                    while index < end {
+                        try onToken(Perplexity.Token(word: piece.word(index, in: bytes), id: piece.ids[index],
+                                                     matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
+                        index += 1
+                    }
+                }
+                index = end
+                result.sentences += 1
+                result.tokens += end - start
+                result.oovs += piece.sentenceOOVs[s]
+                result.zeroProbabilityTokens += piece.sentenceZeroProbabilityTokens[s]
+                result.log10Prob += piece.sentenceLog10Prob[s]
+                result.log10ProbExcludingOOVs += piece.sentenceLog10ProbExcludingOOVs[s]
+                if result.rawLog10Score != nil { result.rawLog10Score! += piece.sentenceRawLog10Score[s] }
+                try onSentence?(Perplexity.Sentence(path: piece.path, line: piece.firstLine + s, log10Prob: piece.sentenceLog10Prob[s],
+                                                    tokens: end - start, oovs: piece.sentenceOOVs[s]))
+            }
+            // A line cut short by an error: its tokens before the error.
+            if let onToken {
+                while index < piece.ids.count {
+                    try onToken(Perplexity.Token(word: piece.word(index, in: bytes), id: piece.ids[index],
+                                                 matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
+                    index += 1
+                }
+            }
+        }
+        if let failure = piece.failure { throw failure }
+        free.append(piece)
+    }
+}
+
+/// Worker threads that score pieces, each with its own `ModelState`, taking them from one
+/// `BlockingQueue`; each piece says when it is scored through its `scored` completion.
+final class ScoringPool: @unchecked Sendable {
+    private let pending = BlockingQueue<ScoringPiece>()
+    private let exited: [Completion]
+
+    init(model: NGramModel, threads: Int) {
+        exited = (0..<threads).map { _ in Completion() }
+        for worker in 0..<threads {
             let thread = Thread { [self] in
                 let state = ModelState(model: model)
-                while let piece = take() {
-                    piece.score(with: state, isStupidBackoff: isStupidBackoff)
-                    condition.lock()
-                    piece.isScored = true
-                    condition.broadcast()
-                    condition.unlock()
+                while let piece = pending.pop() {
+                    piece.score(with: state)
+                    piece.scored.signal()
                 }
-                condition.lock()
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
+                exited[worker].signal()
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
     }
 
-    private func take() -> ScoringPiece? {
-        condition.lock()
-        defer { condition.unlock() }
-        while pendingHead == pending.count && !stopping { condition.wait() }
-        if stopping { return nil }
-        let piece = pending[pendingHead]
-        pendingHead += 1
-        if pendingHead == pending.count {
-            pending.removeAll(keepingCapacity: true)
-            pendingHead = 0
-        }
-        return piece
-    }
-
-    func submit(_ piece: ScoringPiece) {
-        condition.lock()
-        pending.append(piece)
-        condition.broadcast()
-        condition.unlock()
-    }
+    func submit(_ piece: ScoringPiece) { pending.push(piece) }
 
     /// Whether `piece` is scored, without waiting.
-    func isScored(_ piece: ScoringPiece) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return piece.isScored
-    }
+    func isScored(_ piece: ScoringPiece) -> Bool { piece.scored.isDone }
 
     /// Waits until `piece` (submitted) is scored.
-    func wait(for piece: ScoringPiece) {
-        condition.lock()
-        while !piece.isScored { condition.wait() }
-        condition.unlock()
-    }
+    func wait(for piece: ScoringPiece) { piece.scored.wait() }
 
     /// Stops the workers (what is still pending is dropped) and waits until they have exited.
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        pending.close(discarding: true)
+        for completion in exited { completion.wait() }
     }
 }

@@ -251,28 +251,28 @@ struct HandComputedKneserNeyTests {
         let begin = Vocabulary.beginID
         let a = try Self.ids(model, "a")[0], c = try Self.ids(model, "c")[0]
 
-        state.setContext([begin])
-        let unseen = state.score(c)
+        try state.setContext([begin])
+        let unseen = try state.score(c)
         #expect(abs(unseen.log10Prob - (log10(0.5) + log10(13.0 / 90))) < 1e-12)
         #expect(unseen.matched == 1)
         let fromEntries = try #require(model.entry("<s>")).logBackoff + (try #require(model.entry("c"))).logProb
         #expect(abs(unseen.log10Prob - fromEntries) < 1e-12)
 
-        state.setContext([begin])
-        #expect(abs(state.score(Vocabulary.unknownID).log10Prob - log10(0.5 * 8.0 / 90)) < 1e-12)
+        try state.setContext([begin])
+        #expect(try abs(state.score(Vocabulary.unknownID).log10Prob - log10(0.5 * 8.0 / 90)) < 1e-12)
 
-        state.setContext([c])
-        #expect(abs(state.score(a).log10Prob - log10(0.5 * 1.0 / 5)) < 1e-12)
+        try state.setContext([c])
+        #expect(try abs(state.score(a).log10Prob - log10(0.5 * 1.0 / 5)) < 1e-12)
 
-        state.setContext([Vocabulary.endID])
-        #expect(abs(state.score(a).log10Prob - log10(1.0 / 5)) < 1e-12)
+        try state.setContext([Vocabulary.endID])
+        #expect(try abs(state.score(a).log10Prob - log10(1.0 / 5)) < 1e-12)
 
         state.beginSentence()
-        let seen = state.score(a)
+        let seen = try state.score(a)
         #expect(abs(seen.log10Prob - log10(7.0 / 20)) < 1e-12)
         #expect(seen.matched == 2)
         // score() moved the history on to "a": "a c" is seen, p(c|a) = 43/180.
-        #expect(abs(state.score(c).log10Prob - log10(43.0 / 180)) < 1e-12)
+        #expect(try abs(state.score(c).log10Prob - log10(43.0 / 180)) < 1e-12)
     }
 
     // Corpus B (above), D1 = 0.3, D2 = 0.8, D3+ = 1.3:
@@ -290,15 +290,15 @@ struct HandComputedKneserNeyTests {
         let gammaA = (d2 + d1) / 3
         let state = ModelState(model: model)
 
-        state.setContext(try Self.ids(model, "x a"))
-        let twoLevels = state.score(Vocabulary.endID)
+        try state.setContext(try Self.ids(model, "x a"))
+        let twoLevels = try state.score(Vocabulary.endID)
         #expect(abs(twoLevels.log10Prob - log10(gammaA * gammaA * pEnd)) < 1e-12)
         #expect(twoLevels.matched == 1)
         let bo = try #require(model.entry("x a")).logBackoff + (try #require(model.entry("a"))).logBackoff
         #expect(abs(twoLevels.log10Prob - (bo + (try #require(model.entry("</s>"))).logProb)) < 1e-12)
 
-        state.setContext(try Self.ids(model, "y a"))
-        let oneLevel = state.score(try Self.ids(model, "d")[0])
+        try state.setContext(try Self.ids(model, "y a"))
+        let oneLevel = try state.score(try Self.ids(model, "d")[0])
         #expect(abs(oneLevel.log10Prob - log10(d1 * ((1 - d1) / 3 + gammaA * pD))) < 1e-12)
         #expect(oneLevel.matched == 2)
     }
@@ -416,7 +416,7 @@ struct HandComputedKneserNeyTests {
         Self.expectEntry(model, "<s> </s>", p: 0.875)
         let state = ModelState(model: model)
         state.beginSentence()
-        #expect(abs(state.score(Vocabulary.endID).log10Prob - log10(0.875)) < 1e-12)
+        #expect(try abs(state.score(Vocabulary.endID).log10Prob - log10(0.875)) < 1e-12)
     }
 
     @Test("No sentences: estimation throws emptyInput")
@@ -458,8 +458,8 @@ struct HandComputedKneserNeyTests {
             for context in contexts {
                 var sum = 0.0
                 for w in words {
-                    state.setContext(context)
-                    sum += pow(10, state.score(w).log10Prob)
+                    try state.setContext(context)
+                    sum += pow(10, try state.score(w).log10Prob)
                 }
                 #expect(abs(sum - 1) < 1e-12, "order \(order), context \(context): Σ p = \(sum)")
             }

@@ -70,14 +70,14 @@ struct NormalizationTests {
     /// Σ_w 10^score(w | context) over every id but `<s>`, with `score` taken from `scorer`
     /// (called after `setContext` for each word, since scoring moves the history on).
     static func sums(_ model: NGramModel, _ contexts: [Context],
-                     _ scorer: (ModelState, UInt32) -> Double = { $0.score($1).log10Prob }) -> [Double] {
+                     _ scorer: (ModelState, UInt32) throws -> Double = { try $0.score($1).log10Prob }) throws -> [Double] {
         let state = ModelState(model: model)
         let words = (0..<UInt32(model.vocabulary.count)).filter { $0 != Vocabulary.beginID }
-        return contexts.map { context in
+        return try contexts.map { context in
             var sum = 0.0
             for w in words {
-                state.setContext(context.ids)
-                sum += pow(10, scorer(state, w))
+                try state.setContext(context.ids)
+                sum += pow(10, try scorer(state, w))
             }
             return sum
         }
@@ -85,8 +85,8 @@ struct NormalizationTests {
 
     /// Expects every sum to be 1 within 1e-9, reporting the worst contexts otherwise.
     static func expectNormalized(_ model: NGramModel, _ contexts: [Context], _ label: String,
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
-        let sums = sums(model, contexts)
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let sums = try sums(model, contexts)
         let bad = zip(contexts, sums).filter { !(abs($0.1 - 1) < 1e-9) }
         let report = bad.prefix(5).map { context, sum in
             "[\(context.kind.rawValue)] \(context.ids.map { model.vocabulary.word($0) }.joined(separator: " ")): Σ p = \(sum)"
@@ -115,7 +115,7 @@ struct NormalizationTests {
         } else {
             #expect(warnings.isEmpty, "Brown 5k has closed-form discounts at every order: \(warnings)")
         }
-        Self.expectNormalized(model, contexts, "Kneser-Ney order \(order)")
+        try Self.expectNormalized(model, contexts, "Kneser-Ney order \(order)")
     }
 
     @Test("Stupid Backoff, normalized, orders 3 and 5", arguments: [3, 5])
@@ -123,7 +123,7 @@ struct NormalizationTests {
         let counts = try Self.brownCounts(order: order)
         let contexts = try Self.sampleContexts(counts, seed: 0x5B00_0000 + UInt64(order))
         let model = try NGramModel.estimate(from: counts, options: EstimationOptions(smoothing: .stupidBackoff))
-        Self.expectNormalized(model, contexts, "Stupid Backoff order \(order)")
+        try Self.expectNormalized(model, contexts, "Stupid Backoff order \(order)")
     }
 
     /// The check above can fail: Stupid Backoff's raw scores S(w|h) are no distribution. For a
@@ -134,7 +134,7 @@ struct NormalizationTests {
         let counts = try Self.brownCounts(order: 3)
         let contexts = try Self.sampleContexts(counts, seed: 0x5B00_0003)
         let model = try NGramModel.estimate(from: counts, options: EstimationOptions(smoothing: .stupidBackoff))
-        let raw = Self.sums(model, contexts) { state, w in state.scoreRawStupidBackoff(w)!.log10RawScore }
+        let raw = try Self.sums(model, contexts) { state, w in try state.scoreRawStupidBackoff(w)!.log10RawScore }
         let off = zip(contexts, raw).filter { abs($0.1 - 1) > 1e-3 }
         #expect(!off.isEmpty, "every raw sum is within 1e-3 of 1")
         // Specifically, seen histories have Z(h) > 1 (mass backs off to words never seen after h).

@@ -156,8 +156,8 @@ struct ScalingHarnessTests {
         }
         for smoothing in SmoothingMethod.allCases {
             let model = try NGramModel.estimate(from: counts, options: .init(smoothing: smoothing, unigramAddOne: true))
-            let one = corpus.withHeldout { HeldOutScorer.score(model: model, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 1) }
-            let five = corpus.withHeldout { HeldOutScorer.score(model: model, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 5) }
+            let one = try corpus.withHeldout { try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 1) }
+            let five = try corpus.withHeldout { try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 5) }
             #expect(one == five)
             #expect(one.tokens == corpus.heldoutTokens + corpus.heldoutSentences)
             #expect(one.zeroProbabilityTokens == 0)

@@ -25,7 +25,7 @@ import Testing
             var sum = 0.0
             for _ in 0..<sentence.tokens {
                 let token = tokens[index]
-                let (p, matched) = state.score(token.id)
+                let (p, matched) = try state.score(token.id)
                 if p.bitPattern != token.p.bitPattern || matched != token.matched {
                     mismatches += 1
                     if mismatches <= 5 {

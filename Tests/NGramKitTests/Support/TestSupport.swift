@@ -85,19 +85,11 @@ enum TestSupport {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny generator whose sequence is fixed by its seed,
-/// so random test inputs are the same on every run and platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A number in 0..<n (the modulo bias is irrelevant here; the stdlib's `random(in:using:)`
-    /// is avoided because its algorithm is not guaranteed to stay the same).
+/// The tests' helpers on NGramKit's one seeded generator, so random test inputs are the same on
+/// every run and platform.
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
+    /// A number in 0..<n (the modulo bias is irrelevant here).
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }

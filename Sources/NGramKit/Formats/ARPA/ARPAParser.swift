@@ -559,80 +559,17 @@ final class ARPAParser: @unchecked Sendable {
         var logBackoff = [unigramBackoffBuffer]
         logBackoff.append(contentsOf: backoffs)
         var provenance = ModelProvenance(tokenizer: tokenizer)
-        var logNormalizer: [LargeBuffer<Double>] = []
         if let alpha {
             provenance.smoothing = .stupidBackoff
             provenance.alpha = alpha
-            logNormalizer = normalizers(alpha: alpha)
         } else if let discounts, discounts.count == order {
             provenance.smoothing = .kneserNey
             provenance.discounts = discounts
         }
         return NGramModel(order: order, vocabulary: vocabulary, tables: tables, logProb: logProb,
                           logBackoff: logBackoff, ngramCounts: read, provenance: provenance,
-                          logNormalizer: logNormalizer, filled: filled,
+                          filled: filled,
                           isComplete: blankCount.allSatisfy { $0 == 0 } && filled.allSatisfy(\.isEmpty))
-    }
-
-    /// Stupid Backoff's log10 Z(h) for every context h of orders 1...N-1 (NaN for the rest),
-    /// from log10 Z(h) = log10 α + log10 Z(h') − backoff(h), h' being h without its first word
-    /// (see `StupidBackoff`). Z is also carried for stored n-grams that are no context, as
-    /// α·Z(h') (what scoring assumes for them), so that every suffix has a value.
-    private func normalizers(alpha: Double) -> [LargeBuffer<Double>] {
-        guard order >= 2 else { return [] }
-        let logAlpha = log10(alpha)
-        var result: [LargeBuffer<Double>] = []
-        var lowerZ: LargeBuffer<Double>? = nil          // Z of every entry one order down
-        var lowerSuffix: LargeBuffer<UInt32>? = nil     // suffix slot of every entry one order down
-        for k in 1..<order {
-            let size = k == 1 ? vocabulary.count : tables[k - 2].capacity
-            // Contexts: the n-grams that some stored (k+1)-gram (not a blank) extends.
-            var isContext = [Bool](repeating: false, count: size)
-            let above = tables[k - 1]
-            let aboveProb = probs[k - 1]
-            let aboveFilled = filled[k - 1]
-            for slot in 0..<above.capacity where above.isOccupied(slot) && !aboveProb[slot].isNaN && !aboveFilled.contains(slot) {
-                isContext[Int(above.context(ofSlot: slot))] = true
-            }
-            let z = LargeBuffer<Double>(zeroedCount: size)
-            let normalizer = LargeBuffer<Double>(zeroedCount: size)
-            let backoff = k == 1 ? unigramBackoffBuffer : backoffs[k - 2]
-            let suffixes = LargeBuffer<UInt32>(zeroedCount: k >= 2 && k < order - 1 ? size : 0)
-            for slot in 0..<size {
-                normalizer[slot] = .nan
-                var zSuffix = 0.0   // log10 Z(ε) = 0 for 1-grams
-                if k >= 2 {
-                    let table = tables[k - 2]
-                    guard table.isOccupied(slot) else { continue }
-                    let word = table.word(ofSlot: slot)
-                    var suffix: Int? = nil
-                    if k == 2 {
-                        suffix = Int(word)
-                    } else {
-                        let contextSuffix = lowerSuffix![Int(table.context(ofSlot: slot))]
-                        if contextSuffix != .max { suffix = tables[k - 3].find(context: contextSuffix, word: word) }
-                    }
-                    guard let suffix else {
-                        // A suffix missing (a blank's): no Z known here or above.
-                        z[slot] = .nan
-                        if suffixes.count > 0 { suffixes[slot] = .max }
-                        continue
-                    }
-                    if suffixes.count > 0 { suffixes[slot] = UInt32(suffix) }
-                    zSuffix = lowerZ![suffix]
-                }
-                if isContext[slot] {
-                    z[slot] = logAlpha + zSuffix - backoff[slot]
-                    normalizer[slot] = z[slot]
-                } else {
-                    z[slot] = logAlpha + zSuffix
-                }
-            }
-            result.append(normalizer)
-            lowerZ = z
-            lowerSuffix = suffixes
-        }
-        return result
     }
 
     // MARK: Bytes

@@ -209,15 +209,8 @@ public enum BinaryModelWriter {
     /// some stored (n+1)-gram that is not a blank extends it; nil for the highest order.
     static func contextFlags(_ model: NGramModel, order n: Int) -> LargeBuffer<UInt8>? {
         guard n < model.order else { return nil }
-        let size = n == 1 ? model.vocabulary.count : model.tables[n - 2].capacity
-        let flags = LargeBuffer<UInt8>(zeroedCount: size)
-        let above = model.tables[n - 1]
-        let aboveProb = model.logProb[n]
-        let fills = n - 1 < model.filled.count ? model.filled[n - 1] : []
-        for slot in 0..<above.capacity where above.isOccupied(slot) && !aboveProb[slot].isNaN && (fills.isEmpty || !fills.contains(slot)) {
-            flags[Int(above.context(ofSlot: slot))] = 1
-        }
-        return flags
+        if n - 1 < model.contextFlags.count { return model.contextFlags[n - 1] }
+        return NGramModel.contextFlags(order: n, tables: model.tables, logProb: model.logProb, filled: model.filled)
     }
 
     /// `Vocabulary`'s index over the words in id order: capacity the least power of two that

@@ -34,11 +34,11 @@ struct ARPAReaderTests {
 
     /// log10 p of each word of `sentence` after `<s>` (out-of-vocabulary words score as `<unk>`)
     /// and the length of the n-gram that matched.
-    private func scores(_ model: NGramModel, _ sentence: String) -> [(log10Prob: Double, matched: Int)] {
+    private func scores(_ model: NGramModel, _ sentence: String) throws -> [(log10Prob: Double, matched: Int)] {
         let state = ModelState(model: model)
         state.beginSentence()
-        return sentence.split(separator: " ").map { word in
-            state.score(model.vocabulary.lookup(String(word)) ?? Vocabulary.unknownID)
+        return try sentence.split(separator: " ").map { word in
+            try state.score(model.vocabulary.lookup(String(word)) ?? Vocabulary.unknownID)
         }
     }
 
@@ -49,8 +49,8 @@ struct ARPAReaderTests {
         let ids = try ngram.split(separator: " ").map { try id(model, String($0)) }
         guard model.slot(of: ids) != nil else { return nil }
         let state = ModelState(model: model)
-        state.setContext(Array(ids.dropLast()))
-        let (p, matched) = state.score(ids.last!)
+        try state.setContext(Array(ids.dropLast()))
+        let (p, matched) = try state.score(ids.last!)
         return matched == ids.count ? p : nil
     }
 
@@ -147,19 +147,19 @@ struct ARPAReaderTests {
     func scoring() throws {
         let model = try read(Self.trigram)
         // Every n-gram seen: p(a|<s>), p(b|<s> a), p(c|a b), p(</s>|b c).
-        let seen = scores(model, "a b c </s>")
+        let seen = try scores(model, "a b c </s>")
         #expect(seen.map(\.log10Prob) == [-0.4, -0.3, -0.2, -0.15])
         #expect(seen.map(\.matched) == [2, 3, 3, 3])
         // p(</s> | a b): "a b </s>" is not stored, so p(</s> | b) + backoff(a b) = -0.9 + -0.1.
-        let backedOff = scores(model, "a b </s>")
+        let backedOff = try scores(model, "a b </s>")
         #expect(close(backedOff[2].log10Prob, -1.0))
         #expect(backedOff[2].matched == 2)
         // p(b | <s>): "<s> b" is not stored, so p(b) + backoff(<s>) = -2.0 + -0.5.
-        let bigram = scores(model, "b")
+        let bigram = try scores(model, "b")
         #expect(close(bigram[0].log10Prob, -2.5))
         #expect(bigram[0].matched == 1)
         // An OOV word scores as <unk>: p(<unk>) + backoff(<s>) = -1.5 + -0.5.
-        let oov = scores(model, "zzz")
+        let oov = try scores(model, "zzz")
         #expect(close(oov[0].log10Prob, -2.0))
         #expect(oov[0].matched == 1)
     }
@@ -206,7 +206,7 @@ struct ARPAReaderTests {
         #expect(model.entry("a b") == nil)
         #expect(model.entry("a b c") == nil)
         #expect(try highestOrderProb(model, "a b c d") == -0.1)
-        let s = scores(model, "a b c d")
+        let s = try scores(model, "a b c d")
         // p(b | <s> a) = p(b) + backoff(a) + backoff(<s> a); the blank "a b" adds nothing.
         #expect(close(s[1].log10Prob, -2.0 - 0.3 - 0.25))
         // p(c | a b) = p(c | b): the blank context has backoff 0.
@@ -282,7 +282,7 @@ struct ARPAReaderTests {
             state.beginSentence()
             for (word, field) in zip(words, fields) {
                 let parts = field.split(separator: " ")
-                let (p, matched) = state.score(model.vocabulary.lookup(word) ?? Vocabulary.unknownID)
+                let (p, matched) = try state.score(model.vocabulary.lookup(word) ?? Vocabulary.unknownID)
                 // The file holds single-precision numbers, which KenLM prints with 8 digits.
                 #expect(abs(p - Double(parts[2])!) < 2e-6, "\(line): \(word)")
                 #expect(matched == Int(parts[1])!, "\(line): \(word)")
@@ -312,7 +312,7 @@ struct ARPAReaderTests {
         let model = try read("\\data\\\nngram 1=3\n\n\\1-grams:\n-1\t<unk>\n-0.5\t<s>\t0\n-0.2\t</s>\n\n\\end\\\n")
         #expect(model.order == 1)
         #expect(model.ngramCounts == [3])
-        let s = scores(model, "</s>")
+        let s = try scores(model, "</s>")
         #expect(s[0].log10Prob == -0.2)
     }
 
@@ -362,8 +362,8 @@ struct ARPAReaderTests {
             b.beginSentence()
             for word in sentence.split(separator: " ") {
                 let id = original.vocabulary.lookup(String(word)) ?? 0
-                let x = try #require(a.scoreRawStupidBackoff(id))
-                let y = try #require(b.scoreRawStupidBackoff(id))
+                let x = try #require(try a.scoreRawStupidBackoff(id))
+                let y = try #require(try b.scoreRawStupidBackoff(id))
                 // The file holds single-precision numbers. An unseen word has probability 0 in
                 // memory, which the file writes as -99, read back as the number -99 (as KenLM does).
                 if x.log10Prob == -.infinity {
@@ -504,7 +504,7 @@ struct ARPAReaderTests {
         lines[12] = "-0.1\ta </s>\t0"
         let model = try read(lines.joined(separator: "\n") + "\n")
         #expect(model.ngramCounts == [4, 2])
-        #expect(scores(model, "a </s>").map(\.log10Prob) == [-0.2, -0.1])
+        #expect(try scores(model, "a </s>").map(\.log10Prob) == [-0.2, -0.1])
     }
 
     @Test("A model without <unk> warns once and gives it log10 probability -100")

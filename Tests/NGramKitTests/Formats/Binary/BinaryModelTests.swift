@@ -115,10 +115,10 @@ import Testing
         _ = try Self.compareTokens(arpa, binary, text: text)
         let s1 = ModelState(model: arpa), s2 = ModelState(model: binary)
         let ids = ["c", "a"].map { arpa.vocabulary.lookup($0)! }
-        s1.setContext(ids)
-        s2.setContext(ids)
+        try s1.setContext(ids)
+        try s2.setContext(ids)
         let b = arpa.vocabulary.lookup("b")!
-        let (p1, m1) = s1.score(b), (p2, m2) = s2.score(b)
+        let (p1, m1) = try s1.score(b), (p2, m2) = try s2.score(b)
         #expect(m1 == m2 && m1 == 3 && Self.close(p2, p1), "\(p1) \(m1) vs \(p2) \(m2)")
     }
 
