@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Release builds (`swift build -c release`) compile each module whole (WMO), which the hot

@@ -13,7 +13,7 @@ import CZlib
 ///      buffer and whatever the caller reads into.
 
 /// A readable stream of bytes.
-public protocol ByteSource: AnyObject {
+package protocol ByteSource: AnyObject {
     /// Fills `buffer` with up to `buffer.count` bytes.
     /// - Returns: the number of bytes written; 0 only at the end of the input.
     /// - Throws: `NGramKitError` when the input cannot be read or is corrupt.
@@ -21,25 +21,24 @@ public protocol ByteSource: AnyObject {
 }
 
 /// Opens corpus files and tells plain text from gzip by content.
-public enum ByteSources {
+package enum ByteSources {
     /// Opens `path` (or standard input for `-`) and returns a source of its decompressed bytes.
     /// - Throws: `NGramKitError.cannotOpen` for a missing or unreadable file,
     ///   `NGramKitError.isDirectory` for a directory.
-    public static func open(_ path: String) throws -> ByteSource {
+    package static func open(_ path: String) throws -> ByteSource {
         let fd: Int32
         if path == "-" {
             fd = 0
         } else {
-            var info = stat()
-            if stat(path, &info) != 0 {
-                throw NGramKitError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            guard let info = Platform.status(path) else {
+                throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError())
             }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
+            if Platform.isDirectory(info) {
                 throw NGramKitError.isDirectory(path: path)
             }
-            fd = Glibc.open(path, O_RDONLY)
+            fd = Platform.openForReading(path)
             if fd < 0 {
-                throw NGramKitError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+                throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError())
             }
             #if os(Linux)
             _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
@@ -78,14 +77,10 @@ final class FileDescriptorSource: ByteSource {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        while true {
-            let n = Glibc.read(fd, base, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            let reason = String(cString: strerror(errno))
-            if errno == EISDIR { throw NGramKitError.isDirectory(path: path) }
-            throw NGramKitError.cannotOpen(path: path, reason: reason)
-        }
+        let n = Platform.readSome(fd, base, buffer.count)
+        if n >= 0 { return n }
+        if Int32(-n) == EISDIR { throw NGramKitError.isDirectory(path: path) }
+        throw NGramKitError.cannotOpen(path: path, reason: Platform.describe(Int32(-n)))
     }
 }
 

@@ -11,7 +11,7 @@ import Darwin
 ///      read like `\n` files), with its 1-based line number. A final line without `\n` is a line;
 ///      an empty line is a line (KenLM scores it as a sentence). The buffer grows only for a line
 ///      longer than itself, so memory stays constant for any corpus size.
-public struct LineReader {
+package struct LineReader {
     private static let initialCapacity = 1 << 20
     /// Readable bytes past the end of every line (see the type's comment).
     package static let readableSlack = 16
@@ -22,7 +22,7 @@ public struct LineReader {
     ///   - body: receives the line (valid only during the call) and its 1-based number.
     /// - Returns: the number of lines read.
     @discardableResult
-    public static func forEachLine(
+    package static func forEachLine(
         of source: ByteSource,
         _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws -> Int {
@@ -77,7 +77,7 @@ public struct LineReader {
 
     /// Opens `path` (`-` for standard input) and calls `body` for every line.
     @discardableResult
-    public static func forEachLine(
+    package static func forEachLine(
         inFile path: String,
         _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws -> Int {

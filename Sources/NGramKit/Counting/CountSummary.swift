@@ -126,7 +126,7 @@ extension String {
 }
 
 /// The small real corpus shipped in `Corpora/`, used when no `--text` is given.
-public enum DefaultCorpus {
+package enum DefaultCorpus {
     /// Path relative to the repository root: the King James Bible, one verse per line.
-    public static let path = "Corpora/kjv.txt.gz"
+    package static let path = "Corpora/kjv.txt.gz"
 }

@@ -2,17 +2,17 @@
 extension CountTable {
     /// The hash of a key; `Hashing.reduce(hash, into: capacity)` is its home slot.
     @inline(__always)
-    public static func hash(_ key: UInt64) -> UInt64 { Hashing.mix(key) }
+    package static func hash(_ key: UInt64) -> UInt64 { Hashing.mix(key) }
 
     /// The partition a hash belongs to.
     @inline(__always)
-    public func partition(_ hash: UInt64) -> Int {
+    package func partition(_ hash: UInt64) -> Int {
         partitionBits == 0 ? 0 : Int(truncatingIfNeeded: hash >> UInt64(64 - partitionBits))
     }
 
     /// The home slot of a hash in this table (used to prefetch before `increment`).
     @inline(__always)
-    public func homeSlot(_ hash: UInt64) -> Int {
+    package func homeSlot(_ hash: UInt64) -> Int {
         partition(hash) * partitionCapacity + Hashing.reduce(hash << UInt64(partitionBits), into: partitionCapacity)
     }
 
@@ -22,7 +22,7 @@ extension CountTable {
 
     /// The slot of `key`, or nil when the n-gram is absent.
     @inline(__always)
-    public func find(_ key: UInt64) -> Int? {
+    package func find(_ key: UInt64) -> Int? {
         let hash = CountTable.hash(key)
         let start = partition(hash) * partitionCapacity
         let end = start + partitionCapacity
@@ -39,7 +39,7 @@ extension CountTable {
 
     /// The slot of the n-gram `context word`, or nil.
     @inline(__always)
-    public func find(context: UInt32, word: UInt32) -> Int? {
+    package func find(context: UInt32, word: UInt32) -> Int? {
         find(key(context: context, word: word))
     }
 }

@@ -13,7 +13,7 @@ extension CountTable {
     ///
     /// Thread safety: calls for keys of different partitions may run concurrently.
     @inline(__always)
-    public func increment(_ key: UInt64, hash: UInt64, by amount: UInt64 = 1) -> (slot: Int, isNew: Bool) {
+    package func increment(_ key: UInt64, hash: UInt64, by amount: UInt64 = 1) -> (slot: Int, isNew: Bool) {
         let start = partition(hash) * partitionCapacity
         let end = start + partitionCapacity
         var index = homeSlot(hash)
@@ -68,13 +68,13 @@ extension CountTable {
     }
 
     /// The most n-grams one partition may hold.
-    public var partitionLimit: Int { Int(Double(partitionCapacity) * CountTable.maximumLoad) }
+    package var partitionLimit: Int { Int(Double(partitionCapacity) * CountTable.maximumLoad) }
 
     /// Adds `amount` to `key` from a single thread, growing the table (by half) before any
     /// partition would pass `maximumLoad`.
     /// - Returns: the slot of the n-gram; slots move when the table grows.
     @discardableResult
-    public func add(_ key: UInt64, amount: UInt64 = 1) -> Int {
+    package func add(_ key: UInt64, amount: UInt64 = 1) -> Int {
         var hash = CountTable.hash(key)
         if partitionOccupied[partition(hash)] + 1 > partitionLimit {
             resize(to: capacity + capacity / 2 + 16)

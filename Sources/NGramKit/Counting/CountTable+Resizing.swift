@@ -4,7 +4,7 @@ extension CountTable {
     /// - Returns: `moved[oldSlot]` = new slot, for callers holding slot numbers (the counting
     ///   loop's per-position slots); unoccupied old slots map to `UInt32.max`.
     @discardableResult
-    public func resize(to newCapacity: Int) -> [UInt32] {
+    package func resize(to newCapacity: Int) -> [UInt32] {
         precondition(newCapacity > occupied)
         let old = slots
         let oldCapacity = capacity

@@ -27,17 +27,17 @@ import Foundation
 /// `partitionCapacity` may be any size (indexes come from a multiply-shift of the key's hash);
 /// probing is linear and wraps around within the partition; every partition always keeps an
 /// empty slot (callers stop filling a partition at `maximumLoad`), so every probe ends.
-public final class CountTable: @unchecked Sendable {
+package final class CountTable: @unchecked Sendable {
     /// The n-gram order this table holds.
-    public let order: Int
+    package let order: Int
     /// Number of slots.
-    public internal(set) var capacity: Int
+    package internal(set) var capacity: Int
     /// log2 of the number of partitions: 0 for small tables, 4 (16 partitions) for large ones.
-    public internal(set) var partitionBits: Int
+    package internal(set) var partitionBits: Int
     /// Slots per partition.
-    public internal(set) var partitionCapacity: Int
+    package internal(set) var partitionCapacity: Int
     /// Number of distinct n-grams stored.
-    public internal(set) var occupied = 0
+    package internal(set) var occupied = 0
     var slots: LargeBuffer<UInt64>
 
     let wordBits: Int
@@ -52,11 +52,11 @@ public final class CountTable: @unchecked Sendable {
     /// Guards `overflow`, the one structure partitions share.
     let overflowLock = NSLock()
     /// Distinct n-grams per partition.
-    public internal(set) var partitionOccupied: [Int] = []
+    package internal(set) var partitionOccupied: [Int] = []
 
     /// Number of distinct left extensions of each n-gram, by slot (filled while the next
     /// order is counted; nil for the highest order).
-    public internal(set) var continuation: LargeBuffer<UInt32>?
+    package internal(set) var continuation: LargeBuffer<UInt32>?
 
     /// Load above which the table grows (by half) rather than probe ever longer runs.
     static let maximumLoad = 0.9
@@ -71,7 +71,7 @@ public final class CountTable: @unchecked Sendable {
     ///   - countFieldBits: width of the count field; by default every bit the key leaves free.
     ///     Tests narrow it to exercise `overflow`.
     ///   - threads: threads that fault the table's pages in (see `LargeBuffer`).
-    public init(order: Int, capacity: Int, wordLimit: Int, contextLimit: Int, countFieldBits: Int? = nil, threads: Int = 1) throws {
+    package init(order: Int, capacity: Int, wordLimit: Int, contextLimit: Int, countFieldBits: Int? = nil, threads: Int = 1) throws {
         precondition(order >= 2)
         self.order = order
         (partitionBits, partitionCapacity) = CountTable.layout(forCapacity: capacity)
@@ -127,7 +127,7 @@ public final class CountTable: @unchecked Sendable {
     }
 
     /// The number of partitions.
-    public var partitionCount: Int { 1 << partitionBits }
+    package var partitionCount: Int { 1 << partitionBits }
 
     /// Number of bits needed to write `value` (at least 1).
     static func bitWidth(_ value: Int) -> Int {
@@ -136,29 +136,29 @@ public final class CountTable: @unchecked Sendable {
 
     /// The key of the n-gram made of `context` and `word`.
     @inline(__always)
-    public func key(context: UInt32, word: UInt32) -> UInt64 {
+    package func key(context: UInt32, word: UInt32) -> UInt64 {
         UInt64(context) << UInt64(wordBits) | UInt64(word)
     }
 
     /// The context part of a slot.
     @inline(__always)
-    public func context(ofSlot slot: Int) -> UInt32 {
+    package func context(ofSlot slot: Int) -> UInt32 {
         UInt32(truncatingIfNeeded: (slots[slot] & keyMask) >> UInt64(wordBits))
     }
 
     /// The word part of a slot.
     @inline(__always)
-    public func word(ofSlot slot: Int) -> UInt32 {
+    package func word(ofSlot slot: Int) -> UInt32 {
         UInt32(truncatingIfNeeded: slots[slot] & wordMask)
     }
 
     /// Whether `slot` holds an n-gram.
     @inline(__always)
-    public func isOccupied(_ slot: Int) -> Bool { slots[slot] != 0 }
+    package func isOccupied(_ slot: Int) -> Bool { slots[slot] != 0 }
 
     /// The raw count of the n-gram in `slot`.
     @inline(__always)
-    public func count(ofSlot slot: Int) -> UInt64 {
+    package func count(ofSlot slot: Int) -> UInt64 {
         let field = slots[slot] >> UInt64(keyBits)
         if field == countFieldMax, let extra = overflow[slot] { return field + extra }
         return field
@@ -168,7 +168,7 @@ public final class CountTable: @unchecked Sendable {
     /// left extensions, except for n-grams that start with `<s>` (nothing can precede them; they
     /// have no extension) and for the highest order, which keep their raw count.
     @inline(__always)
-    public func adjustedCount(ofSlot slot: Int) -> UInt64 {
+    package func adjustedCount(ofSlot slot: Int) -> UInt64 {
         if let continuation {
             let extensions = continuation[slot]
             if extensions > 0 { return UInt64(extensions) }
@@ -177,7 +177,7 @@ public final class CountTable: @unchecked Sendable {
     }
 
     /// Memory held by the table: slots, continuation counts and overflow.
-    public var memoryFootprint: Int {
+    package var memoryFootprint: Int {
         slots.memoryFootprint + (continuation?.memoryFootprint ?? 0) + overflow.capacity * 24
     }
 

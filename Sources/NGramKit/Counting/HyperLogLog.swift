@@ -3,15 +3,15 @@
 ///
 /// Standard HyperLogLog (Flajolet et al. 2007) with 2^16 registers (relative error about 0.4%)
 /// and linear counting for small sets.
-public struct HyperLogLog: Sendable {
+package struct HyperLogLog: Sendable {
     private static let precision = 16
     private var registers = [UInt8](repeating: 0, count: 1 << precision)
 
-    public init() {}
+    package init() {}
 
     /// Records one key by its 64-bit hash.
     @inline(__always)
-    public mutating func add(hash: UInt64) {
+    package mutating func add(hash: UInt64) {
         let index = Int(hash >> UInt64(64 - HyperLogLog.precision))
         let rest = hash << UInt64(HyperLogLog.precision) | (1 << UInt64(HyperLogLog.precision - 1))
         let rank = UInt8(rest.leadingZeroBitCount + 1)
@@ -21,12 +21,12 @@ public struct HyperLogLog: Sendable {
     }
 
     /// Adds every key `other` has seen (the estimate of the union).
-    public mutating func merge(_ other: HyperLogLog) {
+    package mutating func merge(_ other: HyperLogLog) {
         for i in 0..<registers.count where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
     }
 
     /// The estimated number of distinct keys added.
-    public var estimate: Double {
+    package var estimate: Double {
         let m = Double(registers.count)
         var sum = 0.0
         var zeros = 0

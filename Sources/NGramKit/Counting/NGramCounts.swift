@@ -14,7 +14,7 @@ public final class NGramCounts: @unchecked Sendable {
     /// Number of distinct words preceding each word (including `<s>`), by id; empty when N = 1.
     public internal(set) var unigramContinuation: [UInt32]
     /// Tables for orders 2...N: `tables[n - 2]` holds order n.
-    public let tables: [CountTable]
+    package let tables: [CountTable]
     /// Number of sentences (lines).
     public let sentences: Int
     /// Number of word tokens, sentence markers excluded.
@@ -32,17 +32,18 @@ public final class NGramCounts: @unchecked Sendable {
     }
 
     /// The table of order `n` (2...N).
-    public func table(order n: Int) -> CountTable { tables[n - 2] }
+    package func table(order n: Int) -> CountTable { tables[n - 2] }
 
     /// Number of distinct n-grams of order `n`. For unigrams this is the vocabulary size,
     /// `<unk>`, `<s>` and `</s>` included, as in KenLM's models.
     public func uniqueCount(order n: Int) -> Int {
-        n == 1 ? vocabulary.count : tables[n - 2].occupied
+        guard n >= 1 && n <= order else { return 0 }
+        return n == 1 ? vocabulary.count : tables[n - 2].occupied
     }
 
     /// Kneser-Ney's adjusted count of word `id` as a unigram: its number of distinct left
     /// extensions, or its raw count for `<s>` (nothing precedes it) and when N = 1.
-    public func adjustedUnigramCount(_ id: UInt32) -> UInt64 {
+    package func adjustedUnigramCount(_ id: UInt32) -> UInt64 {
         if order >= 2, unigramContinuation[Int(id)] > 0 { return UInt64(unigramContinuation[Int(id)]) }
         return unigramCounts[Int(id)]
     }
@@ -53,6 +54,7 @@ public final class NGramCounts: @unchecked Sendable {
     ///   computed from) instead of the raw ones.
     public func countsOfCounts(order n: Int, adjusted: Bool) -> [UInt64] {
         var result = [UInt64](repeating: 0, count: 5)
+        guard n >= 1 && n <= order else { return result }
         if n == 1 {
             for id in 0..<vocabulary.count {
                 let c = adjusted ? adjustedUnigramCount(UInt32(id)) : unigramCounts[id]
@@ -69,7 +71,7 @@ public final class NGramCounts: @unchecked Sendable {
     }
 
     /// The ids of the n-gram in `slot` of order `n`'s table, oldest word first.
-    public func words(order n: Int, slot: Int) -> [UInt32] {
+    package func words(order n: Int, slot: Int) -> [UInt32] {
         var result = [UInt32](repeating: 0, count: n)
         var currentSlot = slot
         var level = n
@@ -85,7 +87,7 @@ public final class NGramCounts: @unchecked Sendable {
     }
 
     /// The slot of an n-gram given by ids (order = `ids.count` ≥ 2), or nil when unseen.
-    public func slot(of ids: [UInt32]) -> Int? {
+    package func slot(of ids: [UInt32]) -> Int? {
         precondition(ids.count >= 2 && ids.count <= order)
         var context = ids[0]
         var slot = 0
@@ -123,7 +125,7 @@ public final class NGramCounts: @unchecked Sendable {
     }
 
     /// Memory held by the count tables (slots, continuation counts, overflow), in bytes.
-    public var tableMemory: Int {
+    package var tableMemory: Int {
         tables.reduce(0) { $0 + $1.memoryFootprint } + unigramCounts.capacity * 8 + unigramContinuation.capacity * 4
     }
 

@@ -30,7 +30,7 @@ public enum ModifiedKneserNey {
     /// - Returns: the model. The count tables become the model's key tables (they are shared,
     ///   not copied), and their continuation counts are released.
     /// - Throws: `NGramKitError.emptyInput` when the counts hold no sentence.
-    public static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
+    package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
                                 warn: (String) -> Void = { _ in },
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }

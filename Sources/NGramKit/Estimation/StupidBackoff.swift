@@ -47,7 +47,7 @@ public enum StupidBackoff {
     ///     every word but `<s>`), so that every word of a fixed vocabulary has a probability even
     ///     when the training text lacks it (the scaling harness's small slices). The derivation
     ///     of Z above holds for any unigram distribution.
-    public static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha, unigramAddOne: Bool = false) throws -> NGramModel {
+    package static func estimate(_ counts: NGramCounts, alpha: Double = defaultAlpha, unigramAddOne: Bool = false) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         guard alpha > 0 && alpha <= 1 else {
             throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")

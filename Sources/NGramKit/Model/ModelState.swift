@@ -96,6 +96,13 @@ public final class ModelState {
         historyWords = min(1, maxLength)
     }
 
+    /// Starts without a history (no `<s>`): the first word is scored as a unigram, as KenLM's
+    /// null context state does (`bos=False` in its Python module).
+    public func beginWithoutContext() {
+        length = 0
+        historyWords = 0
+    }
+
     /// Makes `context` (word ids, oldest first) the history, as if it had just been scored; a
     /// context that starts with `<s>` is a sentence start.
     /// - Throws: `NGramKitError.invalidOption` for an id outside the vocabulary.

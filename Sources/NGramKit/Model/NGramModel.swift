@@ -26,7 +26,7 @@ public final class NGramModel: @unchecked Sendable {
     /// The words; ids 0, 1, 2 are `<unk>`, `<s>`, `</s>`.
     public let vocabulary: Vocabulary
     /// Key tables of orders 2...N (`tables[n - 2]`).
-    public let tables: [CountTable]
+    package let tables: [CountTable]
     /// log10 probabilities by order (`logProb[n - 1]`), by word id or slot. NaN marks a blank.
     let logProb: [LargeBuffer<Double>]
     /// log10 backoff weights by order (`logBackoff[n - 1]`); 0 for n-grams that are no context.
@@ -122,7 +122,7 @@ public final class NGramModel: @unchecked Sendable {
 
     /// The slot (word id for unigrams) of the n-gram `ids`, or nil when it is not stored.
     /// Blanks are found too; `isBlank` tells them apart.
-    public func slot(of ids: [UInt32]) -> Int? {
+    package func slot(of ids: [UInt32]) -> Int? {
         guard !ids.isEmpty, ids.count <= order, ids.allSatisfy({ Int($0) < vocabulary.count }) else { return nil }
         if ids.count == 1 { return Int(ids[0]) }
         var slot = Int(ids[0])
@@ -136,10 +136,10 @@ public final class NGramModel: @unchecked Sendable {
     }
 
     /// Whether the entry in `slot` of order `n` is a blank (a context only, not an n-gram).
-    public func isBlank(order n: Int, slot: Int) -> Bool { storedLogProb(order: n, slot: slot).isNaN }
+    package func isBlank(order n: Int, slot: Int) -> Bool { storedLogProb(order: n, slot: slot).isNaN }
 
     /// Whether the entry in `slot` of order `n` was filled in for a missing suffix (see `filled`).
-    public func isFilled(order n: Int, slot: Int) -> Bool {
+    package func isFilled(order n: Int, slot: Int) -> Bool {
         n >= 2 && n - 2 < filled.count && filled[n - 2].contains(slot)
     }
 

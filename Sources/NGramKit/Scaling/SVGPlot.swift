@@ -6,28 +6,28 @@ import Foundation
 ///
 /// `render()` returns a complete SVG document that opens in a browser. Points that cannot be
 /// drawn (non-finite, or not positive on a log axis) are left out.
-public struct SVGPlot: Sendable {
+package struct SVGPlot: Sendable {
     /// How an axis maps values to positions.
-    public enum Scale: String, Sendable, Codable {
+    package enum Scale: String, Sendable, Codable {
         case log, linear
     }
 
     /// One named set of data on the chart.
-    public struct Series: Sendable {
+    package struct Series: Sendable {
         /// The legend entry.
-        public var name: String
+        package var name: String
         /// Measured points, drawn as markers.
-        public var points: [(x: Double, y: Double)]
+        package var points: [(x: Double, y: Double)]
         /// Whether the markers are joined by a line (in order of x).
-        public var joinPoints: Bool
+        package var joinPoints: Bool
         /// A curve drawn as a line without markers (e.g. the fitted law); nil for none.
-        public var curve: [(x: Double, y: Double)]?
+        package var curve: [(x: Double, y: Double)]?
         /// Index into the palette of `SVGPlot.palette` (taken modulo its size).
-        public var style: Int
+        package var style: Int
         /// Whether the lines are dashed (e.g. a second smoothing method).
-        public var dashed: Bool
+        package var dashed: Bool
 
-        public init(name: String, points: [(x: Double, y: Double)] = [], joinPoints: Bool = false,
+        package init(name: String, points: [(x: Double, y: Double)] = [], joinPoints: Bool = false,
                     curve: [(x: Double, y: Double)]? = nil, style: Int = 0, dashed: Bool = false) {
             self.name = name
             self.points = points
@@ -38,23 +38,23 @@ public struct SVGPlot: Sendable {
         }
     }
 
-    public var title: String
+    package var title: String
     /// The x axis' label, units included (e.g. "training tokens D").
-    public var xLabel: String
+    package var xLabel: String
     /// The y axis' label, units included (e.g. "held-out loss (nats/token)").
-    public var yLabel: String
-    public var series: [Series]
-    public var xScale: Scale
-    public var yScale: Scale
+    package var yLabel: String
+    package var series: [Series]
+    package var xScale: Scale
+    package var yScale: Scale
     /// The document's size in pixels.
-    public var width: Double
-    public var height: Double
+    package var width: Double
+    package var height: Double
 
     /// Ten colours told apart by most readers (Tableau 10).
-    public static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    package static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series] = [],
+    package init(title: String, xLabel: String, yLabel: String, series: [Series] = [],
                 xScale: Scale = .log, yScale: Scale = .log, width: Double = 800, height: Double = 500) {
         self.title = title
         self.xLabel = xLabel
@@ -69,7 +69,7 @@ public struct SVGPlot: Sendable {
     // MARK: - Rendering
 
     /// The chart as a standalone SVG document.
-    public func render() -> String {
+    package func render() -> String {
         let legendWidth = series.isEmpty ? 0.0 : min(300, 60 + 7 * Double(series.map(\.name.count).max() ?? 0))
         let plot = (left: 80.0, top: 50.0, right: width - 20 - legendWidth, bottom: height - 60)
         let drawable = series.map { series in

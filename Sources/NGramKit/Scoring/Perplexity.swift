@@ -37,6 +37,12 @@ public enum Perplexity {
         public let oovs: Int
     }
 
+    /// 10^(−`log10Prob` / `tokens`): the perplexity of tokens whose log10 probabilities sum to
+    /// `log10Prob`.
+    public static func perplexity(log10Prob: Double, tokens: Int) -> Double {
+        Foundation.pow(10, -log10Prob / Double(tokens))
+    }
+
     /// How many tokens ahead the vocabulary lookups prefetch.
     static let vocabularyLookahead = 16
 
@@ -153,7 +159,7 @@ public struct PerplexityResult: Sendable, Equatable {
     }
 
     /// 10^(−Σ log10 p / tokens), infinite when a token has probability 0.
-    public var perplexity: Double { Foundation.pow(10, -log10Prob / Double(tokens)) }
+    public var perplexity: Double { Perplexity.perplexity(log10Prob: log10Prob, tokens: tokens) }
     /// The same over the tokens that are not OOVs.
     public var perplexityExcludingOOVs: Double {
         Foundation.pow(10, -log10ProbExcludingOOVs / Double(tokens - oovs))

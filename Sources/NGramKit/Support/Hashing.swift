@@ -3,10 +3,10 @@
 /// NGramKit never uses Swift's per-process random `Hasher` on a path that affects output: tables
 /// must place entries identically in every run so that counts files, models and reports are
 /// byte-identical for the same input.
-public enum Hashing {
+package enum Hashing {
     /// Mixes a 64-bit key into a well-distributed 64-bit hash (the MurmurHash3 finalizer).
     @inline(__always)
-    public static func mix(_ key: UInt64) -> UInt64 {
+    package static func mix(_ key: UInt64) -> UInt64 {
         var h = key
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd
@@ -19,13 +19,13 @@ public enum Hashing {
     /// Maps a hash to `0..<range` without division (Lemire's multiply-shift), so table
     /// capacities need not be powers of two and can be sized to the data.
     @inline(__always)
-    public static func reduce(_ hash: UInt64, into range: Int) -> Int {
+    package static func reduce(_ hash: UInt64, into range: Int) -> Int {
         Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(truncatingIfNeeded: range)).high)
     }
 
     /// Hashes a byte string, 8 bytes at a time.
     @inline(__always)
-    public static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    package static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = bytes.baseAddress else { return 0x2545_f491_4f6c_dd1d }
         let raw = UnsafeRawPointer(base)
         var count = bytes.count

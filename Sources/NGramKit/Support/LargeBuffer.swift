@@ -17,21 +17,21 @@ import Darwin
 /// `T` must be a trivial type (no references). A *borrowed* buffer (`init(borrowing:count:owner:)`)
 /// points into memory that `owner` keeps alive (a mapped model file, possibly read-only): it is
 /// never freed here and must not be written unless the owner's memory is writable.
-public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
+package final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     /// First element; valid for `count` elements until deinit.
-    public let base: UnsafeMutablePointer<T>
+    package let base: UnsafeMutablePointer<T>
     /// Number of elements.
-    public let count: Int
+    package let count: Int
     private let byteCount: Int
     private let isMapped: Bool
     /// What keeps a borrowed buffer's memory alive; nil for buffers that own their memory.
     private let owner: AnyObject?
 
     /// Whether the elements live in memory owned by another object (see the type's comment).
-    public var isBorrowed: Bool { owner != nil }
+    package var isBorrowed: Bool { owner != nil }
 
     /// A buffer over `count` elements at `base` that `owner` keeps alive (and frees).
-    public init(borrowing base: UnsafeMutablePointer<T>, count: Int, owner: AnyObject) {
+    package init(borrowing base: UnsafeMutablePointer<T>, count: Int, owner: AnyObject) {
         self.base = base
         self.count = count
         byteCount = count * MemoryLayout<T>.stride
@@ -44,7 +44,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     ///   - count: number of elements, at least 0.
     ///   - populatingThreads: the kernel zeroes the pages up front (rather than at first touch,
     ///     inside a hot loop), split over this many threads.
-    public init(zeroedCount count: Int, populatingThreads: Int = 1) {
+    package init(zeroedCount count: Int, populatingThreads: Int = 1) {
         precondition(count >= 0)
         self.count = count
         owner = nil
@@ -90,7 +90,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Bytes of memory reserved for the elements.
-    public var memoryFootprint: Int { byteCount }
+    package var memoryFootprint: Int { byteCount }
 
     /// The end of a job that asked for memory the system refused, where it cannot throw: one
     /// line, temporary files removed, exit status 1 (not a trap).
@@ -101,7 +101,7 @@ public final class LargeBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     }
 
     @inline(__always)
-    public subscript(index: Int) -> T {
+    package subscript(index: Int) -> T {
         get { base[index] }
         set { base[index] = newValue }
     }
@@ -119,28 +119,28 @@ private struct UncheckedRegion: @unchecked Sendable {
 /// Invariants: `storage` holds `capacity` elements of which the first `count` are initialized.
 /// A borrowed buffer (`init(borrowing:count:owner:)`) reads memory that `owner` keeps alive; its
 /// first `append` copies the elements into memory of its own, so it never writes the owner's.
-public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
-    public private(set) var storage: UnsafeMutablePointer<T>
-    public private(set) var count: Int = 0
-    public private(set) var capacity: Int
+package final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
+    package private(set) var storage: UnsafeMutablePointer<T>
+    package private(set) var count: Int = 0
+    package private(set) var capacity: Int
     /// What keeps a borrowed buffer's elements alive; nil once the buffer owns its storage.
     private var owner: AnyObject?
 
     /// A buffer over the `count` elements at `storage`, which `owner` keeps alive.
-    public init(borrowing storage: UnsafePointer<T>, count: Int, owner: AnyObject) {
+    package init(borrowing storage: UnsafePointer<T>, count: Int, owner: AnyObject) {
         self.storage = UnsafeMutablePointer(mutating: storage)
         self.count = count
         capacity = count
         self.owner = owner
     }
 
-    public init(initialCapacity: Int = 1 << 16) {
+    package init(initialCapacity: Int = 1 << 16) {
         capacity = max(initialCapacity, 16)
         storage = malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
     }
 
     /// A copy of `other`'s elements.
-    public init(copying other: GrowableBuffer<T>) {
+    package init(copying other: GrowableBuffer<T>) {
         capacity = max(other.count, 16)
         storage = malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
         storage.update(from: other.storage, count: other.count)
@@ -150,7 +150,7 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     deinit { if owner == nil { free(storage) } }
 
     @inline(__always)
-    public func append(_ value: T) {
+    package func append(_ value: T) {
         if count == capacity { grow() }
         storage[count] = value
         count += 1
@@ -206,10 +206,10 @@ public final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     }
 
     @inline(__always)
-    public subscript(index: Int) -> T {
+    package subscript(index: Int) -> T {
         get { storage[index] }
         set { storage[index] = newValue }
     }
 
-    public var memoryFootprint: Int { capacity * MemoryLayout<T>.stride }
+    package var memoryFootprint: Int { capacity * MemoryLayout<T>.stride }
 }

@@ -7,18 +7,18 @@
 ///
 /// Invariants: `buffer` holds `capacity` bytes, the first `used` not yet handed on; nothing is
 /// written after `commit` or `discard`.
-public final class OutputSink {
+package final class OutputSink {
     private let file: OutputFile
     private let compressor: GzipCompressor?
     /// The user-facing path (`-` for standard output).
-    public var path: String { file.path }
+    package var path: String { file.path }
     private var buffer: UnsafeMutablePointer<UInt8>
     private var used = 0
     private let capacity = 1 << 20
 
     /// Opens `path` for writing (`-` is standard output); its temporary file is made now.
     /// - Throws: `NGramKitError.cannotWrite` when the location cannot be written.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(file: OutputFile(path: path))
     }
 
@@ -50,7 +50,7 @@ public final class OutputSink {
 
     /// Appends bytes.
     @inline(__always)
-    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    package func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         if used + bytes.count > capacity {
             try flush()
             if bytes.count > capacity { return try hand(bytes.baseAddress!, bytes.count) }
@@ -63,7 +63,7 @@ public final class OutputSink {
 
     /// Appends one byte.
     @inline(__always)
-    public func write(byte: UInt8) throws {
+    package func write(byte: UInt8) throws {
         if used == capacity { try flush() }
         buffer[used] = byte
         used += 1
@@ -71,7 +71,7 @@ public final class OutputSink {
 
     /// Appends an unsigned integer in decimal.
     @inline(__always)
-    public func write(decimal value: UInt64) throws {
+    package func write(decimal value: UInt64) throws {
         if used + 20 > capacity { try flush() }
         var v = value
         if v == 0 {
@@ -92,13 +92,13 @@ public final class OutputSink {
     }
 
     /// Appends a string's UTF-8 bytes.
-    public func write(string: String) throws {
+    package func write(string: String) throws {
         var copy = string
         try copy.withUTF8 { try write($0) }
     }
 
     /// Writes out what is buffered and makes the output visible under its name.
-    public func commit() throws {
+    package func commit() throws {
         try flush()
         if let compressor {
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { try compressor.compress($0.baseAddress!, 0, finish: true) }
@@ -107,5 +107,5 @@ public final class OutputSink {
     }
 
     /// Drops the output (a temporary file is removed; the target is left as it was).
-    public func discard() { file.discard() }
+    package func discard() { file.discard() }
 }

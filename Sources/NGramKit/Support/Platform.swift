@@ -54,6 +54,14 @@ package enum Platform {
         }
     }
 
+    /// Opens `path` for reading (close-on-exec), retrying after signals; -1 with `errno` set on failure.
+    package static func openForReading(_ path: String) -> Int32 {
+        while true {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 || errno != EINTR { return fd }
+        }
+    }
+
     /// `stat` of `path` (symbolic links followed), or nil when it does not exist or cannot be read.
     package static func status(_ path: String) -> stat? {
         var info = stat()

@@ -63,14 +63,14 @@ public final class ProgressReporter {
 }
 
 /// Monotonic wall-clock seconds, for timing runs.
-public enum ProgressClock {
-    public static func now() -> Double { ProgressReporter.now() }
+package enum ProgressClock {
+    package static func now() -> Double { ProgressReporter.now() }
 }
 
 /// Unbuffered writes to standard error (file descriptor 2), safe from any thread. A failed
 /// write to stderr has nowhere to be reported, so it is dropped.
-public enum StandardError {
-    public static func write(_ text: String) {
+package enum StandardError {
+    package static func write(_ text: String) {
         var copy = text
         copy.withUTF8 { bytes in
             guard let base = bytes.baseAddress else { return }
@@ -82,10 +82,10 @@ public enum StandardError {
 /// Unbuffered writes to standard output (file descriptor 1) that report failure: a summary,
 /// JSON or help text that cannot be written (a full disk, `/dev/full`) is an error, not a
 /// silent exit 0.
-public enum StandardOutput {
+package enum StandardOutput {
     /// Writes `text`.
     /// - Throws: `NGramKitError.cannotWrite` with path `-`.
-    public static func write(_ text: String) throws {
+    package static func write(_ text: String) throws {
         var copy = text
         try copy.withUTF8 { bytes in
             guard let base = bytes.baseAddress else { return }
@@ -96,5 +96,5 @@ public enum StandardOutput {
     }
 
     /// Writes `text` and a newline.
-    public static func line(_ text: String) throws { try write(text + "\n") }
+    package static func line(_ text: String) throws { try write(text + "\n") }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Process resource figures reported by `--json` summaries and benchmarks.
-public enum ResourceUsage {
+package enum ResourceUsage {
     /// Peak resident set size of this process in bytes (Linux `VmHWM`), or nil where unavailable.
-    public static func peakResidentBytes() -> Int? {
+    package static func peakResidentBytes() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -16,7 +16,7 @@ public enum ResourceUsage {
     /// `/proc/self/clear_refs`), so that `peakResidentBytes` measures one stage of a long run.
     /// - Returns: whether the reset happened.
     @discardableResult
-    public static func resetPeakResident() -> Bool {
+    package static func resetPeakResident() -> Bool {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
         do { try handle.write(contentsOf: Data("5".utf8)) } catch { return false }

@@ -124,7 +124,7 @@ public enum TokenizedText {
     }
 
     /// Tokenizes every line of `paths` into `sink` (the caller commits it).
-    public static func write(paths: [String], configuration: TokenizerConfiguration, to sink: OutputSink) throws {
+    package static func write(paths: [String], configuration: TokenizerConfiguration, to sink: OutputSink) throws {
         var writer = Writer(paths: paths, sink: sink)
         try configuration.apply(&writer)
     }

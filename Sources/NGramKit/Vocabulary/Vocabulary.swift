@@ -94,7 +94,7 @@ public final class Vocabulary: @unchecked Sendable {
     /// A copy with the same words and ids, its occurrence counts at zero, open or closed like
     /// this one. Each counter counts into its own copy, so one vocabulary (a fixed `--vocab`, say)
     /// can serve many counts.
-    public func copyWithoutCounts() -> Vocabulary {
+    package func copyWithoutCounts() -> Vocabulary {
         let copy = Vocabulary()
         copy.arena = GrowableBuffer(copying: arena)
         copy.offsets = GrowableBuffer(copying: offsets)
@@ -111,11 +111,11 @@ public final class Vocabulary: @unchecked Sendable {
     public var count: Int { offsets.count - 1 }
 
     /// Stops the vocabulary from growing: unseen words become `<unk>` from now on.
-    public func close() { isClosed = true }
+    package func close() { isClosed = true }
 
-    /// The bytes of word `id`; valid until the vocabulary next grows.
+    /// The bytes of word `id` (below `count`, unchecked); valid until the vocabulary next grows.
     @inline(__always)
-    public func bytes(of id: UInt32) -> UnsafeBufferPointer<UInt8> {
+    package func bytes(of id: UInt32) -> UnsafeBufferPointer<UInt8> {
         let start = offsets[Int(id)]
         return UnsafeBufferPointer(start: arena.storage + start, count: offsets[Int(id) + 1] - start)
     }
@@ -132,8 +132,13 @@ public final class Vocabulary: @unchecked Sendable {
         ngk_prefetch_read(arena.storage + offsets[Int(id)])
     }
 
-    /// The word `id` as a string (for reports and tests, not hot paths).
-    public func word(_ id: UInt32) -> String {
+    /// The word `id`, or nil when no word has that id.
+    public func word(_ id: UInt32) -> String? {
+        Int(id) < count ? text(of: id) : nil
+    }
+
+    /// The word `id` (below `count`, unchecked) as a string, for messages and reports.
+    package func text(of id: UInt32) -> String {
         String(decoding: bytes(of: id), as: UTF8.self)
     }
 
@@ -208,7 +213,7 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// The id of `bytes`, adding the word when it is new and the vocabulary is open; a closed
     /// vocabulary maps unknown words to `unknownID`.
-    public func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    package func lookupOrAdd(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         lookupOrAdd(bytes, evenIfClosed: false)
     }
 
@@ -238,7 +243,7 @@ public final class Vocabulary: @unchecked Sendable {
     }
 
     /// The occurrences counted by `countOccurrence`, by id.
-    public func occurrenceCounts() -> [UInt64] {
+    package func occurrenceCounts() -> [UInt64] {
         var counts = [UInt64](repeating: 0, count: count)
         for i in 0...mask where slots[i].idPlusOne != 0 { counts[Int(slots[i].idPlusOne) - 1] = slots[i].count }
         counts[Int(Vocabulary.unknownID)] += closedMisses
@@ -271,7 +276,7 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// Adds `word` unless present; returns its id (vocabulary files, count files, tests).
     @discardableResult
-    public func addIfAbsent(_ word: String) -> UInt32 {
+    package func addIfAbsent(_ word: String) -> UInt32 {
         var copy = word
         return copy.withUTF8 { lookupOrAdd($0, evenIfClosed: true) }
     }

@@ -28,7 +28,7 @@ public enum VocabularyFile {
     /// The `word<TAB>count` lines of `vocabulary`, most frequent first.
     /// - Parameters:
     ///   - counts: occurrences per id; `<s>` and `</s>` are left out (they are markers, not words).
-    public static func render(_ vocabulary: Vocabulary, counts: [UInt64], into output: OutputSink) throws {
+    package static func render(_ vocabulary: Vocabulary, counts: [UInt64], into output: OutputSink) throws {
         var ids = (0..<vocabulary.count).filter { $0 != Int(Vocabulary.beginID) && $0 != Int(Vocabulary.endID) && counts[$0] > 0 }
         ids.sort { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
         for id in ids {

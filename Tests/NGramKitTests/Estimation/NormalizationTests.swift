@@ -89,7 +89,7 @@ struct NormalizationTests {
         let sums = try sums(model, contexts)
         let bad = zip(contexts, sums).filter { !(abs($0.1 - 1) < 1e-9) }
         let report = bad.prefix(5).map { context, sum in
-            "[\(context.kind.rawValue)] \(context.ids.map { model.vocabulary.word($0) }.joined(separator: " ")): Σ p = \(sum)"
+            "[\(context.kind.rawValue)] \(context.ids.map { model.vocabulary.text(of: $0) }.joined(separator: " ")): Σ p = \(sum)"
         }.joined(separator: "; ")
         #expect(bad.isEmpty, "\(label): \(bad.count) of \(contexts.count) contexts do not sum to 1: \(report)", sourceLocation: sourceLocation)
         let worst = sums.map { abs($0 - 1) }.max() ?? .nan

@@ -33,7 +33,7 @@ struct ScalingRunTests {
         let slice = corpus.slice(tokens: 60_000)
         let train = try TestSupport.write(Array(corpus.sliceText(units: slice.units).utf8), named: "train.txt", in: directory)
         let heldout = try TestSupport.write(Array(corpus.heldoutText().utf8), named: "heldout.txt", in: directory)
-        let words = (3..<corpus.vocabulary.count).map { corpus.vocabulary.word(UInt32($0)) }
+        let words = (3..<corpus.vocabulary.count).map { corpus.vocabulary.text(of: UInt32($0)) }
         let vocab = try TestSupport.write(Array((words.joined(separator: "\n") + "\n").utf8), named: "vocab.txt", in: directory)
         for point in points {
             let model = directory.appendingPathComponent("\(point.smoothing.rawValue).arpa").path

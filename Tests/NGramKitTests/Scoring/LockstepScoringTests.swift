@@ -76,7 +76,7 @@ import Testing
         try #require(binary.binary != nil)
         let brown = try Self.expectSameAsWordByWord(binary, text: try TestSupport.sharedFile("fixtures/kenlm/brown.test1k.txt.gz"))
         #expect(brown.sentences == 1000 && brown.tokens == 20966)
-        let words = (3..<min(binary.vocabulary.count, 400)).map { binary.vocabulary.word(UInt32($0)) }
+        let words = (3..<min(binary.vocabulary.count, 400)).map { binary.vocabulary.text(of: UInt32($0)) }
         let awkward = try Self.expectSameAsWordByWord(binary, text: try Self.awkwardText(words: words, in: directory), threads: 2)
         #expect(awkward.oovs > 0 && awkward.sentences > 700)
     }

@@ -47,14 +47,14 @@ public enum ARPAReader {
     ///   a binary model, counts that disagree with the `\data\` header, a word missing from the
     ///   1-grams, a duplicate n-gram or a backoff on the highest order; `cannotOpen`,
     ///   `isDirectory` or `corruptGzip` when the file cannot be read.
-    public static func read(_ path: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public static func read(_ path: String, threads: Int = ThreadCount.all,
                             lineByLine: Bool = false, chunkBytes: Int = 4 << 20,
                             warn: (String) -> Void = { _ in }) throws -> NGramModel {
         try readReportingPath(path, threads: threads, lineByLine: lineByLine, chunkBytes: chunkBytes, warn: warn).model
     }
 
     /// `read`, also saying which reader read the file (so tests can tell the bulk reader ran).
-    package static func readReportingPath(_ path: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    package static func readReportingPath(_ path: String, threads: Int = ThreadCount.all,
                                           lineByLine: Bool = false, chunkBytes: Int = 4 << 20,
                                           warn: (String) -> Void = { _ in }) throws -> (model: NGramModel, path: ReadPath) {
         var reason = lineByLine ? "asked for" : "not a plain file that can be mapped"

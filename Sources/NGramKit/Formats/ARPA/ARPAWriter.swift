@@ -12,9 +12,20 @@ import Foundation
 /// probability 0 is written as -99. Unigrams come in id order, higher orders in
 /// `CanonicalOrder`, so the same model always gives the same bytes.
 public enum ARPAWriter {
-    /// Writes `model` to `sink` (the caller commits the sink).
+    /// Writes `model` to the file `path` (`-` is standard output; a name ending in `.gz` is
+    /// written gzipped), complete or not at all (see `OutputFile`). A model mapped from a binary
+    /// file is converted to one in memory first.
     /// - Parameter threads: threads that format lines (the bytes are the same for any number).
-    public static func write(_ model: NGramModel, to sink: OutputSink, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// - Throws: `NGramKitError.cannotWrite` for an unwritable location.
+    public static func write(_ model: NGramModel, to path: String, threads: Int = ThreadCount.all) throws {
+        let sink = try OutputSink(path: path)
+        try write(model, to: sink, threads: ThreadCount.usable(threads))
+        try sink.commit()
+    }
+
+    /// Writes `model` to `sink` (the caller commits the sink).
+    package static func write(_ model: NGramModel, to sink: OutputSink, threads: Int = ThreadCount.all) throws {
+        let model = model.binary == nil ? model : try model.inMemory()
         let vocabulary = model.vocabulary
         let discounts = model.provenance.discounts
         if model.provenance.smoothing == .kneserNey && !discounts.isEmpty {
@@ -77,7 +88,7 @@ extension OutputSink {
     /// Appends a log10 value as ARPA files hold it: the shortest decimal that reads back to the
     /// same `Float`; −infinity (probability 0) and -99 as -99; 0 as 0.
     @inline(__always)
-    public func write(log10 value: Double) throws {
+    package func write(log10 value: Double) throws {
         if value == -.infinity || value == -99 { return try write(string: "-99") }
         if value == 0 { return try write(byte: 0x30) }
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FloatFormatting.maximumLength) { text in

@@ -17,10 +17,10 @@
 /// `Float.description`. An exhaustive comparison with `Float.description` over all 2^32 bit
 /// patterns (a throwaway program, run when this was written) found no difference;
 /// `FloatFormattingTests` checks a large seeded sample and the edge cases.
-public enum FloatFormatting {
+package enum FloatFormatting {
     /// The most bytes `write(_:to:)` writes (`Float.description` is at most 15 bytes long:
     /// `-1.17549435e-38`).
-    public static let maximumLength = 32
+    package static let maximumLength = 32
 
     /// 10^k for 0 ≤ k ≤ 19.
     @inline(__always)
@@ -55,7 +55,7 @@ public enum FloatFormatting {
     /// Writes `value` as `value.description` would to `out`, which must have room for
     /// `maximumLength` bytes; returns the number of bytes written.
     @inline(__always)
-    public static func write(_ value: Float, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func write(_ value: Float, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let biased = Int((value.bitPattern >> 23) & 0xFF)
         // e = biased − 150 in −37...0.
         if biased >= 113 && biased <= 150 { return writeFast(value, to: out) }
@@ -63,7 +63,7 @@ public enum FloatFormatting {
     }
 
     /// The bytes of `value.description`, by `write(_:to:)`.
-    public static func text(_ value: Float) -> String {
+    package static func text(_ value: Float) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumLength) { buffer in
             String(decoding: UnsafeBufferPointer(rebasing: buffer[..<write(value, to: buffer.baseAddress!)]), as: UTF8.self)
         }

@@ -147,7 +147,7 @@ public final class BinaryModel: @unchecked Sendable {
     // MARK: Loading
 
     /// Whether `path` starts with the binary format's magic bytes (false when it cannot be read).
-    public static func hasMagic(_ path: String) -> Bool {
+    package static func hasMagic(_ path: String) -> Bool {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -160,7 +160,7 @@ public final class BinaryModel: @unchecked Sendable {
     /// payload checksum is `verifyChecksum()`'s).
     /// - Throws: `NGramKitError.malformedModel` naming the file for a truncated file, another
     ///   format version, a corrupt header or inconsistent sizes; `cannotOpen` / `isDirectory`.
-    public static func load(_ path: String) throws -> NGramModel {
+    package static func load(_ path: String) throws -> NGramModel {
         NGramModel(binary: try BinaryModel(path: path))
     }
 
@@ -175,10 +175,10 @@ public final class BinaryModel: @unchecked Sendable {
     init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw NGramKitError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError()) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw NGramKitError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &info) == 0 else { throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError()) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw NGramKitError.isDirectory(path: path) }
         let size = Int(info.st_size)
         let fix = BinaryModel.rebuild(path)
@@ -292,7 +292,7 @@ public final class BinaryModel: @unchecked Sendable {
 
         // Map it; from here on no byte is read before it is needed.
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw NGramKitError.cannotOpen(path: path, reason: "mmap: " + String(cString: strerror(errno)))
+            throw NGramKitError.cannotOpen(path: path, reason: "mmap: " + Platform.lastError())
         }
         // Where the page cache holds the file in 2 MiB folios (as `BinaryModelWriter` writes
         // it), the kernel maps them with 2 MB pages; the advice also asks it to read the file

@@ -63,9 +63,8 @@ public enum BinaryModelWriter {
     /// complete but not yet committed: the job commits its outputs once all are written.
     @discardableResult
     package static func write(_ model: NGramModel, into output: OutputFile, threads: Int) throws -> Summary {
-        if model.binary != nil {
-            throw NGramKitError.invalidOption(name: "model", value: model.binary!.path, expected: "a model in memory (estimated or read from ARPA); this one is already binary")
-        }
+        // A mapped model is laid out again from a copy in memory.
+        let model = try model.inMemory()
         let order = model.order
         guard order <= BinaryModel.maximumOrder else {
             throw NGramKitError.capacityExceeded(what: "order \(order)", limit: "order \(BinaryModel.maximumOrder) in the binary format")

@@ -61,6 +61,26 @@ struct BinaryTable: @unchecked Sendable {
         return x
     }
 
+    /// The key of a code: `code`'s inverse (the odd multipliers' inverses modulo 2^64, and each
+    /// xor-shift undone by itself, since it shifts by at least half the width).
+    static func key(code: UInt64, bits: Int) -> UInt64 {
+        let mask: UInt64 = (1 << UInt64(bits)) &- 1
+        let half = UInt64((bits + 1) >> 1)
+        var x = code
+        x = (x &* inverse(0xC2B2_AE3D_27D4_EB4F)) & mask
+        x ^= x >> half
+        x = (x &* inverse(0x9E37_79B9_7F4A_7C15)) & mask
+        x ^= x >> half
+        return x &- 1
+    }
+
+    /// The inverse of an odd number modulo 2^64 (Newton's iteration, doubling the correct bits).
+    static func inverse(_ odd: UInt64) -> UInt64 {
+        var x = odd
+        for _ in 0..<5 { x = x &* (2 &- odd &* x) }
+        return x
+    }
+
     /// The home of a code: its fraction of 2^bits scaled to M homes, so homes grow with codes
     /// and a table in home order is in code order.
     @inline(__always)

@@ -13,9 +13,19 @@ import CNGramKitSupport
 /// they are in any complete count: estimation needs both), and the counts of each order must add
 /// up to less than 2^63 (the totals are kept in 64 bits); anything else is a one-line error.
 public enum CountsFile {
-    /// Writes every n-gram of `counts` with its raw count, in `CanonicalOrder`.
+    /// Writes every n-gram of `counts` with its raw count, in `CanonicalOrder`, to the file
+    /// `path` (`-` is standard output; a name ending in `.gz` is written gzipped), complete or
+    /// not at all.
+    /// - Throws: `NGramKitError.cannotWrite` for an unwritable location.
+    public static func write(_ counts: NGramCounts, to path: String, threads: Int = ThreadCount.all) throws {
+        let sink = try OutputSink(path: path)
+        try write(counts, to: sink, threads: ThreadCount.usable(threads))
+        try sink.commit()
+    }
+
+    /// Writes every n-gram of `counts` to `sink` (the caller commits it).
     /// - Parameter threads: threads that format lines (the bytes are the same for any number).
-    public static func write(_ counts: NGramCounts, to sink: OutputSink, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    package static func write(_ counts: NGramCounts, to sink: OutputSink, threads: Int = ThreadCount.all) throws {
         let vocabulary = counts.vocabulary
         // Unigrams, in id order; words that never occurred are left out.
         for id in 0..<vocabulary.count where counts.unigramCounts[id] > 0 {
@@ -142,7 +152,7 @@ public enum CountsFile {
                         context = record[base]
                         for level in 2..<n {
                             guard let slot = tables[level - 2].find(context: context, word: record[base + level - 1]) else {
-                                let words = (0..<(n - 1)).map { vocabulary.word(record[base + $0]) }.joined(separator: " ")
+                                let words = (0..<(n - 1)).map { vocabulary.text(of: record[base + $0]) }.joined(separator: " ")
                                 throw NGramKitError.malformedLine(path: name, line: Int(record[base + n + 2]) | Int(record[base + n + 3]) << 32,
                                     reason: "the context '\(words)' of this n-gram is not in the file; counts must be complete")
                             }
@@ -169,7 +179,7 @@ public enum CountsFile {
                 line = Int(record[e * width + n + 2]) | Int(record[e * width + n + 3]) << 32
                 break
             }
-            let words = missing.map { vocabulary.word($0) }
+            let words = missing.map { vocabulary.text(of: $0) }
             throw NGramKitError.malformedLine(path: name, line: line, reason: "the suffix '\(words.dropFirst().joined(separator: " "))' of the n-gram '\(words.joined(separator: " "))' is not in the file; counts must be complete (every suffix of a counted n-gram is counted)")
         }
         return counts

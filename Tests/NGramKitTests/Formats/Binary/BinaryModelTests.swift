@@ -91,7 +91,7 @@ import Testing
         #expect(binary.vocabulary.count == arpa.vocabulary.count)
         for id in 0..<UInt32(arpa.vocabulary.count) {
             #expect(binary.vocabulary.word(id) == arpa.vocabulary.word(id))
-            #expect(binary.vocabulary.lookup(arpa.vocabulary.word(id)) == id)
+            #expect(binary.vocabulary.lookup(arpa.vocabulary.text(of: id)) == id)
         }
         #expect(binary.vocabulary.lookup("zebra") == nil)
         var entries = 0

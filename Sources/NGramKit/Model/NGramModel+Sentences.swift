@@ -1,0 +1,74 @@
+/// Scoring one sentence given as a string: what the `kenlm` Python module's `score`,
+/// `full_scores` and `perplexity` do, with KenLM's conventions (see `Perplexity`).
+extension NGramModel {
+    /// One token of a scored sentence.
+    public struct TokenScore: Sendable, Equatable {
+        /// The token as the tokenizer gave it (`</s>` for the sentence end).
+        public let word: String
+        /// log10 p(word | history); −infinity for probability 0.
+        public let log10Prob: Double
+        /// Length of the longest stored n-gram used (KenLM's `ngram_length`).
+        public let matched: Int
+        /// Whether the word is out of the vocabulary (scored as `<unk>`).
+        public let isUnknown: Bool
+    }
+
+    /// The log10 probability of `sentence`: its words, tokenized as the model records
+    /// (`ModelProvenance.tokenizer`; the whitespace tokenizer when it records none), after `<s>`
+    /// with `bos`, and `</s>` at the end with `eos`.
+    /// - Throws: `NGramKitError` for a literal `<s>` or `</s>` in the sentence, or invalid UTF-8
+    ///   under a Unicode tokenizer.
+    public func score(_ sentence: String, bos: Bool = true, eos: Bool = true) throws -> Double {
+        try fullScores(sentence, bos: bos, eos: eos).reduce(0) { $0 + $1.log10Prob }
+    }
+
+    /// Every token's score of `sentence` (see `score(_:bos:eos:)`).
+    public func fullScores(_ sentence: String, bos: Bool = true, eos: Bool = true) throws -> [TokenScore] {
+        let words = try tokens(of: sentence)
+        let state = ModelState(model: self)
+        if bos { state.beginSentence() } else { state.beginWithoutContext() }
+        var result: [TokenScore] = []
+        result.reserveCapacity(words.count + 1)
+        for word in words {
+            let id = vocabulary.lookup(word) ?? Vocabulary.unknownID
+            if id == Vocabulary.beginID || id == Vocabulary.endID {
+                throw NGramKitError.reservedToken(path: "<sentence>", line: 1, token: word)
+            }
+            let (p, matched) = state.step(id)
+            result.append(TokenScore(word: word, log10Prob: p, matched: matched, isUnknown: id == Vocabulary.unknownID))
+        }
+        if eos {
+            let (p, matched) = state.step(Vocabulary.endID)
+            result.append(TokenScore(word: Vocabulary.endWord, log10Prob: p, matched: matched, isUnknown: false))
+        }
+        return result
+    }
+
+    /// The perplexity of `sentence` with `<s>` and `</s>`: 10^(−log10 p / tokens), `</s>` counted.
+    public func perplexity(_ sentence: String) throws -> Double {
+        let scores = try fullScores(sentence)
+        return Perplexity.perplexity(log10Prob: scores.reduce(0) { $0 + $1.log10Prob }, tokens: scores.count)
+    }
+
+    /// The tokens of `sentence` under the model's recorded tokenizer.
+    public func tokens(of sentence: String) throws -> [String] {
+        var collector = TokenCollector(line: sentence)
+        return try (provenance.tokenizer ?? TokenizerConfiguration()).apply(&collector)
+    }
+
+    private struct TokenCollector: TokenizerUser {
+        let line: String
+        func use<T: Tokenizer>(_ tokenizer: inout T) throws -> [String] {
+            var words: [String] = []
+            var copy = line
+            try copy.withUTF8 { bytes in
+                do {
+                    try tokenizer.tokenize(bytes) { words.append(String(decoding: $0, as: UTF8.self)) }
+                } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+                    throw NGramKitError.invalidUTF8(path: "<sentence>", line: 1, byteOffset: byteOffset)
+                }
+            }
+            return words
+        }
+    }
+}
