@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +80,13 @@ void ngk_exit_out_of_memory(const char *message) {
 
 void ngk_install_signal_cleanup(void) {
     int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+    // A parent may start us with these blocked (a process spawned from a thread that blocks
+    // signals passes its mask on): unblock them on this thread, which the threads started later
+    // inherit, so that they reach the handler.
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&handled, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         struct sigaction action;
         memset(&action, 0, sizeof action);

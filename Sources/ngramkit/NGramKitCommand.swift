@@ -18,6 +18,8 @@ struct NGramKitCommand: ParsableCommand {
     /// Errors are one line on stderr and a non-zero exit; help goes to stdout, and a help text
     /// that cannot be written is an error too.
     static func main() {
+        // Before any thread starts: they inherit the signal mask the handlers need.
+        OutputFile.installSignalCleanup
         do {
             var command = try parseAsRoot(NegativeNumbers.attached(Array(CommandLine.arguments.dropFirst())))
             try command.run()

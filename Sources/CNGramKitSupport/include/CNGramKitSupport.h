@@ -45,7 +45,9 @@ int ngk_cleanup_register(const char *path);
 /// Forgets the file of `slot` (it was renamed into place or removed); a slot of -1 is ignored.
 void ngk_cleanup_unregister(int slot);
 /// Installs the handlers: each removes the registered files, writes one line naming the signal
-/// to stderr (none for SIGPIPE) and exits with 128 + the signal number.
+/// to stderr (none for SIGPIPE) and exits with 128 + the signal number. A signal the parent
+/// ignores stays ignored; one it blocked is unblocked on the calling thread (call it before
+/// other threads start: they inherit the mask).
 void ngk_install_signal_cleanup(void);
 /// Ends the process when memory runs out where no error can be thrown: removes the registered
 /// files, writes "ngramkit: " and `message` as one line to stderr, exits with status 1.

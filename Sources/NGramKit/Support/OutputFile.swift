@@ -107,11 +107,13 @@ package final class OutputFile {
 
     deinit { discard() }
 
-    /// The handlers that remove named temporary files when a signal ends the process.
-    private static let installSignalCleanup: Void = ngk_install_signal_cleanup()
+    /// The handlers that remove named temporary files when a signal ends the process (see
+    /// `ngk_install_signal_cleanup`); the command-line tool installs them first thing.
+    package static let installSignalCleanup: Void = ngk_install_signal_cleanup()
 
     /// Whether anonymous files can later be given a name: `linkat` through `/proc/self/fd`.
-    private static let anonymousFilesWork: Bool = access("/proc/self/fd", X_OK) == 0
+    /// `NGRAMKIT_NAMED_TEMPORARIES=1` turns them off, so that tests reach the named fallback.
+    private static let anonymousFilesWork: Bool = access("/proc/self/fd", X_OK) == 0 && getenv("NGRAMKIT_NAMED_TEMPORARIES") == nil
 
     /// An `O_TMPFILE` in `folder`, or nil when the file system does not offer it.
     private static func tryAnonymousFile(in folder: String, mode: mode_t, path: String) throws -> Int32? {

@@ -5,16 +5,7 @@ import Testing
 /// The `ngramkit` tool as a user runs it: output, summaries, and bad input.
 @Suite("ngramkit command line")
 struct CommandLineTests {
-    /// The built `ngramkit` beside the test bundle (the test target depends on it).
-    static let binary: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ngramkit").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        for configuration in ["release", "debug"] {
-            let path = TestSupport.packageRoot.appendingPathComponent(".build/\(configuration)/ngramkit").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return beside
-    }()
+    static let binary = TestSupport.ngramkit
 
     private func run(_ arguments: [String], stdin: String? = nil, in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         try TestSupport.run(Self.binary, arguments, stdin: stdin.map { Data($0.utf8) }, currentDirectory: directory ?? TestSupport.packageRoot)

@@ -1,3 +1,4 @@
+import Foundation
 import NGramKit
 import Testing
 
@@ -156,6 +157,17 @@ struct ThreadedCountingTests {
                 #expect(identical, "order \(n)")
             }
             #expect(other.unigramContinuation == reference.unigramContinuation)
+            #expect(try Self.countsFile(other, threads: 3) == Self.countsFile(reference, threads: 1))
         }
+        #expect(try Self.countsFile(reference, threads: 1).count > 1_000_000)
+    }
+
+    /// The bytes of the counts file of `counts`, formatted on `threads` threads.
+    static func countsFile(_ counts: NGramCounts, threads: Int) throws -> [UInt8] {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("counts").path
+        try CountsFile.write(counts, to: path, threads: threads)
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

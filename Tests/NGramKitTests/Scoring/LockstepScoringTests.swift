@@ -2,9 +2,10 @@ import Foundation
 import NGramKit
 import Testing
 
-/// A binary model's sentences are scored many at a time on one thread (`ModelState`'s lockstep
-/// lanes, with lookups that must fail skipped): every token and every sentence must come out bit
-/// for bit as `ModelState.score` gives them one word at a time, for any text shape, with blanks or
+/// Sentences are scored many at a time on one thread (`ModelState`'s lockstep lanes, with
+/// lookups that must fail skipped in binary models), for models in memory and mapped alike:
+/// every token and every sentence must come out bit for bit as `ModelState.score` (or
+/// `scoreRawStupidBackoff`) gives them one word at a time, for any text shape, with blanks or
 /// without, and the totals the same on any number of threads.
 @Suite struct LockstepScoringTests {
     /// Scores `text` with `Perplexity.evaluate` (per-token and per-sentence callbacks) and again
@@ -20,12 +21,22 @@ import Testing
         #expect(sentences.count == result.sentences && tokens.count == result.tokens, sourceLocation: sourceLocation)
         let state = ModelState(model: model)
         var index = 0, mismatches = 0
+        // Stupid Backoff's raw score: word by word too, summed as the result sums it.
+        var raw = 0.0
+        let isStupidBackoff = model.provenance.isStupidBackoff
         for (s, sentence) in sentences.enumerated() {
             state.beginSentence()
-            var sum = 0.0
+            var sum = 0.0, sentenceRaw = 0.0
             for _ in 0..<sentence.tokens {
                 let token = tokens[index]
-                let (p, matched) = try state.score(token.id)
+                let (p, matched): (Double, Int)
+                if isStupidBackoff {
+                    let scored = try #require(try state.scoreRawStupidBackoff(token.id))
+                    (p, matched) = (scored.log10Prob, scored.matched)
+                    sentenceRaw += scored.log10RawScore
+                } else {
+                    (p, matched) = try state.score(token.id)
+                }
                 if p.bitPattern != token.p.bitPattern || matched != token.matched {
                     mismatches += 1
                     if mismatches <= 5 {
@@ -38,6 +49,13 @@ import Testing
             }
             #expect(sum.bitPattern == sentence.log10Prob.bitPattern, "sentence \(s): \(sentence.log10Prob) vs \(sum)",
                     sourceLocation: sourceLocation)
+            raw += sentenceRaw
+        }
+        if isStupidBackoff {
+            #expect(result.rawLog10Score?.bitPattern == raw.bitPattern, "raw score: \(String(describing: result.rawLog10Score)) vs \(raw)",
+                    sourceLocation: sourceLocation)
+        } else {
+            #expect(result.rawLog10Score == nil, sourceLocation: sourceLocation)
         }
         #expect(mismatches == 0, "\(mismatches) of \(tokens.count) tokens differ", sourceLocation: sourceLocation)
         // Totals: the same bits without callbacks (no per-token arrays kept) and on several threads.
@@ -81,21 +99,30 @@ import Testing
         #expect(awkward.oovs > 0 && awkward.sentences > 700)
     }
 
-    @Test("A model with blanks (hand-built ARPA) and a Stupid Backoff model: the same bits as word by word")
+    @Test("A model with blanks (hand-built ARPA) and Stupid Backoff models, in memory and binary: the same bits as word by word, raw scores too")
     func blanksAndStupidBackoff() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let arpaPath = try TestSupport.write(Array(BinaryModelTests.handBuilt.utf8), named: "hand.arpa", in: directory)
         let binaryPath = directory.appendingPathComponent("hand.bin").path
-        try BinaryModelWriter.write(try ARPAReader.read(arpaPath), to: binaryPath)
-        let hand = try ModelFile.load(binaryPath)
-        try Self.expectSameAsWordByWord(hand, text: try Self.awkwardText(words: ["a", "b", "c", "d"], in: directory))
-
+        let handInMemory = try ARPAReader.read(arpaPath)
+        try BinaryModelWriter.write(handInMemory, to: binaryPath)
+        let awkward = try Self.awkwardText(words: ["a", "b", "c", "d"], in: directory)
+        for hand in [handInMemory, try ModelFile.load(binaryPath)] {
+            try Self.expectSameAsWordByWord(hand, text: awkward)
+            try Self.expectSameAsWordByWord(hand, text: awkward, threads: 3)
+        }
         let sb = try ARPARoundTripTests.model(.stupidBackoff, order: 3, restriction: VocabularyRestriction(minCount: 2))
-        let (_, sbPath) = try BinaryModelTests.writeBoth(sb, in: directory, name: "sb")
-        let result = try Self.expectSameAsWordByWord(try ModelFile.load(sbPath),
-                                                     text: try TestSupport.sharedFile("fixtures/kenlm/brown.test1k.txt.gz"))
-        #expect(result.rawLog10Score != nil)
+        let (sbARPA, sbPath) = try BinaryModelTests.writeBoth(sb, in: directory, name: "sb")
+        let brown = try TestSupport.sharedFile("fixtures/kenlm/brown.test1k.txt.gz")
+        for model in [sb, try ModelFile.load(sbARPA), try ModelFile.load(sbPath)] {
+            #expect(model.provenance.isStupidBackoff)
+            let result = try Self.expectSameAsWordByWord(model, text: brown, threads: 2)
+            #expect(result.rawLog10Score != nil)
+        }
+        // A model in memory, Kneser-Ney: lockstep too.
+        try Self.expectSameAsWordByWord(try ARPARoundTripTests.model(.kneserNey, order: 4, restriction: VocabularyRestriction(minCount: 2)),
+                                        text: brown)
     }
 
     @Test("Binary and ARPA models still score alike after the lockstep change (to Float precision)")

@@ -59,6 +59,78 @@ enum TestSupport {
                 String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
+    /// The built `ngramkit` beside the test bundle (the test target depends on it), or the one
+    /// `NGRAMKIT_TEST_BINARY` names (to run the command-line tests against another build).
+    static let ngramkit: String = {
+        if let other = ProcessInfo.processInfo.environment["NGRAMKIT_TEST_BINARY"] { return other }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ngramkit").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        for configuration in ["release", "debug"] {
+            let path = packageRoot.appendingPathComponent(".build/\(configuration)/ngramkit").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return beside
+    }()
+
+    /// What a child process did: its exit status, or the signal that ended it.
+    struct Outcome {
+        var status: Int32
+        var signal: Int32?
+        var stdout: String
+        var stderr: String
+        var timedOut: Bool
+        /// Exited by itself with a status below 128: not a trap (132, 133, 134, 139 are the
+        /// status numbers of Swift's traps when a shell reports them) and not a signal.
+        var endedCleanly: Bool { signal == nil && !timedOut && status < 128 }
+        /// The lines on stderr.
+        var errorLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
+    }
+
+    /// Runs `ngramkit` with a timeout; with `signal`, sends it that signal after `signalDelay`.
+    static func runTool(_ arguments: [String], stdin: Data? = nil, in directory: URL? = nil, environment: [String: String] = [:],
+                        timeout: Double = 60, signal: Int32? = nil, signalDelay: Double = 0) throws -> Outcome {
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        let inURL = scratch.appendingPathComponent("stdin")
+        try (stdin ?? Data()).write(to: inURL)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ngramkit)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? packageRoot
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        let inHandle = try FileHandle(forReadingFrom: inURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = inHandle
+        let done = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in done.signal() }
+        try process.run()
+        if let signal {
+            if done.wait(timeout: .now() + signalDelay) == .timedOut { kill(process.processIdentifier, signal) } else { done.signal() }
+        }
+        var timedOut = false
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try outHandle.close(); try errHandle.close(); try inHandle.close()
+        let signalled = process.terminationReason == .uncaughtSignal
+        return Outcome(status: signalled ? 128 + process.terminationStatus : process.terminationStatus,
+                       signal: signalled ? process.terminationStatus : nil,
+                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self), timedOut: timedOut)
+    }
+
+    /// The names in `directory`.
+    static func contents(_ directory: URL) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+    }
+
     /// gzip-compresses `bytes` with the system's gzip.
     static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
         let directory = try temporaryDirectory()

@@ -18,15 +18,27 @@ struct ARPABulkReaderTests {
     }
 
     /// Reads `path` line by line and in bulk with several thread counts and chunk sizes, and
-    /// checks that every bulk read gives the line reader's model.
-    private func expectSameModels(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// checks that every bulk read gives the line reader's model, and that it was the bulk
+    /// reader that read it (or, with `handedBack`, that it handed the file back, for a reason
+    /// containing that text).
+    private func expectSameModels(_ path: String, handedBack: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
         var lineWarnings: [String] = []
-        let reference = try ARPAReader.read(path, lineByLine: true) { lineWarnings.append($0) }
+        let reference = try ARPAReader.readReportingPath(path, lineByLine: true) { lineWarnings.append($0) }
+        #expect(reference.path == .lineByLine(reason: "asked for"), sourceLocation: sourceLocation)
         for (threads, chunk) in [(1, 4 << 20), (2, 4 << 20), (4, 4 << 20), (3, 64), (2, 1)] {
             var warnings: [String] = []
-            let model = try ARPAReader.read(path, threads: threads, chunkBytes: chunk) { warnings.append($0) }
-            #expect(model.isIdentical(to: reference), "threads \(threads), chunks of \(chunk) bytes", sourceLocation: sourceLocation)
+            let (model, readPath) = try ARPAReader.readReportingPath(path, threads: threads, chunkBytes: chunk) { warnings.append($0) }
+            #expect(model.isIdentical(to: reference.model), "threads \(threads), chunks of \(chunk) bytes", sourceLocation: sourceLocation)
             #expect(warnings == lineWarnings, sourceLocation: sourceLocation)
+            if let handedBack {
+                guard case .lineByLine(let reason) = readPath else {
+                    Issue.record("the bulk reader kept a file it should hand back", sourceLocation: sourceLocation)
+                    continue
+                }
+                #expect(reason.contains(handedBack), "\(reason)", sourceLocation: sourceLocation)
+            } else {
+                #expect(readPath == .bulk, "the bulk reader did not run: \(readPath)", sourceLocation: sourceLocation)
+            }
         }
     }
 
@@ -175,18 +187,19 @@ struct ARPABulkReaderTests {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let header = "\\data\\\nngram 1=4\nngram 2=3\nngram 3=2\n\n\\1-grams:\n-1\t<unk>\n-1\t<s>\t-0.5\n-1\t</s>\n-1\ta\t-0.5\n\n"
-        // A 3-gram whose context "a a" is no 2-gram: a blank, as line by line.
-        let blanks = header + "\\2-grams:\n-0.5\t<s> a\t-0.1\n-0.5\ta </s>\n-0.5\ta a\n\\3-grams:\n-0.2\t<s> a a\n-0.2\ta a </s>\n\\end\\\n"
-        let blankless = blanks.replacingOccurrences(of: "-0.5\ta a\n", with: "-0.5\t<s> </s>\n")
-        try expectSameModels(try TestSupport.write(Array(blankless.utf8), named: "blanks.arpa", in: directory))
+        // Every context of the 3-grams is a 2-gram: the bulk reader reads it.
+        let blankless = header + "\\2-grams:\n-0.5\t<s> a\t-0.1\n-0.5\ta </s>\n-0.5\ta a\n\\3-grams:\n-0.2\t<s> a a\n-0.2\ta a </s>\n\\end\\\n"
+        try expectSameModels(try TestSupport.write(Array(blankless.utf8), named: "blankless.arpa", in: directory))
+        // Without the 2-gram "a a", the 3-gram "a a </s>" has no context: a blank, as line by line.
+        let blanks = blankless.replacingOccurrences(of: "-0.5\ta a\n", with: "-0.5\t<s> </s>\n")
         let bad: [String] = [
-            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\t<s> a a"),            // duplicate
-            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta zz </s>"),          // missing word
-            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2x\ta a </s>"),          // not a number
-            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a </s>\t-1"),      // backoff on top order
-            blanks.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a"),                // too few fields
-            blanks.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=2"),                    // header undercounts
-            blanks.replacingOccurrences(of: "ngram 3=2", with: "ngram 3=5"),                    // header overcounts
+            blankless.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\t<s> a a"),            // duplicate
+            blankless.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta zz </s>"),          // missing word
+            blankless.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2x\ta a </s>"),          // not a number
+            blankless.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a </s>\t-1"),      // backoff on top order
+            blankless.replacingOccurrences(of: "-0.2\ta a </s>", with: "-0.2\ta a"),                // too few fields
+            blankless.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=2"),                    // header undercounts
+            blankless.replacingOccurrences(of: "ngram 3=2", with: "ngram 3=5"),                    // header overcounts
         ]
         for (i, text) in bad.enumerated() {
             let path = try TestSupport.write(Array(text.utf8), named: "bad\(i).arpa", in: directory)
@@ -196,7 +209,7 @@ struct ARPABulkReaderTests {
             #expect(message(path, lineByLine: false, chunkBytes: 5) == expected, "case \(i)")
         }
         // A missing context: the model is the line reader's, blank included.
-        try expectSameModels(try TestSupport.write(Array(blanks.utf8), named: "blank.arpa", in: directory))
+        try expectSameModels(try TestSupport.write(Array(blanks.utf8), named: "blank.arpa", in: directory), handedBack: "context")
     }
 
     /// The benchmark model of issue 5 when `NGRAMKIT_COMPARE_ARPA` names it (minutes; off in CI).
@@ -205,8 +218,8 @@ struct ARPABulkReaderTests {
     func largeModel() throws {
         let path = ProcessInfo.processInfo.environment["NGRAMKIT_COMPARE_ARPA"]!
         let reference = try ARPAReader.read(path, lineByLine: true)
-        let model = try ARPAReader.read(path)
-        #expect(model.isIdentical(to: reference))
+        let (model, readPath) = try ARPAReader.readReportingPath(path)
+        #expect(model.isIdentical(to: reference) && readPath == .bulk)
         let one = try ARPAReader.read(path, threads: 1)
         #expect(one.isIdentical(to: reference))
     }

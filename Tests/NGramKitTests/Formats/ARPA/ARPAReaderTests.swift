@@ -498,6 +498,29 @@ struct ARPAReaderTests {
         }
     }
 
+    @Test("A gzip file's header counts are not trusted: tables start small and grow, an announced 2^63 is an error, not a trap")
+    func gzipHeaderCounts() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (count, fragment) in [("9223372036854775807", "holds 2 n-grams but the \\data\\ header (line 3) announces 9223372036854775807"),
+                                  ("4294967296", "announces 4294967296"), ("1000000000", "announces 1000000000")] {
+            var lines = Self.bigramLines
+            lines[2] = "ngram 2=\(count)"
+            let gz = try TestSupport.write(try TestSupport.gzip(Array((lines.joined(separator: "\n") + "\n").utf8)), named: "h.arpa.gz", in: directory)
+            let started = ProgressClock.now()
+            let description = errorDescription { _ = try ARPAReader.read(gz) }
+            #expect(description?.contains(fragment) == true, "\(description ?? "no error")")
+            #expect(ProgressClock.now() - started < 5)
+        }
+        // A gzip model reads as the plain file does.
+        let text = (0..<400).map { i in "w\(i % 37) w\(i % 11) x\(i % 5) w\(i % 7) y\(i % 13) z" }.joined(separator: "\n")
+        let model = try ModifiedKneserNey.estimate(try TestSupport.count(text, order: 4))
+        let plain = directory.appendingPathComponent("m.arpa").path
+        try ARPAWriter.write(model, to: plain)
+        let gz = try TestSupport.write(try TestSupport.gzip([UInt8](try Data(contentsOf: URL(fileURLWithPath: plain)))), named: "m.arpa.gz", in: directory)
+        #expect(try ARPAReader.read(gz).ngramCounts == model.ngramCounts)
+    }
+
     @Test("The valid bigram file reads, and a zero backoff on the highest order is ignored")
     func validBigram() throws {
         var lines = Self.bigramLines

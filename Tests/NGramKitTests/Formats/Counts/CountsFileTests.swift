@@ -73,6 +73,15 @@ struct CountsFileTests {
         ("a\t0\n", 1, "positive"),
         ("a\t1\na </s> b\t1\n", 2, "<s> may only start"),
         ("a\t1\nb\t1\nc\t1\na b c\t1\n", 4, "context 'a b'"),
+        // A suffix missing (the context is there): estimation needs it, so it is an error too.
+        ("a\t1\nb\t1\nc\t1\na b\t1\na b c\t1\n", 5, "the suffix 'b c' of the n-gram 'a b c' is not in the file"),
+        ("<s>\t2\n</s>\t2\na\t2\nb\t2\n<s> a\t2\na b\t2\n<s> a b\t2\na b </s>\t2\n", 8, "the suffix 'b </s>'"),
+        // Counts past 2^63, alone or summed over duplicate lines.
+        ("a\t18446744073709551615\n", 1, "add up to 2^63 or more"),
+        ("a\t9223372036854775808\n", 1, "add up to 2^63 or more"),
+        ("a\t99999999999999999999\n", 1, "too large"),
+        ("a\t2\nb\t2\na b\t2\na b\t9223372036854775807\n", 4, "the counts of the 2-grams add up to 2^63 or more"),
+        ("a\t2\nb\t4611686018427387904\nb\t4611686018427387904\n", 3, "the counts of the 1-grams add up"),
     ])
     func malformed(text: String, line: Int, fragment: String) throws {
         let directory = try TestSupport.temporaryDirectory()

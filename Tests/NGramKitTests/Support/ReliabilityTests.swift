@@ -1,0 +1,61 @@
+import Foundation
+import NGramKit
+import Testing
+
+/// The reproducers of `../shared/reliability/run.sh`, each command as that script runs it: every
+/// one ends in a one-line error (or, for sufmiss, the right answer), never a trap, a hang or a
+/// wrong exit 0.
+@Suite("Reliability reproducers")
+struct ReliabilityTests {
+    /// The commands of run.sh: each `r ...` line, its comment dropped, `$K` the tool, `$out` a folder.
+    static func commands(out: String) throws -> [(arguments: [String], line: String)] {
+        let script = try String(contentsOfFile: try TestSupport.sharedFile("reliability/run.sh"), encoding: .utf8)
+        return script.split(separator: "\n").filter { $0.hasPrefix("r ") }.map { line in
+            let command = line.dropFirst(2).components(separatedBy: "#")[0]
+            let words = command.split(separator: " ").map { word in
+                String(word).replacingOccurrences(of: "\"$K\"", with: TestSupport.ngramkit)
+                    .replacingOccurrences(of: "\"$out/", with: out + "/").replacingOccurrences(of: "\"", with: "")
+            }
+            return (words, String(line))
+        }
+    }
+
+    @Test("Every reproducer: one line and a non-zero exit, or the right answer; no trap, no hang, nothing left")
+    func reproducers() throws {
+        let out = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let commands = try Self.commands(out: out.path)
+        #expect(commands.count >= 14)
+        let folder = TestSupport.shared.appendingPathComponent("reliability")
+        for (arguments, line) in commands {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: arguments[0] == "prlimit" ? "/usr/bin/prlimit" : arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+            process.currentDirectoryURL = folder
+            let output = Pipe(), errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let deadline = DispatchTime.now() + 20
+            let finished = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async { process.waitUntilExit(); finished.signal() }
+            let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if finished.wait(timeout: deadline) == .timedOut {
+                process.terminate()
+                Issue.record("hang: \(line)")
+                continue
+            }
+            #expect(process.terminationReason == .exit && process.terminationStatus < 128, "trap or signal: \(line)")
+            if line.contains("sufmiss") {
+                #expect(process.terminationStatus == 0 && stdout.contains("c=5 3 -0.1"), "\(line): \(stdout)")
+                continue
+            }
+            let lines = stderr.split(separator: "\n")
+            #expect(process.terminationStatus == 1 && lines.count == 1 && stderr.hasPrefix("ngramkit: "), "\(line): \(stderr)")
+        }
+        let left = try TestSupport.contents(out)
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}
