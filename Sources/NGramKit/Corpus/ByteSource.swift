@@ -27,8 +27,10 @@ package enum ByteSources {
     ///   `NGramKitError.isDirectory` for a directory.
     package static func open(_ path: String) throws -> ByteSource {
         let fd: Int32
-        if path == "-" {
-            fd = 0
+        let stream = path == "-" ? 0 : Platform.standardStreamDescriptor(path)
+        if let stream {
+            // `-`, or `/dev/stdin` and its kin where no such file exists: the descriptor itself.
+            fd = stream
         } else {
             guard let info = Platform.status(path) else {
                 throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError())
@@ -44,7 +46,7 @@ package enum ByteSources {
             _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
             #endif
         }
-        let file = FileDescriptorSource(fd: fd, path: path == "-" ? "<stdin>" : path, ownsDescriptor: path != "-")
+        let file = FileDescriptorSource(fd: fd, path: path == "-" ? "<stdin>" : path, ownsDescriptor: stream == nil)
         // Peek at the first bytes; they are handed on to whichever reader takes the file.
         let head = UnsafeMutableRawBufferPointer.allocate(byteCount: GzipSource.inputCapacity, alignment: 16)
         var headCount = 0

@@ -49,6 +49,11 @@ package final class OutputFile {
     /// Whether `write(_:at:)` may be used (the bytes go to a temporary file first).
     package let seekable: Bool
     private let fd: Int32
+    /// For a `.special` output named `/dev/stdout` or the like where no such file exists: the
+    /// descriptor it stands for (`Platform.standardStreamDescriptor`).
+    private var streamDescriptor: Int32?
+    /// For a `.special` output that is a regular file: truncated when the complete output is copied in.
+    private var truncatesTarget = false
     private var temporaryName: String?
     private var cleanupSlot: Int32 = -1
     private var finished = false
@@ -70,6 +75,20 @@ package final class OutputFile {
             fd = 1
             return
         }
+        if let stream = Platform.standardStreamDescriptor(path) {
+            // `/dev/stdout` and its kin where no such file exists: the descriptor itself (never a
+            // new regular file of that name), written directly.
+            var info = stat()
+            guard fstat(stream, &info) == 0 else {
+                throw NGramKitError.cannotWrite(path: path, reason: "file descriptor \(stream) is not open")
+            }
+            destination = .special
+            target = path
+            streamDescriptor = stream
+            fd = seekable ? try OutputFile.anonymousFile(in: Platform.temporaryDirectory, mode: 0o600, path: path)
+                          : try OutputFile.openSpecialTarget(path, stream: stream, truncate: false)
+            return
+        }
         if let info = Platform.status(path), !Platform.isRegular(info) {
             if Platform.isDirectory(info) { throw NGramKitError.cannotWrite(path: path, reason: "it is a directory; name a file") }
             destination = .special
@@ -79,14 +98,23 @@ package final class OutputFile {
                 // for writing waits for a reader).
                 fd = try OutputFile.anonymousFile(in: Platform.temporaryDirectory, mode: 0o600, path: path)
             } else {
-                let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-                if descriptor < 0 { throw NGramKitError.cannotWrite(path: path, reason: Platform.lastError()) }
-                fd = descriptor
+                fd = try OutputFile.openSpecialTarget(path, stream: nil, truncate: false)
             }
             return
         }
+        let followed = OutputFile.followLinks(path)
+        if let info = Platform.status(path), Platform.status(followed).map({ $0.st_dev != info.st_dev || $0.st_ino != info.st_ino }) ?? true {
+            // An existing file whose name the links do not lead back to (`/proc/self/fd/N` of a
+            // deleted file, or of one outside this mount namespace): there is no name to give a
+            // complete file, so it is assembled apart and copied in, as into a device.
+            destination = .special
+            target = path
+            truncatesTarget = true
+            fd = try OutputFile.anonymousFile(in: Platform.temporaryDirectory, mode: 0o600, path: path)
+            return
+        }
         destination = .regular
-        target = OutputFile.followLinks(path)
+        target = followed
         // A replaced file keeps its permission bits.
         let mode = Platform.status(target).map { $0.st_mode & 0o7777 } ?? (0o666 & ~Platform.fileCreationMask)
         let folder = Platform.directory(of: target)
@@ -179,7 +207,7 @@ package final class OutputFile {
         case .standardOutput:
             return
         case .special:
-            if seekable {
+            if seekable || truncatesTarget {
                 defer { close(fd) }
                 try copyIntoTarget()
             } else if close(fd) != 0 {
@@ -278,10 +306,20 @@ package final class OutputFile {
         return String(decoding: result, as: UTF8.self)
     }
 
-    /// Copies the complete temporary file into the device or pipe at `path`.
+    /// Opens a `.special` output for writing: a duplicate of the descriptor it stands for
+    /// (`stream`), or `path` itself.
+    private static func openSpecialTarget(_ path: String, stream: Int32?, truncate: Bool) throws -> Int32 {
+        while true {
+            let descriptor = stream.map { fcntl($0, F_DUPFD_CLOEXEC, 0) }
+                ?? open(path, O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0))
+            if descriptor >= 0 { return descriptor }
+            if errno != EINTR { throw NGramKitError.cannotWrite(path: path, reason: Platform.lastError()) }
+        }
+    }
+
+    /// Copies the complete temporary file into the device, pipe or descriptor that `path` names.
     private func copyIntoTarget() throws {
-        let destination = open(path, O_WRONLY | O_CLOEXEC)
-        if destination < 0 { throw failure(errno) }
+        let destination = try OutputFile.openSpecialTarget(path, stream: streamDescriptor, truncate: truncatesTarget)
         defer { close(destination) }
         let chunk = 1 << 21
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 4096)
@@ -347,6 +385,10 @@ package enum JobFiles {
 
         /// An existing regular file (nil for devices, pipes and missing files).
         init?(existing path: String) {
+            if let stream = Platform.standardStreamDescriptor(path) {
+                self.init(descriptor: stream)
+                return
+            }
             guard let info = Platform.status(path), Platform.isRegular(info) else { return nil }
             self = .inode(UInt64(info.st_dev), UInt64(info.st_ino))
         }
@@ -359,6 +401,10 @@ package enum JobFiles {
 
         /// Where an output will be written: the existing file, or the canonical name of a new one.
         init?(output path: String) {
+            if let stream = Platform.standardStreamDescriptor(path) {
+                self.init(descriptor: stream)
+                return
+            }
             if let info = Platform.status(path) {
                 guard Platform.isRegular(info) else { return nil }
                 self = .inode(UInt64(info.st_dev), UInt64(info.st_ino))

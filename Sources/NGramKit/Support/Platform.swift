@@ -148,4 +148,27 @@ package enum Platform {
 
     /// Whether file descriptor `fd` is a terminal.
     package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
+
+    /// The descriptor that `/dev/stdin`, `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or
+    /// `/proc/self/fd/N` names where the file system has no such entry (a minimal `/dev` without
+    /// those links, or no `/proc`) or only a regular file, as shells and awk read these names;
+    /// nil for every other path and wherever the entry is a link or a device (it is then
+    /// followed like any other).
+    package static func standardStreamDescriptor(_ path: String) -> Int32? {
+        let number: Int32
+        switch path {
+        case "/dev/stdin": number = 0
+        case "/dev/stdout": number = 1
+        case "/dev/stderr": number = 2
+        default:
+            guard let prefix = ["/dev/fd/", "/proc/self/fd/"].first(where: { path.hasPrefix($0) }),
+                  path.count > prefix.count, path.dropFirst(prefix.count).allSatisfy({ $0 >= "0" && $0 <= "9" }),
+                  let value = Int32(path.dropFirst(prefix.count)) else { return nil }
+            number = value
+        }
+        guard let info = linkStatus(path) else { return number }
+        // A regular file of that name is debris from a program that replaced the link; it is
+        // never what the user means.
+        return isRegular(info) ? number : nil
+    }
 }

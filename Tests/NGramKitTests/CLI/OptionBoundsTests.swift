@@ -125,8 +125,10 @@ struct OptionBoundsTests {
         let result = try TestSupport.runTool(["compile", model, directory.appendingPathComponent("m.bin").path])
         let line = result.stderr
         #expect(line.contains("bytes/n-gram in the n-gram tables") && line.contains("with the vocabulary"), "\(line)")
-        let numbers = line.components(separatedBy: "n-grams: ")[1].split(separator: " ")
-        let tables = try #require(Double(numbers[0])), whole = try #require(Double(line.components(separatedBy: "tables, ")[1].split(separator: " ")[0]))
+        let afterCount = try #require(line.components(separatedBy: "n-grams: ").dropFirst().first)
+        let afterTables = try #require(line.components(separatedBy: "tables, ").dropFirst().first)
+        let tables = try #require(afterCount.split(separator: " ").first.flatMap { Double($0) })
+        let whole = try #require(afterTables.split(separator: " ").first.flatMap { Double($0) })
         #expect(tables < whole && tables > 8 && tables < 30)
     }
 }

@@ -60,30 +60,107 @@ struct OutputFileTests {
         }
     }
 
-    @Test("--arpa /dev/stdout with stdout redirected to a file: the model lands in that file, /dev/stdout stays a link")
+    /// What `lstat` says `path` is: a link, a regular file, something else, or absent.
+    private static func kind(_ path: String) -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return "absent" }
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK: return "link"
+        case S_IFREG: return "regular file"
+        default: return "other"
+        }
+    }
+
+    /// Runs `ngramkit arguments` with its standard output going into the file `out`, as the
+    /// shell's `> out` does.
+    private func runIntoFile(_ arguments: [String], _ out: URL) throws -> Int32 {
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.ngramkit)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("--arpa /dev/stdout or a link to /proc/self/fd/1, stdout redirected to a file: the model lands in that file; the links stay links")
     func devStdout() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = try TestSupport.write(Self.text, named: "t.txt", in: directory)
         let expected = directory.appendingPathComponent("expected.arpa").path
         #expect(try run(["build", "--order", "3", "--text", text, "--arpa", expected]).status == 0)
-        // The shell's `> m.arpa`: the child's stdout is the file.
-        let out = directory.appendingPathComponent("m.arpa")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.ngramkit)
-        process.arguments = ["build", "--order", "3", "--text", text, "--arpa", "/dev/stdout"]
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(try Data(contentsOf: out) == Data(contentsOf: URL(fileURLWithPath: expected)))
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout")) != nil, "/dev/stdout is no longer a link")
-        // Into a pipe: written directly.
-        let piped = try run(["build", "--order", "3", "--text", text, "--arpa", "/dev/stdout"])
         let model = try Data(contentsOf: URL(fileURLWithPath: expected))
+        // `/dev/stdout` as this machine has it: a link (the usual case) or no entry at all (a
+        // minimal /dev); either way it is what it was afterwards, and the bytes reach stdout.
+        let before = Self.kind("/dev/stdout")
+        let out = directory.appendingPathComponent("m.arpa")
+        #expect(try runIntoFile(["build", "--order", "3", "--text", text, "--arpa", "/dev/stdout"], out) == 0)
+        #expect(try Data(contentsOf: out) == model)
+        #expect(Self.kind("/dev/stdout") == before, "/dev/stdout was a \(before)")
+        // A link of our own to /proc/self/fd/1, so that the case is tested whatever /dev holds.
+        if access("/proc/self/fd", X_OK) == 0 {
+            let link = directory.appendingPathComponent("out.link").path
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/proc/self/fd/1")
+            let viaLink = directory.appendingPathComponent("via-link.arpa")
+            #expect(try runIntoFile(["build", "--order", "3", "--text", text, "--arpa", link], viaLink) == 0)
+            #expect(try Data(contentsOf: viaLink) == model)
+            #expect(Self.kind(link) == "link")
+            // Into a pipe: written directly.
+            let piped = try run(["build", "--order", "3", "--text", text, "--arpa", link])
+            #expect(piped.status == 0 && Data(piped.stdout.utf8) == model)
+        }
+        let piped = try run(["build", "--order", "3", "--text", text, "--arpa", "/dev/stdout"])
         #expect(piped.status == 0 && Data(piped.stdout.utf8) == model)
+        #expect(Self.kind("/dev/stdout") == before)
+        #expect(try TestSupport.contents(directory).allSatisfy { !$0.contains(".tmp-") })
+    }
+
+    /// Whether this process may make a mount namespace of its own (root, and a sandbox that
+    /// allows it): the only way to show a program a /dev without the standard-stream links.
+    static let canMakeMountNamespace: Bool = {
+        guard getuid() == 0, let result = try? TestSupport.run("/usr/bin/unshare", ["-m", "true"]) else { return false }
+        return result.status == 0
+    }()
+
+    @Test("A /dev without stdout, stdin or fd links: /dev/stdout, /dev/stdin and /dev/fd/N are the descriptors, never new files",
+          .enabled(if: canMakeMountNamespace, "needs root and unshare -m"))
+    func minimalDev() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = try TestSupport.write(Self.text, named: "t.txt", in: directory)
+        let expected = directory.appendingPathComponent("expected.arpa").path
+        #expect(try run(["build", "--order", "3", "--text", text, "--arpa", expected]).status == 0)
+        let model = try Data(contentsOf: URL(fileURLWithPath: expected))
+        let binary = directory.appendingPathComponent("expected.bin").path
+        #expect(try run(["compile", expected, binary]).status == 0)
+        // A folder holding only `null`, mounted over /dev in a namespace of the child's own.
+        let dev = directory.appendingPathComponent("dev")
+        try FileManager.default.createDirectory(at: dev, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dev.appendingPathComponent("null").path, contents: nil)
+        func inMinimalDev(_ command: String, stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+            let script = "mount --bind /dev/null \(dev.path)/null && mount --bind \(dev.path) /dev && \(command)"
+            return try TestSupport.run("/usr/bin/unshare", ["-m", "sh", "-c", script], stdin: stdin)
+        }
+        let k = TestSupport.ngramkit
+        let out = directory.appendingPathComponent("m.arpa").path
+        var result = try inMinimalDev("'\(k)' build --order 3 --text '\(text)' --arpa /dev/stdout > '\(out)'")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == model)
+        result = try inMinimalDev("'\(k)' build --order 3 --text /dev/stdin --arpa /dev/fd/1", stdin: Data(Self.text))
+        #expect(result.status == 0 && Data(result.stdout.utf8) == model, "\(result.stderr)")
+        let bin = directory.appendingPathComponent("m.bin").path
+        result = try inMinimalDev("'\(k)' compile '\(expected)' /dev/stdout > '\(bin)'")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: bin)) == Data(contentsOf: URL(fileURLWithPath: binary)))
+        // The same file as an input, reached through the descriptor: refused.
+        result = try inMinimalDev("'\(k)' compile '\(expected)' /dev/stdout >> '\(expected)'")
+        #expect(result.status != 0 && result.stderr.contains("same file"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: expected)) == model)
+        // Nothing was created in the folder mounted as /dev.
+        #expect(try TestSupport.contents(dev) == ["null"])
     }
 
     @Test("A replaced file keeps its permission bits; a new one gets 0666 less the umask")
