@@ -16,11 +16,7 @@ struct PplCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
-    var model: String
-
-    @Flag(name: .long, help: "Check a binary model's payload checksum before scoring (reads the whole file; a plain load checks its header, sizes, vocabulary index and word offsets).")
-    var verify = false
+    @OptionGroup var modelOptions: ScoringModelOptions
 
     @OptionGroup var textOptions: TextOptions
 
@@ -39,15 +35,12 @@ struct PplCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressReporter.forTerminal()
         let paths = try textOptions.files()
-        progress?.status("loading \(model)")
-        let loaded = try ModelFile.load(model, threads: threadOptions.count) { StandardError.write("ngramkit: \($0)\n") }
-        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
-        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: model, recorded: loaded.provenance.tokenizer)
-        if let warning { StandardError.write("ngramkit: \(warning)\n") }
+        let threads = threadOptions.count
+        let (loaded, tokenizer) = try modelOptions.load(textOptions: textOptions, threads: threads, progress: progress)
         progress?.status("scoring")
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(model: loaded, paths: paths, configuration: tokenizer,
-                                             threads: threadOptions.count ?? ThreadCount.all,
+                                             threads: threads ?? ThreadCount.all,
                                              onSentence: perSentence ? { sentence in
             try sink.write(string: "\(Float(sentence.log10Prob))\t\(sentence.tokens)\t\(sentence.oovs)\n")
         } : nil)

@@ -14,11 +14,7 @@ struct QueryCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
-    var model: String
-
-    @Flag(name: .long, help: "Check a binary model's payload checksum before scoring (reads the whole file; a plain load checks its header, sizes, vocabulary index and word offsets).")
-    var verify = false
+    @OptionGroup var modelOptions: ScoringModelOptions
 
     @OptionGroup var textOptions: TextOptions
 
@@ -27,15 +23,12 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressReporter.forTerminal()
         let paths = try textOptions.files()
-        progress?.status("loading \(model)")
-        let loaded = try ModelFile.load(model, threads: threadOptions.count) { StandardError.write("ngramkit: \($0)\n") }
-        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
-        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: model, recorded: loaded.provenance.tokenizer)
-        if let warning { StandardError.write("ngramkit: \(warning)\n") }
+        let threads = threadOptions.count
+        let (loaded, tokenizer) = try modelOptions.load(textOptions: textOptions, threads: threads, progress: progress)
         progress?.done()   // the scores themselves go to the terminal from here on
         let sink = try OutputSink(path: "-")
         let result = try Perplexity.evaluate(
-            model: loaded, paths: paths, configuration: tokenizer, threads: threadOptions.count ?? ThreadCount.all,
+            model: loaded, paths: paths, configuration: tokenizer, threads: threads ?? ThreadCount.all,
             onToken: { token in
                 try sink.write(token.word)
                 try sink.write(string: "=\(token.id) \(token.matched) \(Float(token.log10Prob))\t")

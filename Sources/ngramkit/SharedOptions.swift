@@ -91,6 +91,26 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
+/// `--model` and `--verify`, shared by ppl and query, and the loading they start with.
+struct ScoringModelOptions: ParsableArguments {
+    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
+    var model: String
+
+    @Flag(name: .long, help: "Check a binary model's payload checksum before scoring (reads the whole file; a plain load checks its header, sizes, vocabulary index and word offsets).")
+    var verify = false
+
+    /// Loads the model (checking its checksum with --verify) and settles the tokenizer the text
+    /// is read with: the model's own unless --tokenizer says otherwise (with a warning).
+    func load(textOptions: TextOptions, threads: Int?, progress: ProgressReporter?) throws -> (NGramModel, TokenizerConfiguration) {
+        progress?.status("loading \(model)")
+        let loaded = try ModelFile.load(model, threads: threads) { StandardError.write("ngramkit: \($0)\n") }
+        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
+        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: model, recorded: loaded.provenance.tokenizer)
+        if let warning { StandardError.write("ngramkit: \(warning)\n") }
+        return (loaded, tokenizer)
+    }
+}
+
 /// `--order`, shared by count and build.
 struct OrderOption: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Highest n-gram order, 1 to \(BuildConfiguration.maximumOrder).")

@@ -235,16 +235,7 @@ package final class OutputFile {
     private func publish() throws {
         if let temporaryName {
             defer { ngk_cleanup_unregister(cleanupSlot) }
-            if close(fd) != 0 {
-                let code = errno
-                unlink(temporaryName)
-                throw failure(code)
-            }
-            if rename(temporaryName, target) != 0 {
-                let code = errno
-                unlink(temporaryName)
-                throw failure(code)
-            }
+            try closeAndRename(temporaryName)
             return
         }
         // Anonymous: link it straight to the target's name when that is free (atomic, and
@@ -279,12 +270,13 @@ package final class OutputFile {
             }
         }
         defer { ngk_cleanup_unregister(slot) }
-        if close(fd) != 0 {
-            let code = errno
-            unlink(name)
-            throw failure(code)
-        }
-        if rename(name, target) != 0 {
+        try closeAndRename(name)
+    }
+
+    /// Closes the temporary file, then renames its name `name` over the target; on a failure of
+    /// either, `name` is removed and the target left as it was.
+    private func closeAndRename(_ name: String) throws {
+        if close(fd) != 0 || rename(name, target) != 0 {
             let code = errno
             unlink(name)
             throw failure(code)
