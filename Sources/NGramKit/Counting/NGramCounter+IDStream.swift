@@ -13,14 +13,20 @@ extension NGramCounter {
     ///   - threads: threads for the counting passes (the counts are the same for any number).
     /// - Returns: the counts; unigram counts are the occurrences in `ids` (`<s>` and `</s>` once
     ///   per sentence), zero for vocabulary words the stream lacks.
+    /// - Throws: `NGramKitError.invalidOption` for an id outside the vocabulary or a thread
+    ///   count below 1.
     public static func count(ids: UnsafeBufferPointer<UInt32>, vocabulary: Vocabulary, order: Int,
                              threads: Int) throws -> NGramCounts {
+        guard threads >= 1 else { throw NGramKitError.invalidOption(name: "threads", value: String(threads), expected: "at least 1") }
         let counter = try NGramCounter(order: order, vocabulary: vocabulary)
-        counter.threads = threads
+        counter.threads = ThreadCount.usable(threads)
         var unigramCounts = [UInt64](repeating: 0, count: vocabulary.count)
         var sentences = 0
         let stream = counter.stream
         for id in ids {
+            guard Int(id) < unigramCounts.count else {
+                throw NGramKitError.invalidOption(name: "word id", value: String(id), expected: "an id below \(vocabulary.count), the vocabulary's size")
+            }
             unigramCounts[Int(id)] += 1
             if id == Vocabulary.beginID { sentences += 1 }
             if order > 1 { stream.append(id) }

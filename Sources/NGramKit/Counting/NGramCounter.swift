@@ -24,7 +24,7 @@ public final class NGramCounter {
     /// Target load of a table sized from its estimate (slots in use / slots). 0.8 keeps linear
     /// probes within one or two cache lines and the tables under 14 bytes per n-gram; measured
     /// as fast as 0.7 on the Gutenberg benchmark.
-    public var targetLoad = 0.8
+    package var targetLoad = 0.8
     /// Threads for the counting passes (default: every core). The counts, and the tables
     /// slot for slot, are the same for any number.
     public var threads = ThreadCount.all

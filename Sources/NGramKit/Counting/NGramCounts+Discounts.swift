@@ -15,7 +15,14 @@
 extension NGramCounts {
     /// n0...n4 (index k is the number of n-grams with count k; index 0 unused) of order `n`,
     /// as modified Kneser-Ney discounts need them, with KenLM's end-of-walk convention.
-    public func kneserNeyCountsOfCounts(order n: Int) -> [UInt64] {
+    /// - Throws: `NGramKitError.invalidOption` when `n` is outside 1...`order`.
+    public func kneserNeyCountsOfCounts(order n: Int) throws -> [UInt64] {
+        try checkOrder(n)
+        return kneserNeyCountsOfCounts(checkedOrder: n)
+    }
+
+    /// `kneserNeyCountsOfCounts(order:)` for an order known to be in 1...`order`.
+    func kneserNeyCountsOfCounts(checkedOrder n: Int) -> [UInt64] {
         var result = countsOfCounts(order: n, adjusted: true)
         if n == 1 {
             let begin = adjustedUnigramCount(Vocabulary.beginID)

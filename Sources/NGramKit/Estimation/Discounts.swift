@@ -68,7 +68,7 @@ extension NGramCounts {
     public func kneserNeyDiscounts(fallback: KneserNeyDiscount = .fallbackDefault,
                                    warn: (String) -> Void = { _ in }) -> [KneserNeyDiscount] {
         (1...order).map { n in
-            switch KneserNeyDiscount.closedForm(countsOfCounts: kneserNeyCountsOfCounts(order: n)) {
+            switch KneserNeyDiscount.closedForm(countsOfCounts: kneserNeyCountsOfCounts(checkedOrder: n)) {
             case .success(let discount):
                 return discount
             case .failure(let failure):

@@ -54,7 +54,7 @@ extension NGramModel {
                                 warn: (String) -> Void = { _ in }) throws -> NGramModel {
         // A view of the counts: estimation drops continuation counts it is done with, and the
         // caller's counts keep theirs.
-        try estimate(consuming: counts.truncated(toOrder: counts.order), options: options, threads: threads, warn: warn)
+        try estimate(consuming: try counts.truncated(toOrder: counts.order), options: options, threads: threads, warn: warn)
     }
 
     /// `estimate(from:options:threads:warn:)` on counts that are used for nothing else: their

@@ -14,8 +14,11 @@ public enum HeldOutScorer {
     ///   - ids: the stream.
     ///   - sentenceStarts: position of every sentence's `<s>`, ascending.
     ///   - threads: threads to use.
+    /// - Throws: `NGramKitError.invalidOption` when a sentence start is out of order or out of
+    ///   range, a sentence is not `<s> ... </s>`, or an id is outside the model's vocabulary.
     public static func score(model: NGramModel, ids: UnsafeBufferPointer<UInt32>, sentenceStarts: [Int],
                              threads: Int) throws -> PerplexityResult {
+        try checkSentences(ids: ids, sentenceStarts: sentenceStarts, vocabularySize: model.vocabulary.count)
         let scorer = SentenceScorer(model: model, threads: ThreadCount.usable(threads))
         var piece = scorer.newPiece(path: "held-out", firstLine: 1)
         for (s, start) in sentenceStarts.enumerated() {
@@ -30,5 +33,23 @@ public enum HeldOutScorer {
         }
         if piece.sentenceCount > 0 { try scorer.submit(piece) } else { scorer.recycle(piece) }
         return try scorer.finish()
+    }
+
+    /// Refuses a stream the scoring loop would misread: every sentence `<s> ... </s>`, starts
+    /// ascending from 0 and covering the stream, every id in the vocabulary.
+    @inline(never)
+    static func checkSentences(ids: UnsafeBufferPointer<UInt32>, sentenceStarts: [Int], vocabularySize: Int) throws {
+        func refuse(_ what: String, _ value: String) -> NGramKitError {
+            .invalidOption(name: "held-out \(what)", value: value, expected: "sentences <s> ... </s> starting at the given ascending positions, ids below \(vocabularySize)")
+        }
+        if let first = sentenceStarts.first, first != 0 { throw refuse("sentence start", String(first)) }
+        if sentenceStarts.isEmpty && !ids.isEmpty { throw refuse("sentence starts", "none") }
+        for (s, start) in sentenceStarts.enumerated() {
+            let end = s + 1 < sentenceStarts.count ? sentenceStarts[s + 1] : ids.count
+            guard start >= 0, end <= ids.count, end - start >= 2, ids[start] == Vocabulary.beginID, ids[end - 1] == Vocabulary.endID else {
+                throw refuse("sentence start", String(start))
+            }
+        }
+        for id in ids where Int(id) >= vocabularySize { throw refuse("word id", String(id)) }
     }
 }

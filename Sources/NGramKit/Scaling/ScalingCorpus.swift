@@ -239,8 +239,13 @@ public final class ScalingCorpus: @unchecked Sendable {
     }
 
     /// Calls `body` with the id stream of the first `streamCount` positions of the pool.
-    public func withSlice<R>(streamCount: Int, _ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: pool.storage, count: streamCount))
+    /// - Throws: `NGramKitError.invalidOption` when `streamCount` is not the end of a unit
+    ///   (0, or a `streamCount` that `slice(tokens:)` gives); what `body` throws.
+    public func withSlice<R>(streamCount: Int, _ body: (UnsafeBufferPointer<UInt32>) throws -> R) throws -> R {
+        guard streamCount == 0 || poolUnitEnd.contains(streamCount) else {
+            throw NGramKitError.invalidOption(name: "streamCount", value: String(streamCount), expected: "0 or the end of a pool unit (from slice(tokens:)), at most \(poolUnitEnd.last ?? 0)")
+        }
+        return try body(UnsafeBufferPointer(start: pool.storage, count: streamCount))
     }
 
     /// Calls `body` with the held-out id stream.
@@ -250,8 +255,12 @@ public final class ScalingCorpus: @unchecked Sendable {
 
     /// The words of the first `units` pool units as text, one sentence a line (tests and
     /// `--write-slices`: the input `ngramkit build` needs to rebuild a point's model).
-    public func sliceText(units: Int) -> String {
-        text(of: UnsafeBufferPointer(start: pool.storage, count: units == 0 ? 0 : poolUnitEnd[units - 1]))
+    /// - Throws: `NGramKitError.invalidOption` when `units` is outside 0...`poolUnits`.
+    public func sliceText(units: Int) throws -> String {
+        guard units >= 0 && units <= poolUnitEnd.count else {
+            throw NGramKitError.invalidOption(name: "units", value: String(units), expected: "0 to \(poolUnitEnd.count), the pool's units")
+        }
+        return text(of: UnsafeBufferPointer(start: pool.storage, count: units == 0 ? 0 : poolUnitEnd[units - 1]))
     }
 
     /// The held-out set as text, one sentence a line.

@@ -167,7 +167,7 @@ public final class ScalingExperiment {
                     let estimateStart = ProgressClock.now()
                     let estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
                                                        discountFallback: options.discountFallback, unigramAddOne: true)
-                    let model = try NGramModel.estimate(from: counts.truncated(toOrder: order), options: estimation,
+                    let model = try NGramModel.estimate(from: try counts.truncated(toOrder: order), options: estimation,
                                                         threads: options.threads) {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
@@ -197,7 +197,7 @@ public final class ScalingExperiment {
     }
 
     /// 12345 → "12.3k", 2_500_000 → "2.5M".
-    public static func abbreviated(_ value: Int) -> String {
+    package static func abbreviated(_ value: Int) -> String {
         let v = Double(value)
         if v >= 1e9 { return String(format: "%.3gG", v / 1e9) }
         if v >= 1e6 { return String(format: "%.3gM", v / 1e6) }

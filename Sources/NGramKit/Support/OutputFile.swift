@@ -301,12 +301,9 @@ package final class OutputFile {
     /// Opens a `.special` output for writing: a duplicate of the descriptor it stands for
     /// (`stream`), or `path` itself.
     private static func openSpecialTarget(_ path: String, stream: Int32?, truncate: Bool) throws -> Int32 {
-        while true {
-            let descriptor = stream.map { fcntl($0, F_DUPFD_CLOEXEC, 0) }
-                ?? open(path, O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0))
-            if descriptor >= 0 { return descriptor }
-            if errno != EINTR { throw NGramKitError.cannotWrite(path: path, reason: Platform.lastError()) }
-        }
+        let descriptor = stream.map { fcntl($0, F_DUPFD_CLOEXEC, 0) } ?? Platform.openForWriting(path, truncate: truncate)
+        if descriptor < 0 { throw NGramKitError.cannotWrite(path: path, reason: Platform.lastError()) }
+        return descriptor
     }
 
     /// Copies the complete temporary file into the device, pipe or descriptor that `path` names.
@@ -318,11 +315,8 @@ package final class OutputFile {
         defer { buffer.deallocate() }
         var offset = 0
         while true {
-            let n = pread(fd, buffer, chunk, off_t(offset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure(errno)
-            }
+            let n = Platform.readSome(fd, buffer, chunk, at: offset)
+            if n < 0 { throw failure(Int32(-n)) }
             if n == 0 { break }
             if let code = Platform.writeAll(destination, buffer, n) { throw failure(code) }
             offset += n

@@ -54,10 +54,33 @@ package enum Platform {
         }
     }
 
+    /// Reads up to `count` bytes from `fd` at file offset `position` (`pread`), retrying after
+    /// signals.
+    /// - Returns: the number of bytes (0 at the end), or `-errno`.
+    package static func readSome(_ fd: Int32, _ start: UnsafeMutableRawPointer, _ count: Int, at position: Int) -> Int {
+        while true {
+            let n = pread(fd, start, count, off_t(position))
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            return -Int(errno)
+        }
+    }
+
     /// Opens `path` for reading (close-on-exec), retrying after signals; -1 with `errno` set on failure.
     package static func openForReading(_ path: String) -> Int32 {
+        openRetrying(path, O_RDONLY)
+    }
+
+    /// Opens `path` for writing (close-on-exec; `truncate`: emptied first), retrying after
+    /// signals (opening a FIFO waits for a reader); -1 with `errno` set on failure.
+    package static func openForWriting(_ path: String, truncate: Bool = false) -> Int32 {
+        openRetrying(path, O_WRONLY | (truncate ? O_TRUNC : 0))
+    }
+
+    /// `open(2)` with close-on-exec, retried after signals: the one loop both openers share.
+    private static func openRetrying(_ path: String, _ flags: Int32) -> Int32 {
         while true {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = open(path, flags | O_CLOEXEC)
             if fd >= 0 || errno != EINTR { return fd }
         }
     }

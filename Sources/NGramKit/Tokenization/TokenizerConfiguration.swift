@@ -18,7 +18,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
 
     /// Hands `user` a fresh tokenizer of the configured kind: one generic instantiation per
     /// kind, so the hot loop that uses it is specialised.
-    public func apply<U: TokenizerUser>(_ user: inout U) throws -> U.Result {
+    package func apply<U: TokenizerUser>(_ user: inout U) throws -> U.Result {
         switch kind {
         case .whitespace:
             var tokenizer = WhitespaceTokenizer()
@@ -69,7 +69,7 @@ extension TokenizerConfiguration {
 
 /// The tokenizer options a user gave for scoring, each nil (or false) when not given: the
 /// model's recorded tokenizer fills in the rest (`resolve`).
-public struct TokenizerRequest: Sendable, Equatable {
+package struct TokenizerRequest: Sendable, Equatable {
     public var kind: TokenizerKind?
     /// True only when `--lowercase` was given.
     public var lowercase: Bool
@@ -105,7 +105,7 @@ public struct TokenizerRequest: Sendable, Equatable {
 }
 
 /// Work that needs a tokenizer whose type is chosen at run time (see `TokenizerConfiguration.apply`).
-public protocol TokenizerUser {
+package protocol TokenizerUser {
     associatedtype Result
     mutating func use<T: Tokenizer>(_ tokenizer: inout T) throws -> Result
 }

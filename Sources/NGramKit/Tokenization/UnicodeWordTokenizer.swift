@@ -341,7 +341,7 @@ extension UnicodeWordTokenizer {
 // MARK: - Shared Unicode helpers (also used by CharacterTokenizer)
 
 /// Byte- and scalar-level helpers shared by the Unicode-aware tokenizers.
-public enum UnicodeTextSupport {
+package enum UnicodeTextSupport {
     /// `UnicodeWordClass` of each ASCII byte.
     static let asciiClasses: [UInt8] = (0..<128).map { (byte: Int) -> UInt8 in
         switch UInt8(byte) {

@@ -54,10 +54,10 @@ struct CommandLineTests {
         #expect(try run(["vocab"], stdin: "x y x\n").stdout == "x\t2\ny\t1\n")
     }
 
-    @Test("No --text with a terminal on standard input is a one-line error, not a wait for typing")
+    // `script` (util-linux) runs the command on a pseudo-terminal; without it the case cannot be made.
+    @Test("No --text with a terminal on standard input is a one-line error, not a wait for typing",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs /usr/bin/script"))
     func terminalInput() throws {
-        // `script` runs the command on a pseudo-terminal; without it the case cannot be made.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
         let result = try TestSupport.run("/usr/bin/script", ["-qec", "\(Self.binary) count < /dev/tty", "/dev/null"])
         #expect(result.status != 0)
         #expect(result.stdout.contains("ngramkit: no --text given and standard input is a terminal"), "\(result.stdout)")

@@ -15,8 +15,8 @@ struct ScalingHarnessTests {
     }
 
     /// The sentences (as text) of the first `units` pool units.
-    static func sentences(_ corpus: ScalingCorpus, units: Int) -> [String] {
-        corpus.sliceText(units: units).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    static func sentences(_ corpus: ScalingCorpus, units: Int) throws -> [String] {
+        try corpus.sliceText(units: units).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     @Test("Geometric schedule: start, start·f, ... below the pool, then the whole pool")
@@ -39,14 +39,14 @@ struct ScalingHarnessTests {
         var previous: [String] = []
         for size in [1, 5, 12, 30, 1000] {
             let slice = corpus.slice(tokens: size)
-            let text = Self.sentences(corpus, units: slice.units)
+            let text = try Self.sentences(corpus, units: slice.units)
             #expect(Array(text.prefix(previous.count)) == previous, "slice \(size) does not extend the previous one")
             let words = text.reduce(0) { $0 + $1.split(separator: " ").count }
             #expect(words == slice.tokens)
             #expect(slice.tokens >= min(size, corpus.poolTokens))
             // One unit fewer would be too small.
             if slice.units > 1 {
-                let shorter = Self.sentences(corpus, units: slice.units - 1).reduce(0) { $0 + $1.split(separator: " ").count }
+                let shorter = try Self.sentences(corpus, units: slice.units - 1).reduce(0) { $0 + $1.split(separator: " ").count }
                 #expect(shorter < size)
             }
             previous = text
@@ -62,14 +62,14 @@ struct ScalingHarnessTests {
         let a = try ScalingCorpus(.init(trainingPaths: [path], heldoutFraction: 0.2, minCount: 1, seed: 3))
         let b = try ScalingCorpus(.init(trainingPaths: [path], heldoutFraction: 0.2, minCount: 1, seed: 3))
         let c = try ScalingCorpus(.init(trainingPaths: [path], heldoutFraction: 0.2, minCount: 1, seed: 4))
-        let pool = Self.sentences(a, units: a.poolUnits)
+        let pool = try Self.sentences(a, units: a.poolUnits)
         let heldout = a.heldoutText().split(separator: "\n").map(String.init)
         // Every sentence of the tiny text is distinct, so disjoint sentences mean disjoint units.
         #expect(Set(pool).isDisjoint(with: heldout))
         #expect(Set(pool).union(heldout).count == 10)
-        #expect(Self.sentences(b, units: b.poolUnits) == pool)
+        #expect(try Self.sentences(b, units: b.poolUnits) == pool)
         #expect(b.heldoutText() == a.heldoutText())
-        #expect(Self.sentences(c, units: c.poolUnits) != pool)
+        #expect(try Self.sentences(c, units: c.poolUnits) != pool)
     }
 
     @Test("Documents from an index are the units: KJV books stay whole in slices and in the held-out set")
@@ -128,13 +128,13 @@ struct ScalingHarnessTests {
         for smoothing in SmoothingMethod.allCases {
             for k in 1...5 {
                 let options = EstimationOptions(smoothing: smoothing)
-                let viaView = try NGramModel.estimate(from: five.truncated(toOrder: k), options: options, threads: 2)
+                let viaView = try NGramModel.estimate(from: try five.truncated(toOrder: k), options: options, threads: 2)
                 let direct = try NGramModel.estimate(from: try TestSupport.count(lines, order: k), options: options, threads: 2)
                 #expect(try arpa(viaView) == arpa(direct), "\(smoothing) order \(k)")
             }
         }
         // The counts survive: estimating again gives the same model.
-        let again = try NGramModel.estimate(from: five.truncated(toOrder: 5), options: .init(), threads: 1)
+        let again = try NGramModel.estimate(from: try five.truncated(toOrder: 5), options: .init(), threads: 1)
         #expect(try arpa(again) == arpa(try NGramModel.estimate(from: try TestSupport.count(lines, order: 5), options: .init(), threads: 1)))
     }
 

@@ -31,7 +31,7 @@ struct ScalingRunTests {
         #expect(points.count == 2)
         // The slice, the held-out set and the fixed vocabulary as files.
         let slice = corpus.slice(tokens: 60_000)
-        let train = try TestSupport.write(Array(corpus.sliceText(units: slice.units).utf8), named: "train.txt", in: directory)
+        let train = try TestSupport.write(Array(try corpus.sliceText(units: slice.units).utf8), named: "train.txt", in: directory)
         let heldout = try TestSupport.write(Array(corpus.heldoutText().utf8), named: "heldout.txt", in: directory)
         let words = (3..<corpus.vocabulary.count).map { corpus.vocabulary.text(of: UInt32($0)) }
         let vocab = try TestSupport.write(Array((words.joined(separator: "\n") + "\n").utf8), named: "vocab.txt", in: directory)

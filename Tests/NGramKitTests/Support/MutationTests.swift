@@ -105,7 +105,7 @@ struct MutationTests {
         case .arpa, .arpaGzip:
             return [["ppl", "--model", file, "--text", scoring], ["compile", file, binaryOut]]
         case .binary:
-            return [["query", "--model", file, "--text", scoring]]
+            return [["query", "--model", file, "--text", scoring], ["ppl", "--verify", "--model", file, "--text", scoring]]
         case .counts:
             return [["build", "--order", "3", "--counts", file, "--arpa", arpaOut, "--binary", binaryOut]]
         case .text:

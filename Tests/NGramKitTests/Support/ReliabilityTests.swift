@@ -28,32 +28,16 @@ struct ReliabilityTests {
         #expect(commands.count >= 14)
         let folder = TestSupport.shared.appendingPathComponent("reliability")
         for (arguments, line) in commands {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: arguments[0] == "prlimit" ? "/usr/bin/prlimit" : arguments[0])
-            process.arguments = Array(arguments.dropFirst())
-            process.currentDirectoryURL = folder
-            let output = Pipe(), errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let deadline = DispatchTime.now() + 20
-            let finished = DispatchSemaphore(value: 0)
-            DispatchQueue.global().async { process.waitUntilExit(); finished.signal() }
-            let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            if finished.wait(timeout: deadline) == .timedOut {
-                process.terminate()
-                Issue.record("hang: \(line)")
-                continue
-            }
-            #expect(process.terminationReason == .exit && process.terminationStatus < 128, "trap or signal: \(line)")
+            // Output to files and a deadline of run.sh's own 20 s: a hang fails the test, it does not stall it.
+            let result = try TestSupport.runTool(Array(arguments.dropFirst()), in: folder, timeout: 20,
+                                                 executable: arguments[0] == "prlimit" ? "/usr/bin/prlimit" : arguments[0])
+            #expect(!result.timedOut, "hang: \(line)")
+            #expect(result.endedCleanly && result.status < 128, "trap or signal: \(line)")
             if line.contains("sufmiss") {
-                #expect(process.terminationStatus == 0 && stdout.contains("c=5 3 -0.1"), "\(line): \(stdout)")
+                #expect(result.status == 0 && result.stdout.contains("c=5 3 -0.1"), "\(line): \(result.stdout)")
                 continue
             }
-            let lines = stderr.split(separator: "\n")
-            #expect(process.terminationStatus == 1 && lines.count == 1 && stderr.hasPrefix("ngramkit: "), "\(line): \(stderr)")
+            #expect(result.status == 1 && result.errorLines.count == 1 && result.stderr.hasPrefix("ngramkit: "), "\(line): \(result.stderr)")
         }
         let left = try TestSupport.contents(out)
         #expect(left.isEmpty, "left behind: \(left)")

@@ -86,9 +86,9 @@ enum TestSupport {
         var errorLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
     }
 
-    /// Runs `ngramkit` with a timeout; with `signal`, sends it that signal after `signalDelay`.
+    /// Runs `ngramkit` (or `executable`) with a timeout; with `signal`, sends it that signal after `signalDelay`.
     static func runTool(_ arguments: [String], stdin: Data? = nil, in directory: URL? = nil, environment: [String: String] = [:],
-                        timeout: Double = 60, signal: Int32? = nil, signalDelay: Double = 0) throws -> Outcome {
+                        timeout: Double = 60, signal: Int32? = nil, signalDelay: Double = 0, executable: String? = nil) throws -> Outcome {
         let scratch = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
@@ -97,7 +97,7 @@ enum TestSupport {
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ngramkit)
+        process.executableURL = URL(fileURLWithPath: executable ?? ngramkit)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? packageRoot
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

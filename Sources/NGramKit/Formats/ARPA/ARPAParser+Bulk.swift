@@ -266,7 +266,7 @@ final class MappedText: @unchecked Sendable {
     /// be opened, a directory, an empty or gzip file, a pipe), so that it gives its own errors.
     init?(path: String) {
         guard let info = Platform.status(path), Platform.isRegular(info), info.st_size >= 2 else { return nil }
-        let fd = open(path, O_RDONLY)
+        let fd = Platform.openForReading(path)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         let size = Int(info.st_size)

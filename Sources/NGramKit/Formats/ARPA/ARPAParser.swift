@@ -34,8 +34,8 @@ final class ARPAParser: @unchecked Sendable {
     private var alpha: Double?
     private var discounts: [KneserNeyDiscount]?
     private var tokenizer: TokenizerConfiguration?
-    /// Whether the file carries `completeMarker`.
-    private var claimsComplete = false
+    /// The n-gram counts per order that the file's `completeMarker` line gives (empty without one).
+    private var claimedCompleteCounts: [Int] = []
 
     // From the `\data\` header: n-grams announced per order and the line that announced them.
     var announced: [Int] = []
@@ -122,8 +122,12 @@ final class ARPAParser: @unchecked Sendable {
     /// The preamble line recording the tokenizer of the training text (`TokenizerConfiguration.recorded`).
     static let tokenizerMarker = "# ngramkit tokenizer "
     /// The preamble line of a file written from a model whose every n-gram has its context and
-    /// its suffix stored as n-grams (every estimated model): the reader need not look for holes.
-    static let completeMarker = "# ngramkit complete: the context and the suffix of every n-gram are n-grams of this file"
+    /// its suffix stored as n-grams (every estimated model), followed by the n-gram counts per
+    /// order and `completeMarkerEnd`: the reader need not look for holes, as long as the
+    /// header's counts are still those (a filter that prunes the file and keeps its comments
+    /// changes them).
+    static let completeMarker = "# ngramkit complete n-grams="
+    static let completeMarkerEnd = ": the context and the suffix of every n-gram are n-grams of this file"
 
     static let lineShape = "'<log10 prob> <TAB> <words> [<TAB> <log10 backoff>]'"
 
@@ -159,8 +163,13 @@ final class ARPAParser: @unchecked Sendable {
                 if !orders.isEmpty && orders.allSatisfy({ $0.count == 3 }) {
                     discounts = orders.map { KneserNeyDiscount($0[0], $0[1], $0[2]) }
                 }
-            } else if equals(line, ARPAParser.completeMarker) {
-                claimsComplete = true
+            } else if starts(line, with: ARPAParser.completeMarker) {
+                // Provenance only: an unreadable line claims nothing, and holes are searched for.
+                let text = String(decoding: UnsafeBufferPointer(rebasing: line[ARPAParser.completeMarker.utf8.count...]), as: UTF8.self)
+                if text.hasSuffix(ARPAParser.completeMarkerEnd) {
+                    let counts = text.dropLast(ARPAParser.completeMarkerEnd.count).split(separator: ",").map { Int($0) }
+                    if counts.allSatisfy({ $0 != nil }) { claimedCompleteCounts = counts.map { $0! } }
+                }
             } else if starts(line, with: ARPAParser.tokenizerMarker) {
                 let text = String(decoding: UnsafeBufferPointer(rebasing: line[ARPAParser.tokenizerMarker.utf8.count...]), as: UTF8.self)
                 guard let recorded = TokenizerConfiguration(recorded: text) else {
@@ -548,8 +557,9 @@ final class ARPAParser: @unchecked Sendable {
             let list = expected.count == 1 ? expected[0] : expected.dropLast().joined(separator: ", ") + " and " + expected.last!
             throw error(lastLine, "the file ends inside the \(n)-grams section (expected \(list)); the model is truncated")
         }
-        // A file that says it is complete is trusted, unless a context was missing after all.
-        let complete = claimsComplete && blankCount.allSatisfy { $0 == 0 }
+        // A file that says it is complete is trusted while its counts are those it was written
+        // with, unless a context was missing after all.
+        let complete = claimedCompleteCounts == announced && blankCount.allSatisfy { $0 == 0 }
         if !complete { try fillMissingSuffixes() }
         for (i, table) in tables.enumerated() {
             table.partitionOccupied = Array(UnsafeBufferPointer(start: partitionUse + i * 16, count: table.partitionCount))

@@ -36,7 +36,10 @@ public enum ARPAWriter {
             try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
             try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
         }
-        if model.isComplete { try sink.write(string: ARPAParser.completeMarker + "\n") }
+        if model.isComplete {
+            let counts = model.ngramCounts.map(String.init).joined(separator: ",")
+            try sink.write(string: ARPAParser.completeMarker + counts + ARPAParser.completeMarkerEnd + "\n")
+        }
         if let tokenizer = model.provenance.tokenizer {
             try sink.write(string: "\(ARPAParser.tokenizerMarker)\(tokenizer.recorded)\n")
         }

@@ -148,11 +148,11 @@ public final class BinaryModel: @unchecked Sendable {
 
     /// Whether `path` starts with the binary format's magic bytes (false when it cannot be read).
     package static func hasMagic(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
+        let fd = Platform.openForReading(path)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: magic.count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, magic.count, 0) }
+        let n = bytes.withUnsafeMutableBytes { Platform.readSome(fd, $0.baseAddress!, magic.count, at: 0) }
         return n == magic.count && bytes == magic
     }
 
@@ -174,7 +174,7 @@ public final class BinaryModel: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        let fd = Platform.openForReading(path)
         guard fd >= 0 else { throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError()) }
         defer { close(fd) }
         var info = stat()
@@ -186,7 +186,7 @@ public final class BinaryModel: @unchecked Sendable {
         let header = UnsafeMutableRawPointer.allocate(byteCount: BinaryModel.headerBytes, alignment: 8)
         header.initializeMemory(as: UInt8.self, repeating: 0, count: BinaryModel.headerBytes)
         defer { header.deallocate() }
-        let got = pread(fd, header, BinaryModel.headerBytes, 0)
+        let got = Platform.readSome(fd, header, BinaryModel.headerBytes, at: 0)
         guard got >= BinaryModel.magic.count,
               BinaryModel.magic.withUnsafeBytes({ memcmp(header, $0.baseAddress!, BinaryModel.magic.count) }) == 0 else {
             throw BinaryModel.fail(path, "not an NGramKit binary model (its first bytes are not the format's magic); pass an ARPA file or a file written by `ngramkit compile`")

@@ -25,7 +25,7 @@ public enum BinaryModelWriter {
     /// Entries per home slot: the tables have ceil(entries / loadFactor) homes. At 0.85 a lookup
     /// scans about three slots (at 0.9 about five, and scoring took 15 % longer), and the
     /// benchmark model takes 15.5 bytes per n-gram.
-    public static let loadFactor = 0.85
+    package static let loadFactor = 0.85
 
     /// What was written.
     public struct Summary: Sendable {

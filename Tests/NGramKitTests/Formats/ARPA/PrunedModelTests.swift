@@ -31,6 +31,46 @@ struct PrunedModelTests {
         #expect(!(try String(contentsOfFile: written, encoding: .utf8)).contains("# ngramkit complete"))
     }
 
+    @Test("An ARPA file NGramKit wrote as complete, then pruned by a filter that keeps its comments: the hole is still filled")
+    func prunedAfterWriting() throws {
+        let counter = try NGramCounter(order: 3)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addText("a b c\na b c\nx b y\nb c d\n", tokenizer: &tokenizer)
+        let model = try NGramModel.estimate(from: try counter.finish())
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let written = directory.appendingPathComponent("complete.arpa").path
+        try ARPAWriter.write(model, to: written)
+        let text = try String(contentsOfFile: written, encoding: .utf8)
+        #expect(text.contains("# ngramkit complete n-grams="))
+        // Drop 'b c' and every trigram it is the context of, keep the comments, fix the header.
+        var lines = text.components(separatedBy: "\n")
+        var dropped = [0, 0, 0]
+        lines = lines.filter { line in
+            let fields = line.split(separator: "\t")
+            guard fields.count >= 2 else { return true }
+            let words = fields[1].split(separator: " ")
+            if words == ["b", "c"] || (words.count == 3 && words.prefix(2) == ["b", "c"]) { dropped[words.count - 1] += 1; return false }
+            return true
+        }
+        #expect(dropped[1] == 1 && dropped[2] >= 1)
+        lines = lines.map { line in
+            guard line.hasPrefix("ngram "), let n = Int(line.dropFirst(6).prefix { $0 != "=" }) else { return line }
+            return "ngram \(n)=\(model.ngramCounts[n - 1] - dropped[n - 1])"
+        }
+        let pruned = try TestSupport.write(Array(lines.joined(separator: "\n").utf8), named: "pruned.arpa", in: directory)
+        for reread in [try ARPAReader.read(pruned), try ARPAReader.read(pruned, lineByLine: true)] {
+            let state = ModelState(model: reread)
+            state.beginSentence()
+            let ids = ["a", "b", "c"].map { reread.vocabulary.lookup($0)! }
+            _ = try state.score(ids[0])
+            _ = try state.score(ids[1])
+            let c = try state.score(ids[2])
+            #expect(c.matched == 3, "'a b c' is in the file; its suffix 'b c' was pruned")
+            #expect(abs(c.log10Prob - model.entry("a b c")!.logProb) < 1e-6)
+        }
+    }
+
     /// `../shared/fixtures/kenlm/brown.o4.arpa.gz` with, from orders 2 and 3, n-grams that are no
     /// context of an n-gram one order up but a suffix of one dropped with probability 1/5
     /// (`Tests/Fixtures/README.md`).
