@@ -70,8 +70,10 @@ enum NegativeNumbers {
         return result
     }
 
-    /// `-1`, `-0.5`, `-.5`, `-1e3`: a minus sign and then a digit or a point and a digit.
+    /// `-1`, `-0.5`, `-.5`, `-1e3`: a minus sign and then a digit or a point and a digit; and
+    /// `-inf`, `-infinity`, `-nan` (no option of the tool is spelled so).
     static func isNegativeNumber(_ text: String) -> Bool {
+        if ["-inf", "-infinity", "-nan"].contains(text.lowercased()) { return true }
         let bytes = Array(text.utf8)
         guard bytes.count >= 2, bytes[0] == 0x2D else { return false }
         if bytes[1] >= 0x30 && bytes[1] <= 0x39 { return true }

@@ -58,11 +58,11 @@ struct OptionBoundsTests {
         let text = try TestSupport.write(Self.text, named: "t.txt", in: directory)
         let out = directory.appendingPathComponent("s").path
         let base = ["scale", "--text", text, "--out", out]
-        for size in ["inf", "1e400k", "18446744073709551616", "2e15", "0", "-5", "nan", "10x"] {
+        for size in ["inf", "1e400k", "18446744073709551616", "2e15", "0", "-5", "nan", "10x", "-inf", "-nan"] {
             try expectRefused(base + ["--sizes", size], "is not a token count from 1 to 1e15", in: directory)
             try expectRefused(base + ["--start", size], "is not a token count from 1 to 1e15", in: directory)
         }
-        for factor in ["inf", "1.0000001", "1", "0.5", "-2", "1e9", "nan"] {
+        for factor in ["inf", "1.0000001", "1", "0.5", "-2", "1e9", "nan", "-inf", "-Infinity"] {
             try expectRefused(base + ["--factor", factor], "--factor must be from 1.05 to 1000", in: directory)
         }
         for count in ["1099511627776", "99", "-1", "100001"] {
