@@ -5,6 +5,7 @@ struct CountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "count",
         abstract: "Count every n-gram of orders 1...N exactly.",
+        usage: "ngramkit count [--order N] [--text FILE...] [--out FILE] [--json] [--memory SIZE] [--temp-dir DIR] [options]",
         discussion: """
         Reads --text (standard input when none is given), writes `ngram<TAB>count` lines \
         (SRILM's count-file shape, readable back by `build --counts`) with --out, and prints a \
@@ -24,6 +25,7 @@ struct CountCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func validate() throws {
         if json && out == "-" {
@@ -35,7 +37,7 @@ struct CountCommand: ParsableCommand {
         let configuration = CountJob.Configuration(
             order: orderOption.order, paths: try textOptions.files(), tokenizer: try textOptions.configuration(),
             vocabularyPath: vocabularyOptions.vocab, restriction: vocabularyOptions.restriction, outputPath: out,
-            threads: threadOptions.count, standardOutputInUse: out != "-")
+            threads: threadOptions.count, standardOutputInUse: out != "-", memory: try memoryOptions.budget())
         let summary = try CountJob.count(configuration, progress: ProgressReporter.forTerminal())
         if json {
             try StandardOutput.line(summary.json)

@@ -111,6 +111,21 @@ struct ScoringModelOptions: ParsableArguments {
     }
 }
 
+/// `--memory` and `--temp-dir`, shared by the jobs whose data grows with their input.
+struct MemoryOptions: ParsableArguments {
+    @Option(name: .long, help: "The most memory the job's data may take: a size (800M, 4G; K, M, G, T are powers of 1024) or a share of physical memory (50%). Past it the job cuts its n-grams into partitions and keeps the rest in temporary files; the output is the same bytes. Default: \(Int(MemoryBudget.defaultShare * 100))% of physical memory.")
+    var memory: String?
+
+    @Option(name: .customLong("temp-dir"), help: "Where temporary files go when the job spills (nameless files, gone when the job ends however it ends). Default: $TMPDIR, else /tmp.")
+    var tempDir: String?
+
+    /// The budget these options give.
+    func budget() throws -> MemoryBudget {
+        if let memory { return try MemoryBudget.parse(memory, temporaryDirectory: tempDir) }
+        return MemoryBudget.standard(temporaryDirectory: tempDir)
+    }
+}
+
 /// `--order`, shared by count and build.
 struct OrderOption: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Highest n-gram order, 1 to \(BuildConfiguration.maximumOrder).")

@@ -20,10 +20,13 @@ public enum CountJob {
         public var threads: Int?
         /// Set when the caller prints the summary to standard output.
         public var standardOutputInUse: Bool
+        /// The memory the job may use and where it spills the rest (nil: `MemoryBudget.standard()`).
+        public var memory: MemoryBudget?
 
         public init(order: Int, paths: [String], tokenizer: TokenizerConfiguration, vocabularyPath: String? = nil,
                     restriction: VocabularyRestriction = .init(), outputPath: String? = nil, threads: Int? = nil,
-                    standardOutputInUse: Bool = false) {
+                    standardOutputInUse: Bool = false, memory: MemoryBudget? = nil) {
+            self.memory = memory
             self.order = order
             self.paths = paths
             self.tokenizer = tokenizer
@@ -72,14 +75,34 @@ public enum CountJob {
         let sink = try configuration.openOutput(role: "--out")
         let start = ProgressClock.now()
         let counter = try configuration.counter(order: configuration.order, progress: progress)
+        let budget = configuration.memory ?? .standard()
+        let space = LazyTemporarySpace(budget: budget)
+        counter.limitMemory(to: budget, space: space.get)
         try counter.addFiles(configuration.paths, configuration: configuration.tokenizer)
-        let counts = try counter.finish()
+        // What the in-memory path keeps per distinct n-gram beside the tables: the writer's keys.
+        if try counter.fitsInMemory(bytesPerNGram: 40) {
+            let counts = try counter.finish()
+            let seconds = ProgressClock.now() - start
+            if let sink {
+                try CountsFile.write(counts, to: sink, threads: ThreadCount.usable(configuration.threads))
+                try sink.commit()
+            }
+            return CountSummary(counts: counts, files: configuration.paths, seconds: seconds, phases: counter.phaseSeconds)
+        }
+        let spilled = try counter.finishPartitioned(space: try space.get(), bytesPerEntry: 48)
         let seconds = ProgressClock.now() - start
         if let sink {
-            try CountsFile.write(counts, to: sink, threads: ThreadCount.usable(configuration.threads))
+            progress?.status("merging \(spilled.plan.count) partitions into \(sink.path)")
+            try CountsFile.write(spilled, to: sink, space: try space.get(), bufferBytes: spilled.mergeBufferBytes(budget: budget))
             try sink.commit()
+            progress?.done()
         }
-        return CountSummary(counts: counts, files: configuration.paths, seconds: seconds, phases: counter.phaseSeconds)
+        var summary = CountSummary(counts: spilled.base, files: configuration.paths, seconds: seconds, phases: counter.phaseSeconds)
+        summary.uniqueNGrams = spilled.uniqueCounts
+        summary.tableBytes = 0
+        summary.partitions = spilled.plan.count
+        summary.peakTemporaryBytes = try space.get().peakBytes
+        return summary
     }
 
     /// Writes the vocabulary of the text as `word<TAB>count` lines, most frequent first

@@ -13,6 +13,10 @@ public struct CountSummary: Sendable {
     public var tableBytes: Int
     /// Seconds per phase (reading, then each order), in order.
     public var phases: [(phase: String, seconds: Double)]
+    /// Partitions the job was cut into to stay within its memory budget (1: all in memory).
+    public var partitions = 1
+    /// The most bytes of temporary files the job held at once (0: none).
+    public var peakTemporaryBytes = 0
 
     public init(counts: NGramCounts, files: [String], seconds: Double, phases: [(phase: String, seconds: Double)] = []) {
         self.phases = phases
@@ -21,7 +25,7 @@ public struct CountSummary: Sendable {
         sentences = counts.sentences
         tokens = counts.tokens
         vocabularySize = counts.vocabulary.count
-        uniqueNGrams = (1...counts.order).map { counts.uniqueCount(order: $0) }
+        uniqueNGrams = counts.tables.count == counts.order - 1 ? (1...counts.order).map { counts.uniqueCount(order: $0) } : [counts.vocabulary.count]
         self.seconds = seconds
         peakMemoryBytes = ResourceUsage.peakResidentBytes()
         tableBytes = counts.tableMemory
@@ -45,6 +49,7 @@ public struct CountSummary: Sendable {
             + "\"seconds\":\(JSON.number(seconds)),\"tokens_per_second\":\(JSON.number(tokensPerSecond)),"
             + "\"peak_memory_bytes\":\(peakMemoryBytes.map(String.init) ?? "null"),"
             + "\"table_bytes\":\(tableBytes),\"table_bytes_per_ngram\":\(JSON.number(bytesPerNGram)),"
+            + "\"partitions\":\(partitions),\"peak_temporary_bytes\":\(peakTemporaryBytes),"
             + "\"phase_seconds\":{" + phases.map { "\(JSON.quote($0.phase)):\(JSON.number($0.seconds))" }.joined(separator: ",") + "}}"
     }
 
@@ -62,6 +67,9 @@ public struct CountSummary: Sendable {
         lines.append("time        \(String(format1: seconds)) s (\(rate) M tokens/s)")
         if let peak = peakMemoryBytes {
             lines.append("peak memory \(String(format1: Double(peak) / 1_048_576)) MiB; tables \(String(format1: bytesPerNGram)) bytes per n-gram")
+        }
+        if partitions > 1 {
+            lines.append("spilled     \(partitions) partitions; peak temporary files \(String(format1: Double(peakTemporaryBytes) / 1_048_576)) MiB")
         }
         return lines.joined(separator: "\n")
     }

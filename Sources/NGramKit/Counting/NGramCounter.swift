@@ -36,6 +36,8 @@ public final class NGramCounter {
     var sentences: Int { reader.sentences }
     var tokens: Int { reader.tokens }
     let restriction: VocabularyRestriction
+    /// The job's memory budget (`limitMemory(to:space:)`); nil: all in memory.
+    var budget: MemoryBudget?
     /// Unigram counts given with an id stream (`count(ids:vocabulary:order:threads:)`); nil
     /// when they come from reading text (the vocabulary counts occurrences then).
     var presetUnigramCounts: [UInt64]?
@@ -98,10 +100,7 @@ public final class NGramCounter {
 
     /// Counts every order and returns the result. The counter cannot be used afterwards.
     public func finish() throws -> NGramCounts {
-        var unigramCounts = presetUnigramCounts ?? vocabulary.occurrenceCounts()
-        unigramCounts[Int(Vocabulary.beginID)] = UInt64(sentences)
-        unigramCounts[Int(Vocabulary.endID)] = UInt64(sentences)
-        if !restriction.isNone && !vocabulary.isClosed { unigramCounts = applyRestriction(unigramCounts) }
+        var (unigramCounts, _) = finalUnigramCounts(remapStream: true)
         if unigramCounts.count < vocabulary.count {
             unigramCounts.append(contentsOf: repeatElement(0, count: vocabulary.count - unigramCounts.count))
         }
@@ -133,16 +132,25 @@ public final class NGramCounter {
                            sentences: sentences, tokens: tokens)
     }
 
-    /// Replaces rare words by `<unk>` in the stream and in the unigram counts.
-    private func applyRestriction(_ unigramCounts: [UInt64]) -> [UInt64] {
+    /// The unigram counts of the text read (`<s>` and `</s>` once per sentence), after the
+    /// vocabulary restriction, which replaces rare words by `<unk>` in the vocabulary and the
+    /// counts, and in the stream when `remapStream` (else the map is returned, for a stream
+    /// that is read back later).
+    func finalUnigramCounts(remapStream: Bool) -> ([UInt64], remap: [UInt32]?) {
+        var unigramCounts = presetUnigramCounts ?? vocabulary.occurrenceCounts()
+        unigramCounts[Int(Vocabulary.beginID)] = UInt64(sentences)
+        unigramCounts[Int(Vocabulary.endID)] = UInt64(sentences)
+        guard !restriction.isNone && !vocabulary.isClosed else { return (unigramCounts, nil) }
         let (restricted, remap) = restriction.apply(to: vocabulary, counts: unigramCounts)
         var counts = [UInt64](repeating: 0, count: restricted.count)
         for old in 0..<unigramCounts.count { counts[Int(remap[old])] += unigramCounts[old] }
-        let ids = stream.storage
-        remap.withUnsafeBufferPointer { map in
-            for i in 0..<stream.count { ids[i] = map[Int(ids[i])] }
+        if remapStream {
+            let ids = stream.storage
+            remap.withUnsafeBufferPointer { map in
+                for i in 0..<stream.count { ids[i] = map[Int(ids[i])] }
+            }
         }
         reader.vocabulary = restricted
-        return counts
+        return (counts, remapStream ? nil : remap)
     }
 }

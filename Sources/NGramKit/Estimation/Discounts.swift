@@ -68,13 +68,22 @@ extension NGramCounts {
     public func kneserNeyDiscounts(fallback: KneserNeyDiscount = .fallbackDefault,
                                    warn: (String) -> Void = { _ in }) -> [KneserNeyDiscount] {
         (1...order).map { n in
-            switch KneserNeyDiscount.closedForm(countsOfCounts: kneserNeyCountsOfCounts(checkedOrder: n)) {
-            case .success(let discount):
-                return discount
-            case .failure(let failure):
-                warn("warning: order \(n): closed-form Kneser-Ney discounts do not exist (\(failure.reason); tiny or deduplicated data?); using fallback discounts \(fallback) (set them with --discount-fallback D1 D2 D3)")
-                return fallback
-            }
+            KneserNeyDiscount.orFallback(countsOfCounts: kneserNeyCountsOfCounts(checkedOrder: n), order: n, fallback: fallback, warn: warn)
+        }
+    }
+}
+
+extension KneserNeyDiscount {
+    /// The closed-form discounts of order `order` from its counts-of-counts, or `fallback`
+    /// with one warning line when they do not exist.
+    static func orFallback(countsOfCounts: [UInt64], order n: Int, fallback: KneserNeyDiscount,
+                           warn: (String) -> Void) -> KneserNeyDiscount {
+        switch closedForm(countsOfCounts: countsOfCounts) {
+        case .success(let discount):
+            return discount
+        case .failure(let failure):
+            warn("warning: order \(n): closed-form Kneser-Ney discounts do not exist (\(failure.reason); tiny or deduplicated data?); using fallback discounts \(fallback) (set them with --discount-fallback D1 D2 D3)")
+            return fallback
         }
     }
 }

@@ -149,6 +149,9 @@ package final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
 
     deinit { if owner == nil { free(storage) } }
 
+    /// Forgets the elements, keeping the storage (a stream that spills its ids reuses it).
+    package func removeAll() { count = 0 }
+
     @inline(__always)
     package func append(_ value: T) {
         if count == capacity { grow() }

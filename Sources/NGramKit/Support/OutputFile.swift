@@ -153,8 +153,10 @@ package final class OutputFile {
         throw NGramKitError.cannotWrite(path: path, reason: folderProblem(folder, code))
     }
 
-    /// An anonymous temporary file in `folder` (the temporary folder), named nowhere.
-    private static func anonymousFile(in folder: String, mode: mode_t, path: String) throws -> Int32 {
+    /// An anonymous temporary file in `folder` (the temporary folder), named nowhere: it is gone
+    /// when closed, however the process ends (`TemporarySpace` makes its files so too).
+    /// - Throws: `NGramKitError.cannotWrite` naming `path` when no file can be made in `folder`.
+    package static func anonymousFile(in folder: String, mode: mode_t, path: String) throws -> Int32 {
         if let descriptor = try tryAnonymousFile(in: folder, mode: mode, path: path) { return descriptor }
         var template = Array((folder + "/ngramkit-output.tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { ngk_make_temporary($0.baseAddress!) }

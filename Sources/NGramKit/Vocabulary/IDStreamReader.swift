@@ -29,6 +29,12 @@ final class IDStreamReader {
     var progress: ProgressReporter?
     /// Scratch space for one line's tokens (`addText`).
     private let batch = TokenBatch()
+    /// Where the stream goes once it holds `spillThreshold` ids (a job past its memory budget):
+    /// whole sentences at a time are moved out of `stream` into a temporary file.
+    var spill: TokenSpill?
+    var spillThreshold = Int.max
+    /// Makes `spill` the first time the stream reaches `spillThreshold`.
+    var makeSpill: (() throws -> TokenSpill)?
 
     init(vocabulary: Vocabulary, keepsStream: Bool, bytesPerToken: Int = 4, job: String = "reading this text") {
         self.vocabulary = vocabulary
@@ -96,6 +102,16 @@ final class IDStreamReader {
         }
         sentences += batch.lineCount
         tokens += total
+        if stream.count >= spillThreshold, let makeSpill {
+            if spill == nil { spill = try makeSpill() }
+            try spill!.take(stream)
+        }
+    }
+
+    /// Moves what is left of the stream to the spill file, when there is one: afterwards the
+    /// whole stream is `spill`'s.
+    func finishSpilling() throws {
+        if let spill { try spill.take(stream) }
     }
 
     /// Makes room in the stream for `extra` more ids, or says how much memory the job needs
@@ -103,6 +119,8 @@ final class IDStreamReader {
     private func reserveStream(extra: Int) throws {
         let wanted = stream.count + extra
         guard wanted > stream.capacity else { return }
+        // A stream that spills never holds more than its threshold and a batch.
+        if makeSpill != nil { return try stream.reserve(wanted, limit: .max, what: job, advice: "") }
         let physical = Platform.physicalMemory
         // The stream may grow while what the job keeps beside it still fits in 3/4 of memory.
         let limit = physical > 0 ? physical / bytesPerToken * 4 * 3 / 4 : Int.max

@@ -27,13 +27,7 @@ public enum CountsFile {
     /// - Parameter threads: threads that format lines (the bytes are the same for any number).
     package static func write(_ counts: NGramCounts, to sink: OutputSink, threads: Int = ThreadCount.all) throws {
         let vocabulary = counts.vocabulary
-        // Unigrams, in id order; words that never occurred are left out.
-        for id in 0..<vocabulary.count where counts.unigramCounts[id] > 0 {
-            try sink.write(vocabulary.bytes(of: UInt32(id)))
-            try sink.write(byte: 0x09)
-            try sink.write(decimal: counts.unigramCounts[id])
-            try sink.write(byte: 0x0A)
-        }
+        try writeUnigrams(counts.unigramCounts, vocabulary: vocabulary, to: sink)
         let tables = counts.tables
         try CanonicalOrder.write(tables: tables, vocabulary: vocabulary, threads: threads, to: sink, prefetch: { n, slot in
             ngk_prefetch_read(tables[n - 2].address(ofSlot: slot))   // the count, read at random
@@ -45,6 +39,47 @@ public enum CountsFile {
             out.append(decimal: tables[n - 2].count(ofSlot: slot))
             out.append(byte: 0x0A)
         }
+    }
+
+    /// The unigram lines, in id order; words that never occurred are left out.
+    static func writeUnigrams(_ unigramCounts: [UInt64], vocabulary: Vocabulary, to sink: OutputSink) throws {
+        for id in 0..<vocabulary.count where unigramCounts[id] > 0 {
+            try sink.write(vocabulary.bytes(of: UInt32(id)))
+            try sink.write(byte: 0x09)
+            try sink.write(decimal: unigramCounts[id])
+            try sink.write(byte: 0x0A)
+        }
+    }
+
+    /// Writes the counts of a job that spilled (`SpilledCounts`) to `sink`: the same bytes as
+    /// `write(_:to:threads:)` of the same counts in memory. Each partition's n-grams become one
+    /// run per order in a temporary file; the runs of each order are merged into canonical order.
+    package static func write(_ counts: SpilledCounts, to sink: OutputSink, space: TemporarySpace, bufferBytes: Int) throws {
+        let vocabulary = counts.base.vocabulary
+        try writeUnigrams(counts.base.unigramCounts, vocabulary: vocabulary, to: sink)
+        guard counts.order >= 2 else { return }
+        let runs = try counts.runs(space: space) { partition, n, entry, writer in
+            try writer.varint(partition.orders[n - 2].raw[entry])
+        }
+        let line = LineBuffer()
+        for n in 2...counts.order {
+            let readers = try runs.map { try $0[n - 2].reader(bufferBytes: bufferBytes) }
+            try SortedRunMerge.forEach(readers) { run, ids in
+                let count = try readers[run].payload.varint()
+                for (k, id) in ids.enumerated() {
+                    if k > 0 { line.append(byte: 0x20) }
+                    line.append(vocabulary.bytes(of: id))
+                }
+                line.append(byte: 0x09)
+                line.append(decimal: count)
+                line.append(byte: 0x0A)
+                if line.count >= 1 << 16 {
+                    try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                    line.removeAll()
+                }
+            }
+        }
+        try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
     }
 
     /// Reads a counts file (plain or gzip).

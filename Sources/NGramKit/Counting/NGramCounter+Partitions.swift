@@ -1,0 +1,223 @@
+/// Counting past the memory budget: the token stream spills to a temporary file while it is
+/// read, and orders 2...N are counted a partition at a time (`PartitionPlan`, `PartitionCounter`),
+/// each partition's counts kept in a temporary file for what comes next (a counts file, or
+/// estimation a partition at a time).
+///
+/// In:  the text read by `addFiles` (after `budget` was set), the budget and its temporary space.
+/// Out: `SpilledCounts`: everything global (vocabulary, unigram counts and continuation counts,
+///      distinct n-grams and Kneser-Ney counts-of-counts per order) in memory, the n-grams of
+///      orders 2...N in one temporary file per partition. The same counts as `finish()`, n-gram for n-gram.
+extension NGramCounter {
+    /// Sets the budget before any text is read: the stream moves to a temporary file once it
+    /// holds a quarter of the budget.
+    package func limitMemory(to budget: MemoryBudget, space: @escaping () throws -> TemporarySpace) {
+        self.budget = budget
+        reader.spillThreshold = max(1 << 16, budget.bytes / 16)
+        reader.makeSpill = { try TokenSpill(space: space()) }
+    }
+
+    /// Whether the counts fit the budget in memory, `bytesPerNGram` being what the job keeps per
+    /// distinct n-gram beside the tables (estimation, writers). Reads the stream once to
+    /// estimate the distinct n-grams when a first bound does not settle it.
+    package func fitsInMemory(bytesPerNGram: Int) throws -> Bool {
+        guard let budget else { return true }
+        if reader.spill != nil { return false }
+        let ids = stream.count
+        let perToken = 4 * (1 + (order > 2 ? 1 : 0) + (order > 3 ? 1 : 0))
+        let fixed = vocabulary.memoryFootprint + vocabulary.count * 40
+        // Distinct n-grams of an order are at most the positions of the text.
+        if fixed + ids * perToken + (order - 1) * ids * bytesPerNGram <= budget.bytes { return true }
+        let distinct = try estimateDistinct(source: .memory(stream), remap: nil).reduce(0, +)
+        return fixed + max(ids * perToken, Int(distinct * Double(bytesPerNGram))) <= budget.bytes
+    }
+
+    /// Estimated distinct n-grams of orders 2...N (HyperLogLog over the stream).
+    func estimateDistinct(source: TokenSource, remap: [UInt32]?) throws -> [Double] {
+        var estimators = [HyperLogLog](repeating: HyperLogLog(), count: max(order - 1, 0))
+        let n = order
+        try source.forEachChunk(remap: remap) { ids in
+            var sentenceStart = 0
+            for j in 0..<ids.count {
+                let id = ids[j]
+                if id == Vocabulary.beginID { sentenceStart = j; continue }
+                var hash = Hashing.mix(UInt64(id) &+ 0x9E37_79B9_7F4A_7C15)
+                var m = 2
+                while m <= n && j - m + 1 >= sentenceStart {
+                    hash = Hashing.mix(hash ^ (UInt64(ids[j - m + 1]) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(m)))
+                    estimators[m - 2].add(hash: hash)
+                    m += 1
+                }
+            }
+        }
+        return estimators.map(\.estimate)
+    }
+
+    /// Counts every order a partition at a time; the counter cannot be used afterwards.
+    /// - Parameters:
+    ///   - space: where the partitions' counts go.
+    ///   - bytesPerEntry: what the next stage keeps per n-gram of one partition (sizes the partitions).
+    package func finishPartitioned(space: TemporarySpace, bytesPerEntry: Int = 48) throws -> SpilledCounts {
+        try reader.finishSpilling()
+        let source: TokenSource = reader.spill.map { .spilled($0) } ?? .memory(stream)
+        var (unigramCounts, remap) = finalUnigramCounts(remapStream: false)
+        let vocabularySize = vocabulary.count
+        if unigramCounts.count < vocabularySize {
+            unigramCounts.append(contentsOf: repeatElement(0, count: vocabularySize - unigramCounts.count))
+        }
+        let n = order
+        let base = NGramCounts(order: n, vocabulary: vocabulary, unigramCounts: unigramCounts,
+                               unigramContinuation: [UInt32](repeating: 0, count: n >= 2 ? vocabularySize : 0),
+                               tables: [], sentences: sentences, tokens: tokens)
+        guard n >= 2 else {
+            return SpilledCounts(base: base, countsOfCounts: [try base.kneserNeyCountsOfCounts(order: 1)],
+                                 uniqueCounts: [vocabularySize], plan: PartitionPlan(weights: [], partitions: 1), partitions: [])
+        }
+        // How many partitions: what the stages keep per position and per n-gram, over what the
+        // budget leaves beside the global tables.
+        progress?.status("estimating the n-grams to plan partitions")
+        let distinct = try estimateDistinct(source: source, remap: remap)
+        let positions = max(1, source.count - sentences)
+        let budgetBytes = budget?.bytes ?? Int.max / 4
+        let fixed = vocabulary.memoryFootprint + vocabularySize * 48 + (16 << 20)
+        let available = max(budgetBytes - fixed, budgetBytes / 8)
+        let total = Double(positions * (4 * n + 8)) + distinct.reduce(0, +) * Double(bytesPerEntry)
+        let partitions = max(1, min(1 << 16, Int((total / Double(available)).rounded(.up))))
+        let plan = PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
+        space.expectedBytes = Int(distinct.reduce(0, +) * 6) + source.count * 2
+        // Count each partition, keep it in a temporary file, and gather what is global.
+        var unigramContinuation = [UInt32](repeating: 0, count: vocabularySize)
+        var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)
+        var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
+        var files: [TemporaryFile] = []
+        // KenLM's end-of-walk convention (`NGramCounts.lastOpenNGram`): the largest first word
+        // of the bigrams ending in the last word, over every partition.
+        let last = base.lastOpenNGram(order: 1)
+        var lastBigramFirst: (first: UInt32, partition: Int)? = nil
+        let weightTotal = Double(plan.loads.reduce(0, +))
+        for p in 0..<plan.count {
+            progress?.status("counting partition \(p + 1) of \(plan.count)")
+            let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
+            let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
+                                                    vocabularySize: vocabularySize, unigramContinuation: &unigramContinuation,
+                                                    capacityHints: distinct.map { Int($0 * share * 1.1) }, threads: threads)
+            for m in 2...n {
+                let entries = counts.orders[m - 2]
+                uniqueCounts[m - 1] += entries.count
+                for i in 0..<entries.count {
+                    let c = entries.adjusted(i)
+                    if c <= 4 { countsOfCounts[m - 1][Int(c)] += 1 }
+                }
+            }
+            if let last {
+                let bigrams = counts.orders[0]
+                for i in 0..<bigrams.count where bigrams.suffix[i] == UInt32(last) {
+                    if lastBigramFirst == nil || bigrams.first[i] > lastBigramFirst!.first { lastBigramFirst = (bigrams.first[i], p) }
+                }
+            }
+            let file = try space.makeFile()
+            try counts.write(to: RecordWriter(file: file))
+            files.append(file)
+        }
+        base.unigramContinuation = unigramContinuation
+        countsOfCounts[0] = try base.kneserNeyCountsOfCounts(order: 1)
+        // The end-of-walk n-grams of orders 2...N-1 extend that bigram to the left, each time
+        // with the largest first word; they all lie in the bigram's partition.
+        if let (first, p) = lastBigramFirst, let last {
+            let counts = try PartitionCounts.read(from: try files[p].reader(), order: n)
+            var position = counts.orders[0].first.indices.first { counts.orders[0].first[$0] == first && counts.orders[0].suffix[$0] == UInt32(last) }
+            var firstWord = first
+            for m in 2..<n {
+                guard let at = position else { break }
+                let entries = counts.orders[m - 2]
+                let (adjusted, raw) = (entries.adjusted(at), entries.raw[at])
+                if adjusted >= 1 && adjusted <= 4 { countsOfCounts[m - 1][Int(adjusted)] -= 1 }
+                if raw >= 1 && raw <= 4 { countsOfCounts[m - 1][Int(raw)] += 1 }
+                // The next order: the largest first word before this n-gram (none before <s>).
+                guard m + 1 < n, firstWord != Vocabulary.beginID else { break }
+                let above = counts.orders[m - 1]
+                var best: Int? = nil
+                for i in 0..<above.count where above.suffix[i] == UInt32(at) {
+                    if best == nil || above.first[i] > above.first[best!] { best = i }
+                }
+                position = best
+                if let best { firstWord = above.first[best] }
+            }
+        }
+        progress?.done()
+        return SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: uniqueCounts, plan: plan, partitions: files)
+    }
+}
+
+/// What `NGramCounter.finishPartitioned` counted: the global counts in memory, every
+/// partition's n-grams in a temporary file (`PartitionCounts`).
+package final class SpilledCounts {
+    /// The vocabulary, unigram counts and continuation counts, sentences and tokens (no tables).
+    package let base: NGramCounts
+    /// Kneser-Ney counts-of-counts (adjusted counts, KenLM's conventions) of orders 1...N.
+    package let countsOfCounts: [[UInt64]]
+    /// Distinct n-grams of orders 1...N.
+    package let uniqueCounts: [Int]
+    package let plan: PartitionPlan
+    /// Each partition's counts; a file is let go (and its space freed) once it has served.
+    private var partitions: [TemporaryFile?]
+
+    init(base: NGramCounts, countsOfCounts: [[UInt64]], uniqueCounts: [Int], plan: PartitionPlan, partitions: [TemporaryFile]) {
+        self.base = base
+        self.countsOfCounts = countsOfCounts
+        self.uniqueCounts = uniqueCounts
+        self.plan = plan
+        self.partitions = partitions
+    }
+
+    package var order: Int { base.order }
+
+    /// The counts of partition `p`; with `release`, its file is let go afterwards.
+    package func partition(_ p: Int, release: Bool = false) throws -> PartitionCounts {
+        guard let file = partitions[p] else { preconditionFailure("SpilledCounts: partition \(p) was already released") }
+        let counts = try PartitionCounts.read(from: try file.reader(), order: order)
+        if release { partitions[p] = nil }
+        return counts
+    }
+
+    /// Modified Kneser-Ney discounts of every order, as `NGramCounts.kneserNeyDiscounts`.
+    package func kneserNeyDiscounts(fallback: KneserNeyDiscount, warn: (String) -> Void) -> [KneserNeyDiscount] {
+        countsOfCounts.enumerated().map { index, counts in
+            KneserNeyDiscount.orFallback(countsOfCounts: counts, order: index + 1, fallback: fallback, warn: warn)
+        }
+    }
+}
+
+extension SpilledCounts {
+    /// Every partition's n-grams as runs in canonical order, one per order (`runs[p][n - 2]`),
+    /// each record's payload written by `payload(partition, n, entry, writer)`.
+    package func runs(space: TemporarySpace,
+                      payload: (PartitionCounts, Int, Int, RecordWriter) throws -> Void) throws -> [[SortedRun]] {
+        var result: [[SortedRun]] = []
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: order)
+        defer { ids.deallocate() }
+        for p in 0..<partitions.count {
+            let counts = try partition(p, release: true)
+            let writer = RecordWriter(file: try space.makeFile())
+            var mine: [SortedRun] = []
+            for n in 2...order {
+                let run = try SortedRunWriter(writer: writer, order: n)
+                for entry in 0..<counts.orders[n - 2].count {
+                    counts.words(order: n, entry: entry, into: ids)
+                    try run.append(ids)
+                    try payload(counts, n, entry, writer)
+                }
+                mine.append(try run.finish())
+            }
+            result.append(mine)
+        }
+        return result
+    }
+}
+
+extension SpilledCounts {
+    /// The buffer of each run reader when every partition's run of an order is merged at once
+    /// (two runs a partition: probabilities and backoffs): what a sixteenth of the budget gives.
+    package func mergeBufferBytes(budget: MemoryBudget) -> Int {
+        max(1 << 12, min(1 << 20, budget.bytes / 16 / max(1, 2 * plan.count)))
+    }
+}

@@ -1,0 +1,124 @@
+/// Runs of n-grams in canonical order (word ids compared first word first), with a payload
+/// each, in temporary files; and their merge. What partitions of a job that spills hand on to
+/// the writer, which merges every partition's run of an order into one canonical stream.
+///
+/// Record: the number of leading ids it shares with the record before (varint), its other ids
+/// (varints), then the payload (a varint count, or a `Double`'s 8 bytes). Neighbours in
+/// canonical order share most of their words, so a record takes a few bytes.
+package final class SortedRunWriter {
+    let writer: RecordWriter
+    let order: Int
+    private var previous: [UInt32]
+    /// Where this run starts in the file, and its records.
+    package let start: Int
+    package private(set) var count = 0
+
+    /// A run of n-grams of `order` appended to `writer`'s file from its current end.
+    package init(writer: RecordWriter, order: Int) throws {
+        try writer.drain()
+        self.writer = writer
+        self.order = order
+        previous = [UInt32](repeating: .max, count: order)
+        start = writer.file.count
+    }
+
+    /// Appends the n-gram `ids` (exactly `order` of them; each record after the one before).
+    @inline(__always)
+    package func append(_ ids: UnsafePointer<UInt32>) throws {
+        var shared = 0
+        while shared < order && ids[shared] == previous[shared] { shared += 1 }
+        try writer.varint(UInt64(shared))
+        for k in shared..<order {
+            try writer.varint(UInt64(ids[k]))
+            previous[k] = ids[k]
+        }
+        count += 1
+    }
+
+    /// The run's position in its file once the writer is drained (`finish`).
+    package func finish() throws -> SortedRun {
+        try writer.finish()
+        return SortedRun(file: writer.file, order: order, start: start, length: writer.file.count - start, count: count)
+    }
+}
+
+/// A finished run: where it is and how many records it holds.
+package struct SortedRun {
+    package let file: TemporaryFile
+    package let order: Int
+    package let start: Int
+    package let length: Int
+    package let count: Int
+
+    /// A reader of the run with a buffer of `bufferBytes`.
+    package func reader(bufferBytes: Int) throws -> SortedRunReader {
+        SortedRunReader(reader: try file.reader(from: start, length: length, bufferBytes: bufferBytes), order: order, count: count)
+    }
+}
+
+/// Reads a run one record at a time: `ids` holds the current n-gram once `next()` returned true;
+/// the caller then reads the payload from `payload`.
+package final class SortedRunReader {
+    package let payload: TemporaryFileReader
+    let order: Int
+    private var left: Int
+    package private(set) var ids: [UInt32]
+
+    init(reader: TemporaryFileReader, order: Int, count: Int) {
+        payload = reader
+        self.order = order
+        left = count
+        ids = [UInt32](repeating: 0, count: order)
+    }
+
+    /// Moves to the next record's ids; false at the end of the run.
+    @inline(__always)
+    package func next() throws -> Bool {
+        guard left > 0 else { return false }
+        left -= 1
+        let shared = Int(try payload.varint())
+        guard shared <= order else { throw TemporaryFileReader.truncated() }
+        for k in shared..<order { ids[k] = UInt32(truncatingIfNeeded: try payload.varint()) }
+        return true
+    }
+}
+
+/// The merge of runs of one order: `forEach` visits every record of every run in canonical order.
+package enum SortedRunMerge {
+    /// Calls `body(run, ids)` for every record, smallest n-gram first; `body` must read the
+    /// record's payload from `readers[run].payload`. N-grams are distinct across runs (each
+    /// belongs to one partition), so ties do not occur.
+    package static func forEach(_ readers: [SortedRunReader], _ body: (Int, [UInt32]) throws -> Void) throws {
+        // A binary heap of run indexes, by their current n-gram.
+        var heap: [Int] = []
+        for (index, reader) in readers.enumerated() where try reader.next() { heap.append(index) }
+        func less(_ a: Int, _ b: Int) -> Bool {
+            let x = readers[a].ids, y = readers[b].ids
+            for k in 0..<x.count where x[k] != y[k] { return x[k] < y[k] }
+            return a < b
+        }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let left = 2 * i + 1, right = left + 1
+                var smallest = i
+                if left < heap.count && less(heap[left], heap[smallest]) { smallest = left }
+                if right < heap.count && less(heap[right], heap[smallest]) { smallest = right }
+                if smallest == i { return }
+                heap.swapAt(i, smallest)
+                i = smallest
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        while let top = heap.first {
+            try body(top, readers[top].ids)
+            if try readers[top].next() {
+                siftDown(0)
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+                if !heap.isEmpty { siftDown(0) }
+            }
+        }
+    }
+}
