@@ -49,6 +49,7 @@ struct BuildCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func validate() throws {
         if !(alpha > 0 && alpha <= 1) { throw ValidationError("--alpha must be in (0, 1], not \(alpha)") }
@@ -76,7 +77,7 @@ struct BuildCommand: ParsableCommand {
         let configuration = BuildConfiguration(order: orderOption.order, source: source, vocabularyPath: vocabularyOptions.vocab,
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,
-                                               standardOutputInUse: json)
+                                               standardOutputInUse: json, memory: try memoryOptions.budget())
         let summary = try BuildPipeline.run(configuration, progress: ProgressReporter.forTerminal()) { StandardError.write($0 + "\n") }
         if json { try StandardOutput.line(summary.json) } else { StandardError.write(summary.text + "\n") }
     }

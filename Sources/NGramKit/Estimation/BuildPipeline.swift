@@ -53,7 +53,21 @@ public enum BuildPipeline {
             let counter = try NGramCounter(order: configuration.order, vocabulary: closed, restriction: configuration.restriction)
             counter.progress = progress
             counter.threads = threads
+            // Modified Kneser-Ney spills past the budget; Stupid Backoff is estimated in memory.
+            let budget = configuration.memory ?? .standard()
+            let space = LazyTemporarySpace(budget: budget)
+            let spills = configuration.estimation.smoothing == .kneserNey
+            if spills { counter.limitMemory(to: budget, space: space.get) }
             try counter.addFiles(paths, configuration: chosen)
+            if spills, try !counter.fitsInMemory(bytesPerNGram: 44) {
+                guard binary == nil else {
+                    throw NGramKitError.outOfMemory(what: "writing this model in the binary format (--binary \(configuration.binaryPath!))", bytesNeeded: 0,
+                                                    bytesAvailable: budget.bytes,
+                                                    advice: "the model is larger than --memory \(budget); a binary model past the budget is not built yet: write --arpa and run `ngramkit compile` with more memory, or raise --memory")
+                }
+                return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
+                                        arpa: arpa!, start: start, progress: progress, warn: warn)
+            }
             counts = try counter.finish()
         }
         let countSeconds = ProgressClock.now() - start
@@ -77,6 +91,40 @@ public enum BuildPipeline {
         return ModelSummary(model: model, sentences: counts.sentences, tokens: counts.tokens, seconds: now - start,
                             phases: [("count", countSeconds), ("estimate", estimateSeconds),
                                      ("write", now - start - countSeconds - estimateSeconds)])
+    }
+}
+
+extension BuildPipeline {
+    /// The rest of a Kneser-Ney build past the memory budget: counted a partition at a time,
+    /// estimated a partition at a time (`PartitionedKneserNey`), written by merging the
+    /// partitions' runs; the same ARPA bytes as in memory.
+    static func buildSpilled(_ counter: NGramCounter, configuration: BuildConfiguration, tokenizer: TokenizerConfiguration,
+                             budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink, start: Double,
+                             progress: ProgressReporter?, warn: (String) -> Void) throws -> ModelSummary {
+        let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: 64)
+        guard spilled.base.sentences > 0 else {
+            throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)")
+        }
+        let countSeconds = ProgressClock.now() - start
+        let discounts = spilled.kneserNeyDiscounts(fallback: configuration.estimation.discountFallback, warn: warn)
+        let estimated = try PartitionedKneserNey.estimate(spilled, discounts: discounts, space: space, progress: progress)
+        var provenance = ModelProvenance.kneserNey(discounts)
+        provenance.tokenizer = tokenizer
+        let estimateSeconds = ProgressClock.now() - start - countSeconds
+        progress?.status("writing \(arpa.path)")
+        try ARPAWriter.write(spilled: spilled, runs: estimated.runs, unigramLogProb: estimated.unigramLogProb,
+                             unigramLogBackoff: estimated.unigramLogBackoff, provenance: provenance,
+                             bufferBytes: spilled.mergeBufferBytes(budget: budget), to: arpa)
+        try arpa.commit()
+        progress?.done()
+        let now = ProgressClock.now()
+        var summary = ModelSummary(order: configuration.order, provenance: provenance, ngrams: spilled.uniqueCounts,
+                                   sentences: spilled.base.sentences, tokens: spilled.base.tokens, seconds: now - start,
+                                   phases: [("count", countSeconds), ("estimate", estimateSeconds),
+                                            ("write", now - start - countSeconds - estimateSeconds)])
+        summary.partitions = spilled.plan.count
+        summary.peakTemporaryBytes = space.peakBytes
+        return summary
     }
 }
 
@@ -108,13 +156,16 @@ public struct BuildConfiguration: Sendable {
     /// Set when the caller also prints to standard output, so that an output naming it
     /// (`--arpa /dev/stdout > file`) is refused.
     public var standardOutputInUse: Bool
+    /// The memory the build may use and where it spills the rest (nil: `MemoryBudget.standard()`).
+    public var memory: MemoryBudget?
 
     /// The highest order the ARPA reader and the binary format take.
     public static let maximumOrder = BinaryModel.maximumOrder
 
     public init(order: Int, source: Source, vocabularyPath: String? = nil, restriction: VocabularyRestriction = .init(),
                 estimation: EstimationOptions = .init(), arpaPath: String? = nil, binaryPath: String? = nil,
-                threads: Int? = nil, standardOutputInUse: Bool = false) {
+                threads: Int? = nil, standardOutputInUse: Bool = false, memory: MemoryBudget? = nil) {
+        self.memory = memory
         self.order = order
         self.source = source
         self.vocabularyPath = vocabularyPath

@@ -13,6 +13,10 @@ public struct ModelSummary: Sendable {
     public var phases: [(phase: String, seconds: Double)]
     public var peakMemoryBytes: Int?
     public var modelBytes: Int
+    /// Partitions the build was cut into to stay within its memory budget (1: all in memory).
+    public var partitions = 1
+    /// The most bytes of temporary files the build held at once (0: none).
+    public var peakTemporaryBytes = 0
 
     public init(model: NGramModel, sentences: Int, tokens: Int, seconds: Double, phases: [(phase: String, seconds: Double)]) {
         order = model.order
@@ -28,6 +32,22 @@ public struct ModelSummary: Sendable {
         modelBytes = model.memoryFootprint
     }
 
+    /// The summary of a model that was written without being held in memory.
+    init(order: Int, provenance: ModelProvenance, ngrams: [Int], sentences: Int, tokens: Int, seconds: Double,
+         phases: [(phase: String, seconds: Double)]) {
+        self.order = order
+        smoothing = provenance.name
+        self.sentences = sentences
+        self.tokens = tokens
+        self.ngrams = ngrams
+        discounts = provenance.discounts
+        alpha = provenance.alpha
+        self.seconds = seconds
+        self.phases = phases
+        peakMemoryBytes = ResourceUsage.peakResidentBytes()
+        modelBytes = 0
+    }
+
     /// One JSON object on one line.
     public var json: String {
         let d = discounts.map { "[\($0.d1),\($0.d2),\($0.d3)]" }
@@ -35,7 +55,7 @@ public struct ModelSummary: Sendable {
             + "\"ngrams\":[\(ngrams.map(String.init).joined(separator: ","))],"
             + "\"discounts\":[\(d.joined(separator: ","))],\"alpha\":\(alpha.map(JSON.exact) ?? "null"),"
             + "\"seconds\":\(JSON.number(seconds)),\"peak_memory_bytes\":\(peakMemoryBytes.map(String.init) ?? "null"),"
-            + "\"model_bytes\":\(modelBytes),"
+            + "\"model_bytes\":\(modelBytes),\"partitions\":\(partitions),\"peak_temporary_bytes\":\(peakTemporaryBytes),"
             + "\"phase_seconds\":{" + phases.map { "\(JSON.quote($0.phase)):\(JSON.number($0.seconds))" }.joined(separator: ",") + "}}"
     }
 
@@ -51,6 +71,9 @@ public struct ModelSummary: Sendable {
         lines.append("time        \(String(format1: seconds)) s (" + phases.map { "\($0.phase) \(String(format1: $0.seconds)) s" }.joined(separator: ", ") + ")")
         if let peak = peakMemoryBytes {
             lines.append("peak memory \(String(format1: Double(peak) / 1_048_576)) MiB")
+        }
+        if partitions > 1 {
+            lines.append("spilled     \(partitions) partitions; peak temporary files \(String(format1: Double(peakTemporaryBytes) / 1_048_576)) MiB")
         }
         return lines.joined(separator: "\n")
     }

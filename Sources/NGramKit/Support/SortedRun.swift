@@ -83,36 +83,47 @@ package final class SortedRunReader {
     }
 }
 
-/// The merge of runs of one order: `forEach` visits every record of every run in canonical order.
-package enum SortedRunMerge {
-    /// Calls `body(run, ids)` for every record, smallest n-gram first; `body` must read the
-    /// record's payload from `readers[run].payload`. N-grams are distinct across runs (each
-    /// belongs to one partition), so ties do not occur.
-    package static func forEach(_ readers: [SortedRunReader], _ body: (Int, [UInt32]) throws -> Void) throws {
-        // A binary heap of run indexes, by their current n-gram.
-        var heap: [Int] = []
+/// The merge of runs of one order: `next()` hands out the run whose current record is the
+/// smallest n-gram of all, until every run is read. N-grams are distinct across runs (each
+/// belongs to one partition), so ties do not occur (they would go to the lower run).
+package struct SortedRunMerge {
+    package let readers: [SortedRunReader]
+    /// A binary heap of run indexes, by their current n-gram.
+    private var heap: [Int] = []
+    /// The run handed out last, moved on at the next call (after the caller read its payload).
+    private var handedOut: Int?
+
+    package init(_ readers: [SortedRunReader]) throws {
+        self.readers = readers
         for (index, reader) in readers.enumerated() where try reader.next() { heap.append(index) }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            let x = readers[a].ids, y = readers[b].ids
-            for k in 0..<x.count where x[k] != y[k] { return x[k] < y[k] }
-            return a < b
-        }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let left = 2 * i + 1, right = left + 1
-                var smallest = i
-                if left < heap.count && less(heap[left], heap[smallest]) { smallest = left }
-                if right < heap.count && less(heap[right], heap[smallest]) { smallest = right }
-                if smallest == i { return }
-                heap.swapAt(i, smallest)
-                i = smallest
-            }
-        }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first {
-            try body(top, readers[top].ids)
-            if try readers[top].next() {
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        let x = readers[a].ids, y = readers[b].ids
+        for k in 0..<x.count where x[k] != y[k] { return x[k] < y[k] }
+        return a < b
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let left = 2 * i + 1, right = left + 1
+            var smallest = i
+            if left < heap.count && less(heap[left], heap[smallest]) { smallest = left }
+            if right < heap.count && less(heap[right], heap[smallest]) { smallest = right }
+            if smallest == i { return }
+            heap.swapAt(i, smallest)
+            i = smallest
+        }
+    }
+
+    /// The run whose current record comes next (its n-gram in `readers[run].ids`; the caller
+    /// reads the payload before calling again), or nil when all are read.
+    package mutating func next() throws -> Int? {
+        if let run = handedOut {
+            handedOut = nil
+            if try readers[run].next() {
                 siftDown(0)
             } else {
                 heap[0] = heap[heap.count - 1]
@@ -120,5 +131,15 @@ package enum SortedRunMerge {
                 if !heap.isEmpty { siftDown(0) }
             }
         }
+        guard let top = heap.first else { return nil }
+        handedOut = top
+        return top
+    }
+
+    /// Calls `body(run, ids)` for every record, smallest n-gram first; `body` reads the record's
+    /// payload from `readers[run].payload`.
+    package static func forEach(_ readers: [SortedRunReader], _ body: (Int, [UInt32]) throws -> Void) throws {
+        var merge = try SortedRunMerge(readers)
+        while let run = try merge.next() { try body(run, readers[run].ids) }
     }
 }

@@ -66,18 +66,18 @@ package final class TemporaryFile: @unchecked Sendable {
     /// Bytes written (flushed or buffered).
     package private(set) var count = 0
     private var flushed = 0
-    private let buffer: UnsafeMutableRawPointer
+    /// The write buffer, while the file is being written (a job may hold many finished files).
+    private var buffer: UnsafeMutableRawPointer?
     private var buffered = 0
     private static let bufferBytes = 1 << 20
 
     init(fd: Int32, space: TemporarySpace) {
         self.fd = fd
         self.space = space
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: TemporaryFile.bufferBytes, alignment: 64)
     }
 
     deinit {
-        buffer.deallocate()
+        buffer?.deallocate()
         close(fd)
         space.shrank(by: flushed)
     }
@@ -89,18 +89,22 @@ package final class TemporaryFile: @unchecked Sendable {
         if bytes.count >= TemporaryFile.bufferBytes {
             try writeOut(start, bytes.count)
         } else {
-            (buffer + buffered).copyMemory(from: start, byteCount: bytes.count)
+            if buffer == nil { buffer = UnsafeMutableRawPointer.allocate(byteCount: TemporaryFile.bufferBytes, alignment: 64) }
+            (buffer! + buffered).copyMemory(from: start, byteCount: bytes.count)
             buffered += bytes.count
         }
         count += bytes.count
     }
 
-    /// Writes what is buffered to the file (before reading it back).
+    /// Writes what is buffered to the file (before reading it back) and lets the buffer go;
+    /// a later write makes a new one.
     package func flush() throws {
-        guard buffered > 0 else { return }
+        guard let buffer else { return }
+        self.buffer = nil
+        defer { buffer.deallocate() }
         let n = buffered
         buffered = 0
-        try writeOut(buffer, n)
+        if n > 0 { try writeOut(buffer, n) }
     }
 
     private func writeOut(_ start: UnsafeRawPointer, _ n: Int) throws {

@@ -27,39 +27,8 @@ public enum ARPAWriter {
     package static func write(_ model: NGramModel, to sink: OutputSink, threads: Int = ThreadCount.all) throws {
         let model = model.binary == nil ? model : try model.inMemory()
         let vocabulary = model.vocabulary
-        let discounts = model.provenance.discounts
-        if model.provenance.smoothing == .kneserNey && !discounts.isEmpty {
-            let values = discounts.map { "\($0.d1),\($0.d2),\($0.d3)" }.joined(separator: " ")
-            try sink.write(string: "# ngramkit kneser-ney discounts=\(values)\n")
-        }
-        if model.provenance.smoothing == .stupidBackoff, let alpha = model.provenance.alpha {
-            try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
-            try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
-        }
-        if model.isComplete {
-            let counts = model.ngramCounts.map(String.init).joined(separator: ",")
-            try sink.write(string: ARPAParser.completeMarker + counts + ARPAParser.completeMarkerEnd + "\n")
-        }
-        if let tokenizer = model.provenance.tokenizer {
-            try sink.write(string: "\(ARPAParser.tokenizerMarker)\(tokenizer.recorded)\n")
-        }
-        try sink.write(string: "\\data\\\n")
-        for n in 1...model.order {
-            try sink.write(string: "ngram \(n)=\(model.ngramCounts[n - 1])\n")
-        }
-        let hasBackoff = model.order > 1
-        try sink.write(string: "\n\\1-grams:\n")
-        let unigramProb = model.logProb[0], unigramBackoff = model.logBackoff[0]
-        for id in 0..<vocabulary.count {
-            try sink.write(log10: unigramProb[id])
-            try sink.write(byte: 0x09)
-            try sink.write(vocabulary.bytes(of: UInt32(id)))
-            if hasBackoff {
-                try sink.write(byte: 0x09)
-                try sink.write(log10: unigramBackoff[id])
-            }
-            try sink.write(byte: 0x0A)
-        }
+        try writeHeader(provenance: model.provenance, ngramCounts: model.ngramCounts, isComplete: model.isComplete, to: sink)
+        try writeUnigrams(vocabulary: vocabulary, logProb: model.logProb[0], logBackoff: model.order > 1 ? model.logBackoff[0] : nil, to: sink)
         let probs = model.logProb.map(\.base), backoffs = model.logBackoff.map(\.base)
         let hasFills = model.filled.contains { !$0.isEmpty }
         let order = model.order
@@ -84,6 +53,46 @@ public enum ARPAWriter {
             out.append(byte: 0x0A)
         }
         try sink.write(string: "\n\\end\\\n")
+    }
+
+    /// The comment lines (smoothing, completeness, tokenizer), `\data\` and the counts.
+    static func writeHeader(provenance: ModelProvenance, ngramCounts: [Int], isComplete: Bool, to sink: OutputSink) throws {
+        let discounts = provenance.discounts
+        if provenance.smoothing == .kneserNey && !discounts.isEmpty {
+            let values = discounts.map { "\($0.d1),\($0.d2),\($0.d3)" }.joined(separator: " ")
+            try sink.write(string: "# ngramkit kneser-ney discounts=\(values)\n")
+        }
+        if provenance.smoothing == .stupidBackoff, let alpha = provenance.alpha {
+            try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
+            try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
+        }
+        if isComplete {
+            let counts = ngramCounts.map(String.init).joined(separator: ",")
+            try sink.write(string: ARPAParser.completeMarker + counts + ARPAParser.completeMarkerEnd + "\n")
+        }
+        if let tokenizer = provenance.tokenizer {
+            try sink.write(string: "\(ARPAParser.tokenizerMarker)\(tokenizer.recorded)\n")
+        }
+        try sink.write(string: "\\data\\\n")
+        for n in 1...ngramCounts.count {
+            try sink.write(string: "ngram \(n)=\(ngramCounts[n - 1])\n")
+        }
+    }
+
+    /// The unigrams' section, every word in id order (`logBackoff` nil for a unigram model).
+    static func writeUnigrams(vocabulary: Vocabulary, logProb: LargeBuffer<Double>, logBackoff: LargeBuffer<Double>?,
+                              to sink: OutputSink) throws {
+        try sink.write(string: "\n\\1-grams:\n")
+        for id in 0..<vocabulary.count {
+            try sink.write(log10: logProb[id])
+            try sink.write(byte: 0x09)
+            try sink.write(vocabulary.bytes(of: UInt32(id)))
+            if let logBackoff {
+                try sink.write(byte: 0x09)
+                try sink.write(log10: logBackoff[id])
+            }
+            try sink.write(byte: 0x0A)
+        }
     }
 }
 

@@ -1,0 +1,82 @@
+import Foundation
+import NGramKit
+import Testing
+
+/// Modified Kneser-Ney past the memory budget: counted, estimated and written a partition at a
+/// time, the ARPA file is the in-memory build's, byte for byte.
+@Suite("Building past the memory budget")
+struct SpillingBuildTests {
+    /// `ngramkit build` in memory and with `memory`; returns both ARPA files and the spilled run's summary.
+    static func buildBothWays(_ arguments: [String], memory: String, in directory: URL) throws -> (Data, Data, [String: Any]) {
+        let inMemory = directory.appendingPathComponent("memory.arpa").path
+        let spilled = directory.appendingPathComponent("spilled.arpa").path
+        let temporary = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let a = try TestSupport.runTool(["build"] + arguments + ["--arpa", inMemory])
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try TestSupport.runTool(["build"] + arguments + ["--arpa", spilled, "--memory", memory, "--temp-dir", temporary.path, "--json"])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try TestSupport.contents(temporary).isEmpty)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
+        return (try Data(contentsOf: URL(fileURLWithPath: inMemory)), try Data(contentsOf: URL(fileURLWithPath: spilled)), summary)
+    }
+
+    @Test("PTB at --memory 8M: the in-memory ARPA file, byte for byte",
+          arguments: [["--order", "2"], ["--order", "3"], ["--order", "5"], ["--order", "4", "--min-count", "2"],
+                      ["--order", "3", "--tokenizer", "unicode", "--lowercase"]])
+    func ptb(_ arguments: [String]) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz")
+        let (memory, spilled, summary) = try Self.buildBothWays(["--text", text] + arguments, memory: "8M", in: directory)
+        #expect(memory == spilled, "\(arguments): the ARPA files differ")
+        #expect((summary["partitions"] as? Int ?? 0) > 10, "\(summary)")
+        #expect((summary["ngrams"] as? [Int])?.count == Int(arguments[1]))
+    }
+
+    @Test("Tiny and odd texts (fallback discounts, empty lines, one-word sentences, a closed vocabulary): the same bytes")
+    func handMade() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var lines: [String] = []
+        var random = SplitMix64(seed: 11)
+        for i in 0..<120_000 {
+            switch i % 9 {
+            case 0: lines.append("w\(random.below(3))")
+            case 1: lines.append("")
+            case 2: lines.append("a line that repeats")
+            default: lines.append((0..<(1 + random.below(10))).map { _ in "w\(random.below(300))" }.joined(separator: " "))
+            }
+        }
+        let text = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "t.txt", in: directory)
+        let vocabulary = try TestSupport.write(Array((0..<200).map { "w\($0)" }.joined(separator: "\n").utf8), named: "v.txt", in: directory)
+        for arguments in [["--order", "3"], ["--order", "6"], ["--order", "4", "--vocab", vocabulary]] {
+            let (memory, spilled, summary) = try Self.buildBothWays(["--text", text] + arguments, memory: "4M", in: directory)
+            #expect(memory == spilled, "\(arguments)")
+            #expect((summary["partitions"] as? Int ?? 0) > 1, "\(arguments) did not spill")
+        }
+        // Every line four times: no bigram is seen once, so the closed-form discounts of the
+        // highest order fail and the fallback is used, spilled or not.
+        let distinct = (0..<30_000).map { _ in (0..<8).map { _ in "w\(random.below(5000))" }.joined(separator: " ") }
+        let repeated = try TestSupport.write(Array((Array(repeating: distinct, count: 4).joined().joined(separator: "\n") + "\n").utf8),
+                                             named: "repeated.txt", in: directory)
+        let (memory, spilled, summary) = try Self.buildBothWays(["--text", repeated, "--order", "2"], memory: "4M", in: directory)
+        #expect(memory == spilled)
+        #expect((summary["partitions"] as? Int ?? 0) > 1, "did not spill")
+        #expect(String(decoding: spilled.prefix(200), as: UTF8.self).contains(" 0.5,1.0,1.5\n"), "no fallback discounts")
+    }
+
+    @Test("A binary model past the budget is refused before anything is written; Stupid Backoff stays in memory")
+    func notYetSpilled() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz")
+        let binary = directory.appendingPathComponent("m.bin").path
+        let result = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--binary", binary, "--memory", "8M"])
+        #expect(result.status == 1 && result.errorLines.count == 1 && result.stderr.contains("--binary") && result.stderr.contains("compile"), "\(result.stderr)")
+        #expect(try TestSupport.contents(directory).isEmpty)
+        let arpa = directory.appendingPathComponent("sb.arpa").path
+        let sb = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--arpa", arpa, "--smoothing", "stupid-backoff", "--memory", "8M", "--json"])
+        #expect(sb.status == 0, "\(sb.stderr)")
+    }
+}
