@@ -85,7 +85,7 @@ extension NGramCounter {
         let plan = PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
         space.expectedBytes = Int(distinct.reduce(0, +) * 6) + source.count * 2
         // Count each partition, keep it in a temporary file, and gather what is global.
-        var unigramContinuation = [UInt32](repeating: 0, count: vocabularySize)
+        let unigramContinuation = LargeBuffer<UInt32>(zeroedCount: vocabularySize)
         var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)
         var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
         var files: [TemporaryFile] = []
@@ -98,7 +98,7 @@ extension NGramCounter {
             progress?.status("counting partition \(p + 1) of \(plan.count)")
             let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
             let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
-                                                    vocabularySize: vocabularySize, unigramContinuation: &unigramContinuation,
+                                                    vocabularySize: vocabularySize, unigramContinuation: unigramContinuation,
                                                     capacityHints: distinct.map { Int($0 * share * 1.1) }, threads: threads)
             for m in 2...n {
                 let entries = counts.orders[m - 2]
@@ -118,13 +118,14 @@ extension NGramCounter {
             try counts.write(to: RecordWriter(file: file))
             files.append(file)
         }
-        base.unigramContinuation = unigramContinuation
+        base.unigramContinuation = Array(UnsafeBufferPointer(start: unigramContinuation.base, count: vocabularySize))
         countsOfCounts[0] = try base.kneserNeyCountsOfCounts(order: 1)
         // The end-of-walk n-grams of orders 2...N-1 extend that bigram to the left, each time
         // with the largest first word; they all lie in the bigram's partition.
         if let (first, p) = lastBigramFirst, let last {
             let counts = try PartitionCounts.read(from: try files[p].reader(), order: n)
-            var position = counts.orders[0].first.indices.first { counts.orders[0].first[$0] == first && counts.orders[0].suffix[$0] == UInt32(last) }
+            let bigrams = counts.orders[0]
+            var position = (0..<bigrams.count).first { bigrams.first[$0] == first && bigrams.suffix[$0] == UInt32(last) }
             var firstWord = first
             for m in 2..<n {
                 guard let at = position else { break }

@@ -1,3 +1,5 @@
+import CNGramKitSupport
+
 /// Counting one partition of a text too large to count at once (see `PartitionPlan`).
 ///
 /// In:  the token stream (`TokenSource`, read once), the plan and a partition, the highest order N.
@@ -24,7 +26,7 @@ enum PartitionCounter {
     ///   - capacityHints: expected distinct n-grams of orders 2...N in this partition (index
     ///     n - 2); tables start there and grow when needed.
     static func count(source: TokenSource, remap: [UInt32]?, plan: PartitionPlan, partition: Int, order: Int,
-                      vocabularySize: Int, unigramContinuation: inout [UInt32], capacityHints: [Int],
+                      vocabularySize: Int, unigramContinuation: LargeBuffer<UInt32>, capacityHints: [Int],
                       threads: Int) throws -> PartitionCounts {
         precondition(order >= 2)
         let n = order
@@ -57,28 +59,44 @@ enum PartitionCounter {
                                        contextLimit: contextLimit)
             var slots = [UInt32](repeating: noSlot, count: m < n ? positions : 0)
             let window = windows.storage
-            for i in 0..<positions {
-                let first = window[i * n + (n - m)]
-                guard first != noSlot else { continue }
-                let suffix = m == 2 ? window[i * n + n - 1] : previousSlots[i]
-                let key = table.key(context: suffix, word: first)
-                var hash = CountTable.hash(key)
-                if table.partitionOccupied[table.partition(hash)] + 1 > table.partitionLimit {
-                    let moved = table.resize(to: table.capacity + table.capacity / 2 + 16)
-                    for j in 0..<i where slots.count > j && slots[j] != noSlot { slots[j] = moved[Int(slots[j])] }
-                    hash = CountTable.hash(key)
+            // The table and continuation slots are read at random: each window's key is made
+            // `ahead` windows early and its slots prefetched then (keys do not change when the
+            // table grows; only their homes move).
+            let ahead = 16
+            var keys = [UInt64](repeating: 0, count: ahead)
+            let invalid = UInt64.max
+            let continuation = m == 2 ? unigramContinuation.base : lower!.continuation!.base
+            for i in 0..<(positions + ahead) {
+                // Window j = i - ahead, whose key was made (and slots prefetched) `ahead` steps ago.
+                let j = i - ahead
+                if j >= 0, case let key = keys[j % ahead], key != invalid {
+                    var hash = CountTable.hash(key)
+                    if table.partitionOccupied[table.partition(hash)] + 1 > table.partitionLimit {
+                        let moved = table.resize(to: table.capacity + table.capacity / 2 + 16)
+                        for k in 0..<j where slots.count > k && slots[k] != noSlot { slots[k] = moved[Int(slots[k])] }
+                        hash = CountTable.hash(key)
+                    }
+                    let (slot, isNew) = table.increment(key, hash: hash)
+                    if isNew {
+                        table.occupied += 1
+                        table.partitionOccupied[table.partition(hash)] += 1
+                        continuation[Int(key >> UInt64(table.wordBits))] += 1
+                    }
+                    if m < n { slots[j] = UInt32(slot) }
                 }
-                let (slot, isNew) = table.increment(key, hash: hash)
-                if isNew {
-                    table.occupied += 1
-                    table.partitionOccupied[table.partition(hash)] += 1
-                    if m == 2 {
-                        unigramContinuation[Int(suffix)] += 1
+                // Window i: its key, into the slot of the ring just freed.
+                if i < positions {
+                    let first = window[i * n + (n - m)]
+                    if first == noSlot {
+                        keys[i % ahead] = invalid
                     } else {
-                        lower!.continuation![Int(suffix)] += 1
+                        let suffix = m == 2 ? window[i * n + n - 1] : previousSlots[i]
+                        let key = table.key(context: suffix, word: first)
+                        keys[i % ahead] = key
+                        ngk_prefetch_write(table.address(ofSlot: table.homeSlot(CountTable.hash(key))))
+                        ngk_prefetch_write(continuation + Int(suffix))
                     }
                 }
-                if m < n { slots[i] = UInt32(slot) }
             }
             tables.append(table)
             previousSlots = slots
@@ -103,16 +121,16 @@ enum PartitionCounter {
                 keys.append(UInt64(table.word(ofSlot: slot)) << UInt64(rankBits) | UInt64(rank))
             }
             ParallelRadixSort.sort(keys: &keys, values: &slots, significantBits: wordBits + rankBits, threads: threads)
-            var entries = PartitionCounts.Order(count: slots.count, withContinuation: m < n)
+            let entries = PartitionCounts.Order(count: slots.count, withContinuation: m < n)
             var rank = [UInt32](repeating: 0, count: m < n ? table.capacity : 0)
             for (position, slot) in slots.enumerated() {
                 let s = Int(slot)
                 entries.first[position] = table.word(ofSlot: s)
                 entries.suffix[position] = UInt32(truncatingIfNeeded: keys[position] & ((1 << UInt64(rankBits)) - 1))
                 entries.raw[position] = table.count(ofSlot: s)
-                if m < n { entries.continuation[position] = table.continuation![s]; rank[s] = UInt32(position) }
+                if let continuation = entries.continuation { continuation[position] = table.continuation![s]; rank[s] = UInt32(position) }
             }
-            result.orders.append(entries)
+            result.append(entries)
             lowerRank = rank
             // The order below is no longer needed once this order has its ranks.
             if m >= 3 { tables[m - 3] = nil }
@@ -124,29 +142,40 @@ enum PartitionCounter {
 /// The n-grams of one partition, orders 2...N, each order in canonical order (by word ids, first
 /// word first; see `PartitionCounter`). An n-gram is its first word and its suffix's position in
 /// the order below (for bigrams, the suffix's word id).
+///
+/// Invariants: every `Order` owns its buffers (`count` elements each; `continuation` nil for the
+/// highest order) until deinit; `firsts[n - 2]` and `suffixes[n - 2]` are the buffers of
+/// `orders[n - 2]`, kept apart so that the hot `words(order:entry:into:)` reads plain pointers.
 package final class PartitionCounts {
-    package struct Order {
-        package var first: [UInt32]
+    package final class Order {
+        package let count: Int
+        package let first: UnsafeMutablePointer<UInt32>
         /// Position of the suffix in the order below (word id for bigrams).
-        package var suffix: [UInt32]
-        package var raw: [UInt64]
-        /// Distinct left extensions (empty for the highest order).
-        package var continuation: [UInt32]
+        package let suffix: UnsafeMutablePointer<UInt32>
+        package let raw: UnsafeMutablePointer<UInt64>
+        /// Distinct left extensions (nil for the highest order).
+        package let continuation: UnsafeMutablePointer<UInt32>?
 
         init(count: Int, withContinuation: Bool) {
-            first = [UInt32](repeating: 0, count: count)
-            suffix = [UInt32](repeating: 0, count: count)
-            raw = [UInt64](repeating: 0, count: count)
-            continuation = [UInt32](repeating: 0, count: withContinuation ? count : 0)
+            self.count = count
+            first = .allocate(capacity: max(count, 1))
+            suffix = .allocate(capacity: max(count, 1))
+            raw = .allocate(capacity: max(count, 1))
+            continuation = withContinuation ? .allocate(capacity: max(count, 1)) : nil
         }
 
-        package var count: Int { first.count }
+        deinit {
+            first.deallocate()
+            suffix.deallocate()
+            raw.deallocate()
+            continuation?.deallocate()
+        }
 
         /// Kneser-Ney's adjusted count of entry `i`: distinct left extensions, or the raw count
         /// for the highest order and for n-grams that start with `<s>` (none precede them).
         @inline(__always)
         package func adjusted(_ i: Int) -> UInt64 {
-            if !continuation.isEmpty, continuation[i] > 0 { return UInt64(continuation[i]) }
+            if let continuation, continuation[i] > 0 { return UInt64(continuation[i]) }
             return raw[i]
         }
     }
@@ -154,21 +183,29 @@ package final class PartitionCounts {
     /// The highest order.
     package let order: Int
     /// `orders[n - 2]` holds order n.
-    package var orders: [Order] = []
+    package private(set) var orders: [Order] = []
+    private var firsts: [UnsafeMutablePointer<UInt32>] = []
+    private var suffixes: [UnsafeMutablePointer<UInt32>] = []
 
     init(order: Int) { self.order = order }
+
+    /// Adds the next order.
+    func append(_ entries: Order) {
+        orders.append(entries)
+        firsts.append(entries.first)
+        suffixes.append(entries.suffix)
+    }
 
     /// The word ids of entry `i` of order `n`, first word first, into `out` (n elements).
     @inline(__always)
     package func words(order n: Int, entry i: Int, into out: UnsafeMutablePointer<UInt32>) {
-        var level = n
         var position = i
         var k = 0
+        var level = n
         while level >= 2 {
-            let entries = orders[level - 2]
-            out[k] = entries.first[position]
+            out[k] = firsts[level - 2][position]
+            position = Int(suffixes[level - 2][position])
             k += 1
-            position = Int(entries.suffix[position])
             level -= 1
         }
         out[k] = UInt32(position)
@@ -176,7 +213,7 @@ package final class PartitionCounts {
 
     /// Bytes the arrays hold.
     package var memoryFootprint: Int {
-        orders.reduce(0) { $0 + $1.count * 16 + $1.continuation.count * 4 }
+        orders.reduce(0) { $0 + $1.count * 16 + ($1.continuation == nil ? 0 : $1.count * 4) }
     }
 
     // MARK: Temporary files
@@ -186,14 +223,14 @@ package final class PartitionCounts {
         try writer.varint(UInt64(orders.count))
         for entries in orders {
             try writer.varint(UInt64(entries.count))
-            try writer.varint(entries.continuation.isEmpty ? 0 : 1)
+            try writer.varint(entries.continuation == nil ? 0 : 1)
             var previous: UInt32 = 0
             for i in 0..<entries.count {
                 try writer.varint(UInt64(entries.first[i] - previous))
                 previous = entries.first[i]
                 try writer.varint(UInt64(entries.suffix[i]))
                 try writer.varint(entries.raw[i])
-                if !entries.continuation.isEmpty { try writer.varint(UInt64(entries.continuation[i])) }
+                if let continuation = entries.continuation { try writer.varint(UInt64(continuation[i])) }
             }
         }
         try writer.finish()
@@ -206,16 +243,16 @@ package final class PartitionCounts {
         for _ in 0..<orderCount {
             let count = Int(try reader.varint())
             let withContinuation = try reader.varint() == 1
-            var entries = Order(count: count, withContinuation: withContinuation)
+            let entries = Order(count: count, withContinuation: withContinuation)
             var previous: UInt32 = 0
             for i in 0..<count {
                 previous += UInt32(truncatingIfNeeded: try reader.varint())
                 entries.first[i] = previous
                 entries.suffix[i] = UInt32(truncatingIfNeeded: try reader.varint())
                 entries.raw[i] = try reader.varint()
-                if withContinuation { entries.continuation[i] = UInt32(truncatingIfNeeded: try reader.varint()) }
+                if let continuation = entries.continuation { continuation[i] = UInt32(truncatingIfNeeded: try reader.varint()) }
             }
-            result.orders.append(entries)
+            result.append(entries)
         }
         return result
     }

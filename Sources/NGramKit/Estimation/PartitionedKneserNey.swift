@@ -1,3 +1,4 @@
+import CNGramKitSupport
 import Foundation
 
 /// Interpolated modified Kneser-Ney a partition at a time, for a build past its memory budget.
@@ -36,7 +37,8 @@ enum PartitionedKneserNey {
                 progress?.status("estimating partition \(p + 1) of \(counts.plan.count)")
                 let partition = try counts.partition(p, release: true)
                 runs.append(try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
-                                         unigramBackoff: unigramBackoff, writer: RecordWriter(file: try space.makeFile())))
+                                         unigramBackoff: unigramBackoff, probabilityWriter: RecordWriter(file: try space.makeFile()),
+                                         backoffWriter: RecordWriter(file: try space.makeFile())))
             }
         }
         // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
@@ -49,69 +51,117 @@ enum PartitionedKneserNey {
     @inline(__always)
     static func log10Probability(_ p: Double) -> Double { p > 0 ? min(0, log10(p)) : -.infinity }
 
-    /// Estimates one partition, order by order.
+    /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,
+    /// backoffs of orders 2...N-1 to `backoffWriter`'s.
     static func estimate(_ counts: PartitionCounts, discounts: [KneserNeyDiscount], unigramProbabilities: LargeBuffer<Double>,
-                         unigramBackoff: LargeBuffer<Double>, writer: RecordWriter) throws -> Runs {
+                         unigramBackoff: LargeBuffer<Double>, probabilityWriter: RecordWriter,
+                         backoffWriter: RecordWriter) throws -> Runs {
         let n = counts.order
         var runs = Runs()
-        var lower: [Double] = []            // plain probabilities of the order below (by position)
-        var lowerGroup: [UInt32] = []       // context group of each n-gram of the order below
+        // The order below: each n-gram's plain probability and context group, and its words.
+        var below = EstimatedOrder(count: 0, order: 1)
         let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
         defer { ids.deallocate() }
+        let unigrams = unigramProbabilities.base
+        let ahead = 16
         for m in 2...n {
             let entries = counts.orders[m - 2]
+            let count = entries.count
             let discount = discounts[m - 1]
             let isHighest = m == n
-            // Context groups: neighbours in canonical order share a context when their first
-            // words and their suffixes' contexts are the same.
-            var group = [UInt32](repeating: 0, count: entries.count)
-            var sums: [(total: Double, gamma: Double)] = []
-            for i in 0..<entries.count {
-                let opens = i == 0 || entries.first[i] != entries.first[i - 1]
-                    || (m >= 3 && lowerGroup[Int(entries.suffix[i])] != lowerGroup[Int(entries.suffix[i - 1])])
-                if opens { sums.append((0, 0)) }
-                group[i] = UInt32(sums.count - 1)
-                let a = isHighest ? entries.raw[i] : entries.adjusted(i)
-                sums[sums.count - 1].total += Double(a)
-                sums[sums.count - 1].gamma += discount.amount(forCount: a)
-            }
-            for g in 0..<sums.count where sums[g].total > 0 { sums[g].gamma /= sums[g].total }
-            // Probabilities, written in canonical order.
-            var probabilities = [Double](repeating: 0, count: isHighest ? 0 : entries.count)
-            let run = try SortedRunWriter(writer: writer, order: m)
-            for i in 0..<entries.count {
-                let a = isHighest ? entries.raw[i] : entries.adjusted(i)
-                let context = sums[Int(group[i])]
-                let below = m == 2 ? unigramProbabilities[Int(entries.suffix[i])] : lower[Int(entries.suffix[i])]
-                let p = (Double(a) - discount.amount(forCount: a)) / context.total + context.gamma * below
-                if !isHighest { probabilities[i] = p }
-                counts.words(order: m, entry: i, into: ids)
-                try run.append(ids)
-                try writer.double(log10Probability(p))
+            let first = entries.first, suffix = entries.suffix
+            let this = EstimatedOrder(count: isHighest ? 0 : count, order: m)
+            let run = try SortedRunWriter(writer: probabilityWriter, order: m)
+            let backoffs = m >= 3 ? try SortedRunWriter(writer: backoffWriter, order: m - 1) : nil
+            @inline(__always) func adjusted(_ i: Int) -> UInt64 { isHighest ? entries.raw[i] : entries.adjusted(i) }
+            var group: UInt32 = 0
+            var i = 0
+            while i < count {
+                // One context group: neighbours in canonical order whose first words and whose
+                // suffixes' contexts are the same. Its sums first, then its probabilities.
+                let word = first[i]
+                let suffixGroup = m >= 3 ? below.group[Int(suffix[i])] : 0
+                var total = 0.0, gamma = 0.0
+                var end = i
+                repeat {
+                    let a = adjusted(end)
+                    total += Double(a)
+                    gamma += discount.amount(forCount: a)
+                    end += 1
+                } while end < count && first[end] == word && (m < 3 || below.group[Int(suffix[end])] == suffixGroup)
+                if total > 0 { gamma /= total }
+                for k in i..<end {
+                    if m >= 3 && k + ahead < count {
+                        let s = Int(suffix[k + ahead])
+                        below.prefetch(s)
+                    }
+                    let a = adjusted(k)
+                    let s = Int(suffix[k])
+                    let lower = m == 2 ? unigrams[s] : below.probability[s]
+                    let p = (Double(a) - discount.amount(forCount: a)) / total + gamma * lower
+                    ids[0] = word
+                    if m == 2 { ids[1] = UInt32(s) } else { (ids + 1).update(from: below.words(s), count: m - 1) }
+                    try run.append(ids)
+                    try probabilityWriter.double(log10Probability(p))
+                    if !isHighest { this.set(k, probability: p, group: group, words: ids) }
+                }
+                // The context's backoff, log10 γ(h): the unigrams' in memory, the others as a run.
+                if m == 2 {
+                    unigramBackoff[Int(word)] = log10(gamma)
+                } else {
+                    ids[0] = word
+                    (ids + 1).update(from: below.words(Int(suffix[i])), count: m - 2)
+                    try backoffs!.append(ids)
+                    try backoffWriter.double(log10(gamma))
+                }
+                group += 1
+                i = end
             }
             runs.probabilities.append(try run.finish())
-            // Each context's backoff, log10 γ(h): the unigrams' in memory, the others as a run.
-            if m == 2 {
-                var i = 0
-                for g in 0..<sums.count {
-                    while Int(group[i]) != g { i += 1 }
-                    unigramBackoff[Int(entries.first[i])] = log10(sums[g].gamma)
-                }
-            } else {
-                let backoffs = try SortedRunWriter(writer: writer, order: m - 1)
-                var i = 0
-                for g in 0..<sums.count {
-                    while Int(group[i]) != g { i += 1 }
-                    counts.words(order: m, entry: i, into: ids)
-                    try backoffs.append(ids)
-                    try writer.double(log10(sums[g].gamma))
-                }
-                runs.backoffs.append(try backoffs.finish())
-            }
-            lower = probabilities
-            lowerGroup = group
+            if let backoffs { runs.backoffs.append(try backoffs.finish()) }
+            below = this
         }
         return runs
+    }
+}
+
+/// What the order above needs of an estimated order, by position: plain probability, context
+/// group and words. A small owner of three buffers of `count` elements (`order` words each).
+private final class EstimatedOrder {
+    let order: Int
+    let probability: UnsafeMutablePointer<Double>
+    let group: UnsafeMutablePointer<UInt32>
+    private let ngrams: UnsafeMutablePointer<UInt32>
+
+    init(count: Int, order: Int) {
+        self.order = order
+        probability = .allocate(capacity: max(count, 1))
+        group = .allocate(capacity: max(count, 1))
+        ngrams = .allocate(capacity: max(count * order, 1))
+    }
+
+    deinit {
+        probability.deallocate()
+        group.deallocate()
+        ngrams.deallocate()
+    }
+
+    @inline(__always)
+    func words(_ i: Int) -> UnsafePointer<UInt32> { UnsafePointer(ngrams + i * order) }
+
+    @inline(__always)
+    func set(_ i: Int, probability p: Double, group g: UInt32, words: UnsafePointer<UInt32>) {
+        probability[i] = p
+        group[i] = g
+        (ngrams + i * order).update(from: words, count: order)
+    }
+
+    /// Starts loading what the n-grams with suffix `i` read.
+    @inline(__always)
+    func prefetch(_ i: Int) {
+        ngk_prefetch_read(probability + i)
+        ngk_prefetch_read(group + i)
+        ngk_prefetch_read(ngrams + i * order)
     }
 }
 
@@ -133,24 +183,23 @@ extension ARPAWriter {
                 let readers = try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) }
                 // The backoffs of order n, merged as the n-grams go (they are a subset, in the same order).
                 let backoffReaders = n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : []
-                var pendingBackoff: (ids: [UInt32], value: Double)? = nil
+                // The next context's run (its ids stay in that reader until the merge moves on) and backoff.
+                var pendingBackoff: (run: Int, value: Double)? = nil
                 var backoffMerge = try SortedRunMerge(backoffReaders)
-                func nextBackoff() throws -> (ids: [UInt32], value: Double)? {
+                func nextBackoff() throws -> (run: Int, value: Double)? {
                     guard let run = try backoffMerge.next() else { return nil }
-                    return (backoffReaders[run].ids, try backoffReaders[run].payload.double())
+                    return (run, try backoffReaders[run].payload.double())
                 }
+                let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
                 try SortedRunMerge.forEach(readers) { run, ids in
                     let probability = try readers[run].payload.double()
                     line.append(distinctLog10: probability)
                     line.append(byte: 0x09)
-                    for (k, id) in ids.enumerated() {
-                        if k > 0 { line.append(byte: 0x20) }
-                        line.append(vocabulary.bytes(of: id))
-                    }
+                    line.append(words.text(of: ids))
                     if n < order {
                         if pendingBackoff == nil { pendingBackoff = try nextBackoff() }
                         var backoff = 0.0
-                        if let pending = pendingBackoff, pending.ids == ids {
+                        if let pending = pendingBackoff, backoffReaders[pending.run].holds(ids) {
                             backoff = pending.value
                             pendingBackoff = nil
                         }

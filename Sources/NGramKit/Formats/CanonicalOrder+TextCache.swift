@@ -110,3 +110,57 @@ final class NGramTextCache {
         capacity = grown
     }
 }
+
+/// The text of n-grams of one order that arrive in canonical order (a merge of runs), each built
+/// from the one before: the leading words it shares with it are kept, only the rest are looked
+/// up in the vocabulary (random reads) and copied.
+///
+/// Invariants: `text` holds the words of `previous` separated by spaces, `ends[k]` is the end of
+/// word k in it; `previous` starts as ids no n-gram has, so the first text is built whole.
+final class IncrementalNGramText {
+    private let vocabulary: Vocabulary
+    private let order: Int
+    private var previous: [UInt32]
+    private var ends: [Int]
+    private var text: UnsafeMutablePointer<UInt8>
+    private var capacity = 256
+
+    init(vocabulary: Vocabulary, order: Int) {
+        self.vocabulary = vocabulary
+        self.order = order
+        previous = [UInt32](repeating: .max, count: order)
+        ends = [Int](repeating: 0, count: order)
+        text = .allocate(capacity: capacity)
+    }
+
+    deinit { text.deallocate() }
+
+    /// The words of `ids` (`order` of them) separated by spaces.
+    @inline(__always)
+    func text(of ids: UnsafePointer<UInt32>) -> UnsafeBufferPointer<UInt8> {
+        var k = 0
+        while k < order && ids[k] == previous[k] { k += 1 }
+        if k < order { rebuild(from: k, ids) }
+        return UnsafeBufferPointer(start: text, count: ends[order - 1])
+    }
+
+    private func rebuild(from first: Int, _ ids: UnsafePointer<UInt32>) {
+        var length = first == 0 ? 0 : ends[first - 1]
+        for k in first..<order {
+            let word = vocabulary.bytes(of: ids[k])
+            let needed = length + 1 + word.count
+            if needed > capacity {
+                while needed > capacity { capacity *= 2 }
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                grown.update(from: text, count: length)
+                text.deallocate()
+                text = grown
+            }
+            if k > 0 { text[length] = 0x20; length += 1 }
+            if let base = word.baseAddress { SmallCopy.copy(text + length, base, word.count) }
+            length += word.count
+            ends[k] = length
+            previous[k] = ids[k]
+        }
+    }
+}

@@ -62,13 +62,24 @@ package final class SortedRunReader {
     package let payload: TemporaryFileReader
     let order: Int
     private var left: Int
-    package private(set) var ids: [UInt32]
+    /// The current n-gram's `order` ids.
+    package let ids: UnsafeMutablePointer<UInt32>
 
     init(reader: TemporaryFileReader, order: Int, count: Int) {
         payload = reader
         self.order = order
         left = count
-        ids = [UInt32](repeating: 0, count: order)
+        ids = .allocate(capacity: order)
+        ids.initialize(repeating: 0, count: order)
+    }
+
+    deinit { ids.deallocate() }
+
+    /// Whether the current n-gram is `other` (`order` ids).
+    @inline(__always)
+    package func holds(_ other: UnsafePointer<UInt32>) -> Bool {
+        for k in 0..<order where ids[k] != other[k] { return false }
+        return true
     }
 
     /// Moves to the next record's ids; false at the end of the run.
@@ -90,18 +101,31 @@ package struct SortedRunMerge {
     package let readers: [SortedRunReader]
     /// A binary heap of run indexes, by their current n-gram.
     private var heap: [Int] = []
+    /// Each run's first two current ids as one number, compared before the rest.
+    private var leads: [UInt64]
     /// The run handed out last, moved on at the next call (after the caller read its payload).
     private var handedOut: Int?
 
     package init(_ readers: [SortedRunReader]) throws {
         self.readers = readers
-        for (index, reader) in readers.enumerated() where try reader.next() { heap.append(index) }
+        leads = [UInt64](repeating: 0, count: readers.count)
+        for (index, reader) in readers.enumerated() where try reader.next() {
+            heap.append(index)
+            leads[index] = SortedRunMerge.lead(reader)
+        }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
+    @inline(__always)
+    private static func lead(_ reader: SortedRunReader) -> UInt64 {
+        UInt64(reader.ids[0]) << 32 | (reader.order > 1 ? UInt64(reader.ids[1]) : 0)
+    }
+
+    @inline(__always)
     private func less(_ a: Int, _ b: Int) -> Bool {
+        if leads[a] != leads[b] { return leads[a] < leads[b] }
         let x = readers[a].ids, y = readers[b].ids
-        for k in 0..<x.count where x[k] != y[k] { return x[k] < y[k] }
+        for k in 2..<max(2, readers[a].order) where x[k] != y[k] { return x[k] < y[k] }
         return a < b
     }
 
@@ -124,6 +148,7 @@ package struct SortedRunMerge {
         if let run = handedOut {
             handedOut = nil
             if try readers[run].next() {
+                leads[run] = SortedRunMerge.lead(readers[run])
                 siftDown(0)
             } else {
                 heap[0] = heap[heap.count - 1]
@@ -138,8 +163,8 @@ package struct SortedRunMerge {
 
     /// Calls `body(run, ids)` for every record, smallest n-gram first; `body` reads the record's
     /// payload from `readers[run].payload`.
-    package static func forEach(_ readers: [SortedRunReader], _ body: (Int, [UInt32]) throws -> Void) throws {
+    package static func forEach(_ readers: [SortedRunReader], _ body: (Int, UnsafePointer<UInt32>) throws -> Void) throws {
         var merge = try SortedRunMerge(readers)
-        while let run = try merge.next() { try body(run, readers[run].ids) }
+        while let run = try merge.next() { try body(run, UnsafePointer(readers[run].ids)) }
     }
 }

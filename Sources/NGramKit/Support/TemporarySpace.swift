@@ -211,35 +211,44 @@ package final class TemporaryFileReader {
 /// which most ids and counts are, take one or two bytes) and raw 8-byte values.
 package final class RecordWriter {
     package let file: TemporaryFile
-    private var bytes: [UInt8] = []
+    /// `capacity` bytes, of which the first `count` wait for `drain`; always room for one record part.
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private static let capacity = 1 << 16
 
     package init(file: TemporaryFile) {
         self.file = file
-        bytes.reserveCapacity(1 << 16 + 16)
+        bytes = .allocate(capacity: RecordWriter.capacity + 16)
     }
+
+    deinit { bytes.deallocate() }
 
     @inline(__always)
     package func varint(_ value: UInt64) throws {
         var v = value
+        var i = count
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            bytes[i] = UInt8(truncatingIfNeeded: v) | 0x80
             v >>= 7
+            i += 1
         }
-        bytes.append(UInt8(v))
-        if bytes.count >= 1 << 16 { try drain() }
+        bytes[i] = UInt8(v)
+        count = i + 1
+        if count >= RecordWriter.capacity { try drain() }
     }
 
     @inline(__always)
     package func double(_ value: Double) throws {
-        var bits = value.bitPattern.littleEndian
-        withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
-        if bytes.count >= 1 << 16 { try drain() }
+        UnsafeMutableRawPointer(bytes + count).storeBytes(of: value.bitPattern.littleEndian, as: UInt64.self)
+        count += 8
+        if count >= RecordWriter.capacity { try drain() }
     }
 
     /// Passes the buffered bytes to the file.
     package func drain() throws {
-        try bytes.withUnsafeBytes { try file.write($0) }
-        bytes.removeAll(keepingCapacity: true)
+        let n = count
+        count = 0
+        try file.write(UnsafeRawBufferPointer(start: bytes, count: n))
     }
 
     /// Drains and flushes: the file holds every record written so far.

@@ -4,7 +4,7 @@ import Testing
 /// The pieces ARPA and counts lines are built from: short copies and numbers through the
 /// per-thread cache of formatted values.
 @Suite struct LineFormattingTests {
-    @Test("SmallCopy copies exactly count bytes, for every length around its 4-, 8- and 16-byte cases")
+    @Test("SmallCopy copies exactly count bytes, for every length around its 4-, 8-, 16- and 32-byte cases")
     func smallCopy() {
         let source = (0..<64).map { UInt8(0x41 + $0 % 26) }
         for count in 0...40 {

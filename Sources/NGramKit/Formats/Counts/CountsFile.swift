@@ -64,12 +64,10 @@ public enum CountsFile {
         let line = LineBuffer()
         for n in 2...counts.order {
             let readers = try runs.map { try $0[n - 2].reader(bufferBytes: bufferBytes) }
+            let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
             try SortedRunMerge.forEach(readers) { run, ids in
                 let count = try readers[run].payload.varint()
-                for (k, id) in ids.enumerated() {
-                    if k > 0 { line.append(byte: 0x20) }
-                    line.append(vocabulary.bytes(of: id))
-                }
+                line.append(words.text(of: ids))
                 line.append(byte: 0x09)
                 line.append(decimal: count)
                 line.append(byte: 0x0A)
