@@ -1,3 +1,5 @@
+import Foundation
+
 /// Counting past the memory budget: the token stream spills to a temporary file while it is
 /// read, and orders 2...N are counted a partition at a time (`PartitionPlan`, `PartitionCounter`),
 /// each partition's counts kept in a temporary file for what comes next (a counts file, or
@@ -79,46 +81,72 @@ extension NGramCounter {
         let positions = max(1, source.count - sentences)
         let budgetBytes = budget?.bytes ?? Int.max / 4
         let fixed = vocabulary.memoryFootprint + vocabularySize * 48 + (16 << 20)
-        let available = max(budgetBytes - fixed, budgetBytes / 8)
+        // Partitions are counted (and later estimated) on all threads at once, each within its share.
+        let workers = max(1, threads)
+        let available = max(budgetBytes - fixed, budgetBytes / 8) / workers
         let total = Double(positions * (4 * n + 8)) + distinct.reduce(0, +) * Double(bytesPerEntry)
         let partitions = max(1, min(1 << 16, Int((total / Double(available)).rounded(.up))))
         let plan = PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
         space.expectedBytes = Int(distinct.reduce(0, +) * 6) + source.count * 2
-        // Count each partition, keep it in a temporary file, and gather what is global.
-        let unigramContinuation = LargeBuffer<UInt32>(zeroedCount: vocabularySize)
-        var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)
-        var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
-        var files: [TemporaryFile] = []
-        // KenLM's end-of-walk convention (`NGramCounts.lastOpenNGram`): the largest first word
-        // of the bigrams ending in the last word, over every partition.
+        // Count each partition, keep it in a temporary file, and gather what is global: each
+        // worker adds its bigrams' continuation counts to a table of its own; the rest is summed
+        // per partition. Integer sums, so the totals do not depend on who counted what.
         let last = base.lastOpenNGram(order: 1)
-        var lastBigramFirst: (first: UInt32, partition: Int)? = nil
         let weightTotal = Double(plan.loads.reduce(0, +))
-        for p in 0..<plan.count {
-            progress?.status("counting partition \(p + 1) of \(plan.count)")
+        let continuations = (0..<min(workers, plan.count)).map { _ in LargeBuffer<UInt32>(zeroedCount: vocabularySize) }
+        let progressLock = NSLock()
+        struct Counted {
+            let file: TemporaryFile
+            var unique: [Int]
+            var countsOfCounts: [[UInt64]]
+            /// The largest first word of this partition's bigrams that end in the last word.
+            var lastBigramFirst: UInt32?
+        }
+        let counted = try Parallel.map(plan.count, workers: workers) { p, worker -> Counted in
+            progressLock.withLock { progress?.status("counting partition \(p + 1) of \(plan.count)") }
             let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
             let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
-                                                    vocabularySize: vocabularySize, unigramContinuation: unigramContinuation,
-                                                    capacityHints: distinct.map { Int($0 * share * 1.1) }, threads: threads)
+                                                    vocabularySize: vocabularySize, unigramContinuation: continuations[worker],
+                                                    capacityHints: distinct.map { Int($0 * share * 1.1) }, threads: 1)
+            var result = Counted(file: try space.makeFile(), unique: [Int](repeating: 0, count: n + 1),
+                                 countsOfCounts: [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n + 1))
             for m in 2...n {
                 let entries = counts.orders[m - 2]
-                uniqueCounts[m - 1] += entries.count
+                result.unique[m] = entries.count
                 for i in 0..<entries.count {
                     let c = entries.adjusted(i)
-                    if c <= 4 { countsOfCounts[m - 1][Int(c)] += 1 }
+                    if c <= 4 { result.countsOfCounts[m][Int(c)] += 1 }
                 }
             }
             if let last {
                 let bigrams = counts.orders[0]
                 for i in 0..<bigrams.count where bigrams.suffix[i] == UInt32(last) {
-                    if lastBigramFirst == nil || bigrams.first[i] > lastBigramFirst!.first { lastBigramFirst = (bigrams.first[i], p) }
+                    result.lastBigramFirst = max(result.lastBigramFirst ?? 0, bigrams.first[i])
                 }
             }
-            let file = try space.makeFile()
-            try counts.write(to: RecordWriter(file: file))
-            files.append(file)
+            try counts.write(to: RecordWriter(file: result.file))
+            return result
         }
-        base.unigramContinuation = Array(UnsafeBufferPointer(start: unigramContinuation.base, count: vocabularySize))
+        var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)
+        var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
+        // KenLM's end-of-walk convention (`NGramCounts.lastOpenNGram`): the largest first word
+        // of the bigrams ending in the last word, over every partition.
+        var lastBigramFirst: (first: UInt32, partition: Int)? = nil
+        for (p, partition) in counted.enumerated() {
+            for m in 2...n {
+                uniqueCounts[m - 1] += partition.unique[m]
+                for k in 0..<5 { countsOfCounts[m - 1][k] += partition.countsOfCounts[m][k] }
+            }
+            if let first = partition.lastBigramFirst, lastBigramFirst == nil || first > lastBigramFirst!.first {
+                lastBigramFirst = (first, p)
+            }
+        }
+        let files = counted.map { $0.file }
+        var unigramContinuation = [UInt32](repeating: 0, count: vocabularySize)
+        for table in continuations {
+            for id in 0..<vocabularySize { unigramContinuation[id] += table[id] }
+        }
+        base.unigramContinuation = unigramContinuation
         countsOfCounts[0] = try base.kneserNeyCountsOfCounts(order: 1)
         // The end-of-walk n-grams of orders 2...N-1 extend that bigram to the left, each time
         // with the largest first word; they all lie in the bigram's partition.
@@ -161,6 +189,7 @@ package final class SpilledCounts {
     package let plan: PartitionPlan
     /// Each partition's counts; a file is let go (and its space freed) once it has served.
     private var partitions: [TemporaryFile?]
+    private let lock = NSLock()
 
     init(base: NGramCounts, countsOfCounts: [[UInt64]], uniqueCounts: [Int], plan: PartitionPlan, partitions: [TemporaryFile]) {
         self.base = base
@@ -172,11 +201,12 @@ package final class SpilledCounts {
 
     package var order: Int { base.order }
 
-    /// The counts of partition `p`; with `release`, its file is let go afterwards.
+    /// The counts of partition `p`; with `release`, its file is let go afterwards. Calls for
+    /// different partitions may run on different threads.
     package func partition(_ p: Int, release: Bool = false) throws -> PartitionCounts {
-        guard let file = partitions[p] else { preconditionFailure("SpilledCounts: partition \(p) was already released") }
+        guard let file = lock.withLock({ partitions[p] }) else { preconditionFailure("SpilledCounts: partition \(p) was already released") }
         let counts = try PartitionCounts.read(from: try file.reader(), order: order)
-        if release { partitions[p] = nil }
+        if release { lock.withLock { partitions[p] = nil } }
         return counts
     }
 

@@ -107,7 +107,8 @@ extension BuildPipeline {
         }
         let countSeconds = ProgressClock.now() - start
         let discounts = spilled.kneserNeyDiscounts(fallback: configuration.estimation.discountFallback, warn: warn)
-        let estimated = try PartitionedKneserNey.estimate(spilled, discounts: discounts, space: space, progress: progress)
+        let estimated = try PartitionedKneserNey.estimate(spilled, discounts: discounts, space: space,
+                                                          threads: ThreadCount.usable(configuration.threads), progress: progress)
         var provenance = ModelProvenance.kneserNey(discounts)
         provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds

@@ -25,7 +25,8 @@ enum PartitionedKneserNey {
 
     /// Estimates every partition.
     /// - Returns: the runs of each partition, and the unigrams' log10 probabilities and backoffs.
-    static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], space: TemporarySpace,
+    /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
+    static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], space: TemporarySpace, threads: Int,
                          progress: ProgressReporter?) throws -> (runs: [Runs], unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>) {
         let n = counts.order
         let vocabularySize = counts.base.vocabulary.count
@@ -33,12 +34,15 @@ enum PartitionedKneserNey {
         let unigramBackoff = LargeBuffer<Double>(zeroedCount: n >= 2 ? vocabularySize : 0)
         var runs: [Runs] = []
         if n >= 2 {
-            for p in 0..<counts.plan.count {
-                progress?.status("estimating partition \(p + 1) of \(counts.plan.count)")
+            // Partitions are independent; each writes the backoffs of its own unigram contexts
+            // (a bigram's context is its next-to-last word, so a partition's own words).
+            let progressLock = NSLock()
+            runs = try Parallel.map(counts.plan.count, workers: threads) { p, _ in
+                progressLock.withLock { progress?.status("estimating partition \(p + 1) of \(counts.plan.count)") }
                 let partition = try counts.partition(p, release: true)
-                runs.append(try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
-                                         unigramBackoff: unigramBackoff, probabilityWriter: RecordWriter(file: try space.makeFile()),
-                                         backoffWriter: RecordWriter(file: try space.makeFile())))
+                return try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
+                                    unigramBackoff: unigramBackoff, probabilityWriter: RecordWriter(file: try space.makeFile()),
+                                    backoffWriter: RecordWriter(file: try space.makeFile()))
             }
         }
         // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
@@ -180,46 +184,79 @@ extension ARPAWriter {
         if order >= 2 {
             for n in 2...order {
                 try sink.write(string: "\n\\\(n)-grams:\n")
-                let readers = try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) }
-                // The backoffs of order n, merged as the n-grams go (they are a subset, in the same order).
-                let backoffReaders = n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : []
-                // The next context's run (its ids stay in that reader until the merge moves on) and backoff.
-                var pendingBackoff: (run: Int, value: Double)? = nil
-                var backoffMerge = try SortedRunMerge(backoffReaders)
-                func nextBackoff() throws -> (run: Int, value: Double)? {
-                    guard let run = try backoffMerge.next() else { return nil }
-                    return (run, try backoffReaders[run].payload.double())
-                }
+                let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
+                                             backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
                 let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
-                try SortedRunMerge.forEach(readers) { run, ids in
-                    let probability = try readers[run].payload.double()
-                    line.append(distinctLog10: probability)
-                    line.append(byte: 0x09)
-                    line.append(words.text(of: ids))
-                    if n < order {
-                        if pendingBackoff == nil { pendingBackoff = try nextBackoff() }
-                        var backoff = 0.0
-                        if let pending = pendingBackoff, backoffReaders[pending.run].holds(ids) {
-                            backoff = pending.value
-                            pendingBackoff = nil
-                        }
+                // Merged on a second thread, formatted on this one.
+                try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
+                    for i in 0..<batch.count {
+                        line.append(distinctLog10: Double(bitPattern: batch.values[2 * i]))
                         line.append(byte: 0x09)
-                        line.append(log10: backoff)
+                        line.append(words.text(of: batch.ngram(i)))
+                        if n < order {
+                            line.append(byte: 0x09)
+                            line.append(log10: Double(bitPattern: batch.values[2 * i + 1]))
+                        }
+                        line.append(byte: 0x0A)
                     }
-                    line.append(byte: 0x0A)
-                    if line.count >= 1 << 16 {
-                        try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
-                        line.removeAll()
-                    }
+                    try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                    line.removeAll()
                 }
-                let leftOver = try nextBackoff()
-                if pendingBackoff != nil || leftOver != nil {
+                if try merge.backoffLeft() {
                     throw NGramKitError.cannotWrite(path: sink.path, reason: "a context's backoff has no n-gram (internal error; please report it)")
                 }
-                try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
-                line.removeAll()
             }
         }
         try sink.write(string: "\n\\end\\\n")
+    }
+}
+
+/// The n-grams of one order merged from every partition's run, each with its probability and,
+/// joined from the merged backoff runs (a subset of the same n-grams, in the same order), its
+/// backoff (0 for an n-gram that is no context).
+private final class ProbabilityMerge: @unchecked Sendable {
+    private var merge: SortedRunMerge
+    private var backoffMerge: SortedRunMerge
+    private let hasBackoffs: Bool
+    /// The next context's run (its ids stay in that reader until the merge moves on) and backoff.
+    private var pending: (run: Int, value: Double)?
+
+    init(readers: [SortedRunReader], backoffs: [SortedRunReader]) throws {
+        merge = try SortedRunMerge(readers)
+        backoffMerge = try SortedRunMerge(backoffs)
+        hasBackoffs = !backoffs.isEmpty
+    }
+
+    private func nextBackoff() throws -> (run: Int, value: Double)? {
+        guard let run = try backoffMerge.next() else { return nil }
+        return (run, try backoffMerge.readers[run].payload.double())
+    }
+
+    /// Fills `batch` with the next records; returns how many (0 at the end).
+    func fill(_ batch: MergedBatch) throws -> Int {
+        let n = batch.order
+        var i = 0
+        while i < batch.capacity, let run = try merge.next() {
+            let reader = merge.readers[run]
+            (batch.ids + i * n).update(from: reader.ids, count: n)
+            batch.values[2 * i] = try reader.payload.double().bitPattern
+            var backoff = 0.0
+            if hasBackoffs {
+                if pending == nil { pending = try nextBackoff() }
+                if let context = pending, backoffMerge.readers[context.run].holds(reader.ids) {
+                    backoff = context.value
+                    pending = nil
+                }
+            }
+            batch.values[2 * i + 1] = backoff.bitPattern
+            i += 1
+        }
+        return i
+    }
+
+    /// Whether a backoff is left over once every n-gram is written (it should never be).
+    func backoffLeft() throws -> Bool {
+        if pending != nil { return true }
+        return try nextBackoff() != nil
     }
 }

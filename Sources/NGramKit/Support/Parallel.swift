@@ -24,3 +24,48 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+extension Parallel {
+    /// Runs `body(index, worker)` for every index of `0..<count` on `workers` threads, worker t
+    /// taking indexes t, t + workers, ...; returns the results by index. The first error thrown
+    /// stops the workers at their next index and is rethrown. Each call's result depends only
+    /// on its index, so the results are the same for any number of workers.
+    static func map<R>(_ count: Int, workers: Int, _ body: (Int, Int) throws -> R) throws -> [R] {
+        let workers = max(1, min(workers, count))
+        if workers == 1 { return try (0..<count).map { try body($0, 0) } }
+        let collector = Collector<R>(count: count)
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: count, by: workers) where !collector.failed {
+                    do {
+                        collector.set(index, try shared.value(index, worker))
+                    } catch {
+                        collector.fail(error)
+                    }
+                }
+            }
+        }
+        return try collector.results()
+    }
+
+    /// What the workers of `map` hand back, under a lock.
+    private final class Collector<R>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [R?]
+        private var failure: Error?
+
+        init(count: Int) { values = [R?](repeating: nil, count: count) }
+
+        var failed: Bool { lock.withLock { failure != nil } }
+        func set(_ index: Int, _ value: R) { lock.withLock { values[index] = value } }
+        func fail(_ error: Error) { lock.withLock { if failure == nil { failure = error } } }
+
+        func results() throws -> [R] {
+            if let failure { throw failure }
+            return values.map { $0! }
+        }
+    }
+}
+
+import Foundation

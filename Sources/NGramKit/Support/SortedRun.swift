@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs of n-grams in canonical order (word ids compared first word first), with a payload
 /// each, in temporary files; and their merge. What partitions of a job that spills hand on to
 /// the writer, which merges every partition's run of an order into one canonical stream.
@@ -167,4 +169,74 @@ package struct SortedRunMerge {
         var merge = try SortedRunMerge(readers)
         while let run = try merge.next() { try body(run, UnsafePointer(readers[run].ids)) }
     }
+}
+
+/// A batch of merged records of one order: `count` n-grams of `order` ids each, and two 64-bit
+/// values per record (a count, or a probability and a backoff as `Double` bit patterns).
+/// A small owner of its two buffers (`capacity` records each).
+package final class MergedBatch: @unchecked Sendable {
+    package let order: Int
+    package let capacity: Int
+    package let ids: UnsafeMutablePointer<UInt32>
+    package let values: UnsafeMutablePointer<UInt64>
+    package var count = 0
+
+    init(order: Int, capacity: Int) {
+        self.order = order
+        self.capacity = capacity
+        ids = .allocate(capacity: order * capacity)
+        values = .allocate(capacity: 2 * capacity)
+    }
+
+    deinit {
+        ids.deallocate()
+        values.deallocate()
+    }
+
+    /// The ids of record `i`.
+    @inline(__always)
+    package func ngram(_ i: Int) -> UnsafePointer<UInt32> { UnsafePointer(ids + i * order) }
+}
+
+extension SortedRunMerge {
+    /// Merging and formatting on two threads: `fill` (on a second thread) puts the next records
+    /// into a batch and says how many (0 at the end); `consume` (on the calling thread) takes the
+    /// batches in order. Two batches go back and forth, so memory stays at two batches.
+    /// - Throws: the first error of either side (the other stops at its next batch).
+    package static func pipelined(order: Int, batchRecords: Int = 1 << 14,
+                                  fill: @escaping (MergedBatch) throws -> Int,
+                                  consume: (MergedBatch) throws -> Void) throws {
+        let full = BlockingQueue<MergedBatch>(), empty = BlockingQueue<MergedBatch>()
+        for _ in 0..<2 { empty.push(MergedBatch(order: order, capacity: batchRecords)) }
+        let done = Completion()
+        let failure = UncheckedSendable(ErrorBox())
+        let producer = UncheckedSendable(fill)
+        DispatchQueue.global().async {
+            defer { full.close(); done.signal() }
+            while let batch = empty.pop() {
+                do {
+                    batch.count = try producer.value(batch)
+                } catch {
+                    failure.value.error = error
+                    return
+                }
+                if batch.count == 0 { return }
+                full.push(batch)
+            }
+        }
+        var consumerError: Error?
+        while let batch = full.pop() {
+            do { try consume(batch) } catch { consumerError = error; break }
+            empty.push(batch)
+        }
+        // Stop the producer if it still runs, and wait for it.
+        empty.close(discarding: true)
+        done.wait()
+        if let error = consumerError ?? failure.value.error { throw error }
+    }
+}
+
+/// An error handed from one thread to another, read only after the thread is done.
+private final class ErrorBox: @unchecked Sendable {
+    var error: Error?
 }

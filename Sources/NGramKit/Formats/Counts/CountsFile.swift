@@ -63,21 +63,38 @@ public enum CountsFile {
         }
         let line = LineBuffer()
         for n in 2...counts.order {
-            let readers = try runs.map { try $0[n - 2].reader(bufferBytes: bufferBytes) }
+            let merge = CountMerge(try SortedRunMerge(try runs.map { try $0[n - 2].reader(bufferBytes: bufferBytes) }))
             let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
-            try SortedRunMerge.forEach(readers) { run, ids in
-                let count = try readers[run].payload.varint()
-                line.append(words.text(of: ids))
-                line.append(byte: 0x09)
-                line.append(decimal: count)
-                line.append(byte: 0x0A)
-                if line.count >= 1 << 16 {
-                    try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
-                    line.removeAll()
+            // Merged on a second thread, formatted on this one.
+            try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
+                for i in 0..<batch.count {
+                    line.append(words.text(of: batch.ngram(i)))
+                    line.append(byte: 0x09)
+                    line.append(decimal: batch.values[2 * i])
+                    line.append(byte: 0x0A)
                 }
+                try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                line.removeAll()
             }
         }
-        try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
+    }
+
+    /// The n-grams of one order merged from every partition's run, with their counts.
+    private final class CountMerge: @unchecked Sendable {
+        private var merge: SortedRunMerge
+        init(_ merge: SortedRunMerge) { self.merge = merge }
+
+        func fill(_ batch: MergedBatch) throws -> Int {
+            let n = batch.order
+            var i = 0
+            while i < batch.capacity, let run = try merge.next() {
+                let reader = merge.readers[run]
+                (batch.ids + i * n).update(from: reader.ids, count: n)
+                batch.values[2 * i] = try reader.payload.varint()
+                i += 1
+            }
+            return i
+        }
     }
 
     /// Reads a counts file (plain or gzip).
