@@ -80,3 +80,30 @@ struct SpillingBuildTests {
         #expect(sb.status == 0, "\(sb.stderr)")
     }
 }
+
+/// Spilled jobs run their partitions on several threads: the same bytes for any number (also
+/// run under Thread Sanitizer in `.ci/run`, so kept small).
+@Suite("Spilling: threads")
+struct SpillingThreadsTests {
+    @Test("count and build past the budget on 1, 2 and 3 threads: the in-memory files, byte for byte")
+    func threads() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var random = SplitMix64(seed: 5)
+        let lines = (0..<20_000).map { _ in (0..<(1 + random.below(9))).map { _ in "w\(random.below(2000))" }.joined(separator: " ") }
+        let text = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "t.txt", in: directory)
+        let expectedCounts = directory.appendingPathComponent("memory.counts").path
+        let expectedModel = directory.appendingPathComponent("memory.arpa").path
+        #expect(try TestSupport.runTool(["count", "--order", "4", "--text", text, "--out", expectedCounts]).status == 0)
+        #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", expectedModel]).status == 0)
+        for threads in ["1", "2", "3"] {
+            let counts = directory.appendingPathComponent("c\(threads)").path, model = directory.appendingPathComponent("m\(threads)").path
+            let c = try TestSupport.runTool(["count", "--order", "4", "--text", text, "--out", counts, "--memory", "4M", "--threads", threads, "--json"])
+            let b = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", model, "--memory", "4M", "--threads", threads, "--json"])
+            #expect(c.status == 0 && b.status == 0, "\(c.stderr) \(b.stderr)")
+            #expect(c.stdout.contains("\"partitions\":") && !c.stdout.contains("\"partitions\":1,"), "\(c.stdout)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: counts)) == Data(contentsOf: URL(fileURLWithPath: expectedCounts)), "count, \(threads) threads")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == Data(contentsOf: URL(fileURLWithPath: expectedModel)), "build, \(threads) threads")
+        }
+    }
+}
