@@ -60,13 +60,8 @@ public enum BuildPipeline {
             if spills { counter.limitMemory(to: budget, space: space.get) }
             try counter.addFiles(paths, configuration: chosen)
             if spills, try !counter.fitsInMemory(bytesPerNGram: 44) {
-                guard binary == nil else {
-                    throw NGramKitError.outOfMemory(what: "writing this model in the binary format (--binary \(configuration.binaryPath!))", bytesNeeded: 0,
-                                                    bytesAvailable: budget.bytes,
-                                                    advice: "the model is larger than --memory \(budget); a binary model past the budget is not built yet: write --arpa and run `ngramkit compile` with more memory, or raise --memory")
-                }
                 return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
-                                        arpa: arpa!, start: start, progress: progress, warn: warn)
+                                        arpa: arpa, binary: binary, start: start, progress: progress, warn: warn)
             }
             counts = try counter.finish()
         }
@@ -99,7 +94,7 @@ extension BuildPipeline {
     /// estimated a partition at a time (`PartitionedKneserNey`), written by merging the
     /// partitions' runs; the same ARPA bytes as in memory.
     static func buildSpilled(_ counter: NGramCounter, configuration: BuildConfiguration, tokenizer: TokenizerConfiguration,
-                             budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink, start: Double,
+                             budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink?, binary: OutputFile?, start: Double,
                              progress: ProgressReporter?, warn: (String) -> Void) throws -> ModelSummary {
         let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: 64)
         guard spilled.base.sentences > 0 else {
@@ -112,11 +107,10 @@ extension BuildPipeline {
         var provenance = ModelProvenance.kneserNey(discounts)
         provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds
-        progress?.status("writing \(arpa.path)")
-        try ARPAWriter.write(spilled: spilled, runs: estimated.runs, unigramLogProb: estimated.unigramLogProb,
-                             unigramLogBackoff: estimated.unigramLogBackoff, provenance: provenance,
-                             bufferBytes: spilled.mergeBufferBytes(budget: budget), to: arpa)
-        try arpa.commit()
+        _ = try SpilledModelWriter.write(spilled, estimated, provenance: provenance, arpa: arpa, binary: binary, space: space,
+                                         budget: budget, threads: ThreadCount.usable(configuration.threads), progress: progress)
+        try arpa?.commit()
+        try binary?.commit()
         progress?.done()
         let now = ProgressClock.now()
         var summary = ModelSummary(order: configuration.order, provenance: provenance, ngrams: spilled.uniqueCounts,

@@ -27,11 +27,12 @@ enum PartitionedKneserNey {
     /// - Returns: the runs of each partition, and the unigrams' log10 probabilities and backoffs.
     /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
     static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], space: TemporarySpace, threads: Int,
-                         progress: ProgressReporter?) throws -> (runs: [Runs], unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>) {
+                         progress: ProgressReporter?) throws -> Estimated {
         let n = counts.order
         let vocabularySize = counts.base.vocabulary.count
         let unigrams = InitialProbabilities.unigrams(counts.base, discount: discounts[0])
         let unigramBackoff = LargeBuffer<Double>(zeroedCount: n >= 2 ? vocabularySize : 0)
+        let unigramFlags = LargeBuffer<UInt8>(zeroedCount: n >= 2 ? vocabularySize : 0)
         var runs: [Runs] = []
         if n >= 2 {
             // Partitions are independent; each writes the backoffs of its own unigram contexts
@@ -41,14 +42,24 @@ enum PartitionedKneserNey {
                 progressLock.withLock { progress?.status("estimating partition \(p + 1) of \(counts.plan.count)") }
                 let partition = try counts.partition(p, release: true)
                 return try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
-                                    unigramBackoff: unigramBackoff, probabilityWriter: RecordWriter(file: try space.makeFile()),
+                                    unigramBackoff: unigramBackoff, unigramFlags: unigramFlags,
+                                    probabilityWriter: RecordWriter(file: try space.makeFile()),
                                     backoffWriter: RecordWriter(file: try space.makeFile()))
             }
         }
         // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
         let probabilities = unigrams.probabilities
         for i in 0..<probabilities.count { probabilities[i] = log10Probability(probabilities[i]) }
-        return (runs, probabilities, unigramBackoff)
+        return Estimated(runs: runs, unigramLogProb: probabilities, unigramLogBackoff: unigramBackoff, unigramFlags: unigramFlags)
+    }
+
+    /// What `estimate` gives: every partition's runs, and the unigrams' values in memory.
+    struct Estimated {
+        var runs: [Runs]
+        var unigramLogProb: LargeBuffer<Double>
+        var unigramLogBackoff: LargeBuffer<Double>
+        /// 1 for the words that some bigram extends (the binary format's context flags).
+        var unigramFlags: LargeBuffer<UInt8>
     }
 
     /// `Interpolate.finishLog10` of one probability.
@@ -58,7 +69,7 @@ enum PartitionedKneserNey {
     /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,
     /// backoffs of orders 2...N-1 to `backoffWriter`'s.
     static func estimate(_ counts: PartitionCounts, discounts: [KneserNeyDiscount], unigramProbabilities: LargeBuffer<Double>,
-                         unigramBackoff: LargeBuffer<Double>, probabilityWriter: RecordWriter,
+                         unigramBackoff: LargeBuffer<Double>, unigramFlags: LargeBuffer<UInt8>, probabilityWriter: RecordWriter,
                          backoffWriter: RecordWriter) throws -> Runs {
         let n = counts.order
         var runs = Runs()
@@ -112,6 +123,7 @@ enum PartitionedKneserNey {
                 // The context's backoff, log10 γ(h): the unigrams' in memory, the others as a run.
                 if m == 2 {
                     unigramBackoff[Int(word)] = log10(gamma)
+                    unigramFlags[Int(word)] = 1
                 } else {
                     ids[0] = word
                     (ids + 1).update(from: below.words(Int(suffix[i])), count: m - 2)
@@ -166,97 +178,5 @@ private final class EstimatedOrder {
         ngk_prefetch_read(probability + i)
         ngk_prefetch_read(group + i)
         ngk_prefetch_read(ngrams + i * order)
-    }
-}
-
-extension ARPAWriter {
-    /// Writes the model of a build that spilled: the same bytes as `write(_:to:threads:)` of the
-    /// same model estimated in memory. Each order's runs are merged, and joined with the merged
-    /// runs of its contexts' backoffs (an n-gram that is no context gets backoff 0).
-    static func write(spilled counts: SpilledCounts, runs: [PartitionedKneserNey.Runs], unigramLogProb: LargeBuffer<Double>,
-                      unigramLogBackoff: LargeBuffer<Double>, provenance: ModelProvenance, bufferBytes: Int,
-                      to sink: OutputSink) throws {
-        let order = counts.order
-        let vocabulary = counts.base.vocabulary
-        try writeHeader(provenance: provenance, ngramCounts: counts.uniqueCounts, isComplete: true, to: sink)
-        try writeUnigrams(vocabulary: vocabulary, logProb: unigramLogProb, logBackoff: order > 1 ? unigramLogBackoff : nil, to: sink)
-        let line = LineBuffer()
-        if order >= 2 {
-            for n in 2...order {
-                try sink.write(string: "\n\\\(n)-grams:\n")
-                let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
-                                             backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
-                let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
-                // Merged on a second thread, formatted on this one.
-                try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
-                    for i in 0..<batch.count {
-                        line.append(distinctLog10: Double(bitPattern: batch.values[2 * i]))
-                        line.append(byte: 0x09)
-                        line.append(words.text(of: batch.ngram(i)))
-                        if n < order {
-                            line.append(byte: 0x09)
-                            line.append(log10: Double(bitPattern: batch.values[2 * i + 1]))
-                        }
-                        line.append(byte: 0x0A)
-                    }
-                    try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
-                    line.removeAll()
-                }
-                if try merge.backoffLeft() {
-                    throw NGramKitError.cannotWrite(path: sink.path, reason: "a context's backoff has no n-gram (internal error; please report it)")
-                }
-            }
-        }
-        try sink.write(string: "\n\\end\\\n")
-    }
-}
-
-/// The n-grams of one order merged from every partition's run, each with its probability and,
-/// joined from the merged backoff runs (a subset of the same n-grams, in the same order), its
-/// backoff (0 for an n-gram that is no context).
-private final class ProbabilityMerge: @unchecked Sendable {
-    private var merge: SortedRunMerge
-    private var backoffMerge: SortedRunMerge
-    private let hasBackoffs: Bool
-    /// The next context's run (its ids stay in that reader until the merge moves on) and backoff.
-    private var pending: (run: Int, value: Double)?
-
-    init(readers: [SortedRunReader], backoffs: [SortedRunReader]) throws {
-        merge = try SortedRunMerge(readers)
-        backoffMerge = try SortedRunMerge(backoffs)
-        hasBackoffs = !backoffs.isEmpty
-    }
-
-    private func nextBackoff() throws -> (run: Int, value: Double)? {
-        guard let run = try backoffMerge.next() else { return nil }
-        return (run, try backoffMerge.readers[run].payload.double())
-    }
-
-    /// Fills `batch` with the next records; returns how many (0 at the end).
-    func fill(_ batch: MergedBatch) throws -> Int {
-        let n = batch.order
-        var i = 0
-        while i < batch.capacity, let run = try merge.next() {
-            let reader = merge.readers[run]
-            (batch.ids + i * n).update(from: reader.ids, count: n)
-            batch.values[2 * i] = try reader.payload.double().bitPattern
-            var backoff = 0.0
-            if hasBackoffs {
-                if pending == nil { pending = try nextBackoff() }
-                if let context = pending, backoffMerge.readers[context.run].holds(reader.ids) {
-                    backoff = context.value
-                    pending = nil
-                }
-            }
-            batch.values[2 * i + 1] = backoff.bitPattern
-            i += 1
-        }
-        return i
-    }
-
-    /// Whether a backoff is left over once every n-gram is written (it should never be).
-    func backoffLeft() throws -> Bool {
-        if pending != nil { return true }
-        return try nextBackoff() != nil
     }
 }

@@ -96,38 +96,56 @@ package final class SortedRunReader {
     }
 }
 
-/// The merge of runs of one order: `next()` hands out the run whose current record is the
-/// smallest n-gram of all, until every run is read. N-grams are distinct across runs (each
-/// belongs to one partition), so ties do not occur (they would go to the lower run).
-package struct SortedRunMerge {
-    package let readers: [SortedRunReader]
-    /// A binary heap of run indexes, by their current n-gram.
+/// A run read one record at a time, which `RunMerge` merges with others.
+package protocol MergeableRun: AnyObject {
+    /// Moves to the next record; false at the end of the run.
+    func next() throws -> Bool
+    /// A number that orders the current record first: records with smaller leads come first.
+    var lead: UInt64 { get }
+    /// Whether the current record comes before `other`'s, when their leads are equal.
+    func precedes(_ other: Self) -> Bool
+}
+
+extension SortedRunReader: MergeableRun {
+    /// The first two ids as one number.
+    @inline(__always)
+    package var lead: UInt64 { UInt64(ids[0]) << 32 | (order > 1 ? UInt64(ids[1]) : 0) }
+
+    @inline(__always)
+    package func precedes(_ other: SortedRunReader) -> Bool {
+        for k in 2..<max(2, order) where ids[k] != other.ids[k] { return ids[k] < other.ids[k] }
+        return false
+    }
+}
+
+/// The merge of sorted runs: `next()` hands out the run whose current record comes first of
+/// all, until every run is read. Records are distinct across runs (an n-gram belongs to one
+/// partition; a code or an index to one entry), so ties do not occur (they would go to the
+/// lower run).
+package struct RunMerge<Run: MergeableRun> {
+    package let readers: [Run]
+    /// A binary heap of run indexes, by their current records.
     private var heap: [Int] = []
-    /// Each run's first two current ids as one number, compared before the rest.
+    /// Each run's current lead, compared before the rest.
     private var leads: [UInt64]
     /// The run handed out last, moved on at the next call (after the caller read its payload).
     private var handedOut: Int?
 
-    package init(_ readers: [SortedRunReader]) throws {
+    package init(_ readers: [Run]) throws {
         self.readers = readers
         leads = [UInt64](repeating: 0, count: readers.count)
         for (index, reader) in readers.enumerated() where try reader.next() {
             heap.append(index)
-            leads[index] = SortedRunMerge.lead(reader)
+            leads[index] = reader.lead
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
     @inline(__always)
-    private static func lead(_ reader: SortedRunReader) -> UInt64 {
-        UInt64(reader.ids[0]) << 32 | (reader.order > 1 ? UInt64(reader.ids[1]) : 0)
-    }
-
-    @inline(__always)
     private func less(_ a: Int, _ b: Int) -> Bool {
         if leads[a] != leads[b] { return leads[a] < leads[b] }
-        let x = readers[a].ids, y = readers[b].ids
-        for k in 2..<max(2, readers[a].order) where x[k] != y[k] { return x[k] < y[k] }
+        if readers[a].precedes(readers[b]) { return true }
+        if readers[b].precedes(readers[a]) { return false }
         return a < b
     }
 
@@ -144,13 +162,13 @@ package struct SortedRunMerge {
         }
     }
 
-    /// The run whose current record comes next (its n-gram in `readers[run].ids`; the caller
-    /// reads the payload before calling again), or nil when all are read.
+    /// The run whose current record comes next (the caller reads its payload before calling
+    /// again), or nil when all are read.
     package mutating func next() throws -> Int? {
         if let run = handedOut {
             handedOut = nil
             if try readers[run].next() {
-                leads[run] = SortedRunMerge.lead(readers[run])
+                leads[run] = readers[run].lead
                 siftDown(0)
             } else {
                 heap[0] = heap[heap.count - 1]
@@ -162,13 +180,80 @@ package struct SortedRunMerge {
         handedOut = top
         return top
     }
+}
 
+/// The merge of runs of n-grams of one order, in canonical order.
+package typealias SortedRunMerge = RunMerge<SortedRunReader>
+
+extension RunMerge where Run == SortedRunReader {
     /// Calls `body(run, ids)` for every record, smallest n-gram first; `body` reads the record's
     /// payload from `readers[run].payload`.
     package static func forEach(_ readers: [SortedRunReader], _ body: (Int, UnsafePointer<UInt32>) throws -> Void) throws {
         var merge = try SortedRunMerge(readers)
         while let run = try merge.next() { try body(run, UnsafePointer(readers[run].ids)) }
     }
+}
+
+/// Runs of records sorted by a 64-bit key (a table's codes, entries' canonical indexes), each
+/// key stored as its difference from the one before (a varint), then the payload.
+package final class KeyedRunWriter {
+    let writer: RecordWriter
+    private var previous: UInt64 = 0
+    package let start: Int
+    package private(set) var count = 0
+
+    package init(writer: RecordWriter) throws {
+        try writer.drain()
+        self.writer = writer
+        start = writer.file.count
+    }
+
+    /// Appends a record's key (at least the previous one); its payload follows through `writer`.
+    @inline(__always)
+    package func append(key: UInt64) throws {
+        try writer.varint(key - previous)
+        previous = key
+        count += 1
+    }
+
+    package func finish() throws -> KeyedRun {
+        try writer.finish()
+        return KeyedRun(file: writer.file, start: start, length: writer.file.count - start, count: count)
+    }
+}
+
+package struct KeyedRun {
+    package let file: TemporaryFile
+    package let start: Int
+    package let length: Int
+    package let count: Int
+
+    package func reader(bufferBytes: Int) throws -> KeyedRunReader {
+        KeyedRunReader(reader: try file.reader(from: start, length: length, bufferBytes: bufferBytes), count: count)
+    }
+}
+
+/// Reads a keyed run: `key` is the current record's once `next()` returned true; the caller
+/// then reads its payload from `payload`.
+package final class KeyedRunReader: MergeableRun {
+    package let payload: TemporaryFileReader
+    private var left: Int
+    package private(set) var key: UInt64 = 0
+
+    init(reader: TemporaryFileReader, count: Int) {
+        payload = reader
+        left = count
+    }
+
+    package func next() throws -> Bool {
+        guard left > 0 else { return false }
+        left -= 1
+        key += try payload.varint()
+        return true
+    }
+
+    package var lead: UInt64 { key }
+    package func precedes(_ other: KeyedRunReader) -> Bool { false }
 }
 
 /// A batch of merged records of one order: `count` n-grams of `order` ids each, and two 64-bit
@@ -179,6 +264,8 @@ package final class MergedBatch: @unchecked Sendable {
     package let capacity: Int
     package let ids: UnsafeMutablePointer<UInt32>
     package let values: UnsafeMutablePointer<UInt64>
+    /// One flag per record (whether a probability's n-gram is a context: it has a backoff).
+    package let flags: UnsafeMutablePointer<UInt8>
     package var count = 0
 
     init(order: Int, capacity: Int) {
@@ -186,11 +273,13 @@ package final class MergedBatch: @unchecked Sendable {
         self.capacity = capacity
         ids = .allocate(capacity: order * capacity)
         values = .allocate(capacity: 2 * capacity)
+        flags = .allocate(capacity: capacity)
     }
 
     deinit {
         ids.deallocate()
         values.deallocate()
+        flags.deallocate()
     }
 
     /// The ids of record `i`.
@@ -198,7 +287,7 @@ package final class MergedBatch: @unchecked Sendable {
     package func ngram(_ i: Int) -> UnsafePointer<UInt32> { UnsafePointer(ids + i * order) }
 }
 
-extension SortedRunMerge {
+extension RunMerge {
     /// Merging and formatting on two threads: `fill` (on a second thread) puts the next records
     /// into a batch and says how many (0 at the end); `consume` (on the calling thread) takes the
     /// batches in order. Two batches go back and forth, so memory stays at two batches.

@@ -193,12 +193,17 @@ package final class TemporaryFileReader {
 
     /// The next 8 bytes as a `Double` (its bit pattern, little-endian).
     @inline(__always)
-    package func double() throws -> Double {
-        if available - index < 8 && position < end { try refill() }
-        guard available - index >= 8 else { throw TemporaryFileReader.truncated() }
-        let bits = UnsafeRawPointer(buffer + index).loadUnaligned(as: UInt64.self)
-        index += 8
-        return Double(bitPattern: UInt64(littleEndian: bits))
+    package func double() throws -> Double { Double(bitPattern: try fixed(UInt64.self)) }
+
+    /// The next `T.bitWidth / 8` bytes, little-endian.
+    @inline(__always)
+    package func fixed<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        let size = MemoryLayout<T>.size
+        if available - index < size && position < end { try refill() }
+        guard available - index >= size else { throw TemporaryFileReader.truncated() }
+        let value = UnsafeRawPointer(buffer + index).loadUnaligned(as: T.self)
+        index += size
+        return T(littleEndian: value)
     }
 
     @inline(never)
@@ -238,9 +243,13 @@ package final class RecordWriter {
     }
 
     @inline(__always)
-    package func double(_ value: Double) throws {
-        UnsafeMutableRawPointer(bytes + count).storeBytes(of: value.bitPattern.littleEndian, as: UInt64.self)
-        count += 8
+    package func double(_ value: Double) throws { try fixed(value.bitPattern) }
+
+    /// `value`'s bytes, little-endian.
+    @inline(__always)
+    package func fixed<T: FixedWidthInteger>(_ value: T) throws {
+        UnsafeMutableRawPointer(bytes + count).storeBytes(of: value.littleEndian, as: T.self)
+        count += MemoryLayout<T>.size
         if count >= RecordWriter.capacity { try drain() }
     }
 

@@ -6,22 +6,28 @@ import Testing
 /// time, the ARPA file is the in-memory build's, byte for byte.
 @Suite("Building past the memory budget")
 struct SpillingBuildTests {
-    /// `ngramkit build` in memory and with `memory`; returns both ARPA files and the spilled run's summary.
+    /// `ngramkit build` in memory and with `memory`, to ARPA and binary; checks that the binary
+    /// models are the same bytes; returns both ARPA files and the spilled run's summary.
     static func buildBothWays(_ arguments: [String], memory: String, in directory: URL) throws -> (Data, Data, [String: Any]) {
         let inMemory = directory.appendingPathComponent("memory.arpa").path
         let spilled = directory.appendingPathComponent("spilled.arpa").path
+        let inMemoryBinary = directory.appendingPathComponent("memory.bin").path
+        let spilledBinary = directory.appendingPathComponent("spilled.bin").path
         let temporary = directory.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let a = try TestSupport.runTool(["build"] + arguments + ["--arpa", inMemory])
+        let a = try TestSupport.runTool(["build"] + arguments + ["--arpa", inMemory, "--binary", inMemoryBinary])
         #expect(a.status == 0, "\(a.stderr)")
-        let b = try TestSupport.runTool(["build"] + arguments + ["--arpa", spilled, "--memory", memory, "--temp-dir", temporary.path, "--json"])
+        let b = try TestSupport.runTool(["build"] + arguments + ["--arpa", spilled, "--binary", spilledBinary, "--memory", memory,
+                                                                 "--temp-dir", temporary.path, "--json"])
         #expect(b.status == 0, "\(b.stderr)")
         #expect(try TestSupport.contents(temporary).isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: inMemoryBinary)) == Data(contentsOf: URL(fileURLWithPath: spilledBinary)),
+                "\(arguments): the binary models differ")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
         return (try Data(contentsOf: URL(fileURLWithPath: inMemory)), try Data(contentsOf: URL(fileURLWithPath: spilled)), summary)
     }
 
-    @Test("PTB at --memory 8M: the in-memory ARPA file, byte for byte",
+    @Test("PTB at --memory 8M: the in-memory ARPA file and binary model, byte for byte",
           arguments: [["--order", "2"], ["--order", "3"], ["--order", "5"], ["--order", "4", "--min-count", "2"],
                       ["--order", "3", "--tokenizer", "unicode", "--lowercase"]])
     func ptb(_ arguments: [String]) throws {
@@ -66,15 +72,17 @@ struct SpillingBuildTests {
         #expect(String(decoding: spilled.prefix(200), as: UTF8.self).contains(" 0.5,1.0,1.5\n"), "no fallback discounts")
     }
 
-    @Test("A binary model past the budget is refused before anything is written; Stupid Backoff stays in memory")
-    func notYetSpilled() throws {
+    @Test("A binary model alone past the budget: the in-memory bytes; Stupid Backoff stays in memory")
+    func binaryAlone() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz")
-        let binary = directory.appendingPathComponent("m.bin").path
-        let result = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--binary", binary, "--memory", "8M"])
-        #expect(result.status == 1 && result.errorLines.count == 1 && result.stderr.contains("--binary") && result.stderr.contains("compile"), "\(result.stderr)")
-        #expect(try TestSupport.contents(directory).isEmpty)
+        let expected = directory.appendingPathComponent("memory.bin").path, binary = directory.appendingPathComponent("m.bin").path
+        #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--binary", expected]).status == 0)
+        let result = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--binary", binary, "--memory", "6M", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\"partitions\":1,"), "did not spill: \(result.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: binary)) == Data(contentsOf: URL(fileURLWithPath: expected)))
         let arpa = directory.appendingPathComponent("sb.arpa").path
         let sb = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--arpa", arpa, "--smoothing", "stupid-backoff", "--memory", "8M", "--json"])
         #expect(sb.status == 0, "\(sb.stderr)")
@@ -94,16 +102,20 @@ struct SpillingThreadsTests {
         let text = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "t.txt", in: directory)
         let expectedCounts = directory.appendingPathComponent("memory.counts").path
         let expectedModel = directory.appendingPathComponent("memory.arpa").path
+        let expectedBinary = directory.appendingPathComponent("memory.bin").path
         #expect(try TestSupport.runTool(["count", "--order", "4", "--text", text, "--out", expectedCounts]).status == 0)
-        #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", expectedModel]).status == 0)
+        #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", expectedModel, "--binary", expectedBinary]).status == 0)
         for threads in ["1", "2", "3"] {
             let counts = directory.appendingPathComponent("c\(threads)").path, model = directory.appendingPathComponent("m\(threads)").path
+            let binary = directory.appendingPathComponent("b\(threads)").path
             let c = try TestSupport.runTool(["count", "--order", "4", "--text", text, "--out", counts, "--memory", "4M", "--threads", threads, "--json"])
-            let b = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", model, "--memory", "4M", "--threads", threads, "--json"])
+            let b = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", model, "--binary", binary, "--memory", "4M",
+                                             "--threads", threads, "--json"])
             #expect(c.status == 0 && b.status == 0, "\(c.stderr) \(b.stderr)")
             #expect(c.stdout.contains("\"partitions\":") && !c.stdout.contains("\"partitions\":1,"), "\(c.stdout)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: counts)) == Data(contentsOf: URL(fileURLWithPath: expectedCounts)), "count, \(threads) threads")
             #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == Data(contentsOf: URL(fileURLWithPath: expectedModel)), "build, \(threads) threads")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: binary)) == Data(contentsOf: URL(fileURLWithPath: expectedBinary)), "binary, \(threads) threads")
         }
     }
 }

@@ -70,32 +70,75 @@ public enum BinaryModelWriter {
             throw NGramKitError.capacityExceeded(what: "order \(order)", limit: "order \(BinaryModel.maximumOrder) in the binary format")
         }
         let vocabulary = model.vocabulary
-        let v = vocabulary.count
         let file = ChecksummedFileWriter(file: output)
-        let header = UnsafeMutableRawPointer.allocate(byteCount: BinaryModel.headerBytes, alignment: 8)
-        header.initializeMemory(as: UInt8.self, repeating: 0, count: BinaryModel.headerBytes)
-        defer { header.deallocate() }
-        func put<T: FixedWidthInteger>(_ value: T, _ offset: Int) { header.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        let unigramFlags = contextFlags(model, order: 1)
+        let probs0 = model.logProb[0]
+        let hasUnigramBackoff = order > 1 && model.logBackoff[0].count >= vocabulary.count
+        let prefix = try writePrefix(vocabulary: vocabulary, to: file, unigram: { id in
+            (stored(probs0[id]), hasUnigramBackoff ? Float(model.logBackoff[0][id]) : 0)
+        }, flag: { id in unigramFlags.map { $0[id] } ?? 0 })
+
+        // Orders 2...N.
+        let wordBits = BinaryModel.bitWidth(UInt64(vocabulary.count - 1))
+        // Order n + 1 is laid out on a second thread while order n is written (and checksummed):
+        // each table depends only on the map of the one below, so the bytes are the same.
+        var next: BackgroundTable? = nil
+        if order >= 2 {
+            next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(vocabulary.count), lowerMap: nil, threads: threads) }
+        }
+        var tables: [TableRecord] = []
+        for n in 2...max(order, 2) where n <= order {
+            let built = try next!.result()
+            next = nil
+            if n < order {
+                let map = built.map, limit = UInt64(built.slots)
+                next = BackgroundTable { try buildTable(model, order: n + 1, wordBits: wordBits, contextLimit: limit, lowerMap: map, threads: threads) }
+            }
+            try file.alignToPage()
+            let tableOffset = file.position
+            try file.write(UnsafeRawBufferPointer(start: built.bytes.base, count: built.bytes.count))
+            tables.append(TableRecord(entries: built.entries, homes: built.homes, slots: built.slots, offset: tableOffset,
+                                      length: built.bytes.count, wordBits: wordBits, keyBits: built.keyBits, slotBytes: built.slotBytes))
+        }
+        return try finish(file, order: order, ngramCounts: model.ngramCounts, provenance: model.provenance, prefix: prefix, tables: tables)
+    }
+
+    /// Where the sections before the tables went (`writePrefix`).
+    struct Prefix {
+        /// Unigram values, unigram context flags, word bytes, word offsets, word index.
+        var sections: [(offset: Int, length: Int)]
+        var wordIndexSlots: Int
+        var vocabularySize: Int
+    }
+
+    /// What the header says of one order's table.
+    struct TableRecord {
+        var entries: Int, homes: Int, slots: Int, offset: Int, length: Int
+        var wordBits: Int, keyBits: Int, slotBytes: Int
+    }
+
+    /// Writes the header's page (zeros, filled in by `finish`), the unigram sections and the
+    /// vocabulary: what comes before the tables of orders 2...N.
+    /// - Parameters:
+    ///   - unigram: the stored log10 probability and backoff of a word id.
+    ///   - flag: 1 when some stored bigram extends the word.
+    static func writePrefix(vocabulary: Vocabulary, to file: ChecksummedFileWriter, unigram: (Int) -> (Float, Float),
+                            flag: (Int) -> UInt8) throws -> Prefix {
+        let v = vocabulary.count
         try file.writeZeros(BinaryModel.headerBytes)
         var sections: [(offset: Int, length: Int)] = []
-
         // Unigrams: values and context flags.
-        let unigramContext = contextFlags(model, order: 1)
         try file.alignToPage()
         var offset = file.position
-        let probs0 = model.logProb[0]
-        let hasUnigramBackoff = order > 1 && model.logBackoff[0].count >= v
         try file.writeElements(count: v, bytesEach: 8) { id, out in
-            let p = BinaryModelWriter.stored(probs0[id]), b = hasUnigramBackoff ? Float(model.logBackoff[0][id]) : 0
+            let (p, b) = unigram(id)
             out.storeBytes(of: p.bitPattern.littleEndian, as: UInt32.self)
             out.storeBytes(of: b.bitPattern.littleEndian, toByteOffset: 4, as: UInt32.self)
         }
         sections.append((offset, v * 8))
         try file.alignToPage()
         offset = file.position
-        try file.writeElements(count: v, bytesEach: 1) { id, out in
-            out.storeBytes(of: unigramContext.map { $0[id] } ?? 0, as: UInt8.self)
-        }
+        try file.writeElements(count: v, bytesEach: 1) { id, out in out.storeBytes(of: flag(id), as: UInt8.self) }
         sections.append((offset, v))
 
         // Vocabulary: words, offsets, and a fresh index built from the words in id order.
@@ -122,21 +165,22 @@ public enum BinaryModelWriter {
         let index = wordIndex(vocabulary)
         try file.write(UnsafeRawBufferPointer(start: index.base, count: index.count * BinaryModel.wordIndexSlotBytes))
         sections.append((offset, index.count * BinaryModel.wordIndexSlotBytes))
+        return Prefix(sections: sections, wordIndexSlots: index.count, vocabularySize: v)
+    }
 
-        // Orders 2...N.
-        let wordBits = BinaryModel.bitWidth(UInt64(v - 1))
-        // Order n + 1 is laid out on a second thread while order n is written (and checksummed):
-        // each table depends only on the map of the one below, so the bytes are the same.
-        var next: BackgroundTable? = nil
-        if order >= 2 {
-            next = BackgroundTable { try buildTable(model, order: 2, wordBits: wordBits, contextLimit: UInt64(v), lowerMap: nil, threads: threads) }
-        }
-        var tableBytes = 0
+    /// Writes the header, last (sizes and checksums are known now), and finishes the file.
+    static func finish(_ file: ChecksummedFileWriter, order: Int, ngramCounts: [Int], provenance: ModelProvenance,
+                       prefix: Prefix, tables: [TableRecord]) throws -> Summary {
+        let header = UnsafeMutableRawPointer.allocate(byteCount: BinaryModel.headerBytes, alignment: 8)
+        header.initializeMemory(as: UInt8.self, repeating: 0, count: BinaryModel.headerBytes)
+        defer { header.deallocate() }
+        func put<T: FixedWidthInteger>(_ value: T, _ offset: Int) { header.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        let v = prefix.vocabularySize
         for n in 1...order {
             let record = BinaryModel.orderRecordOffset + (n - 1) * BinaryModel.orderRecordBytes
-            put(UInt64(model.ngramCounts[n - 1]), record)
-            let discounts = model.provenance.discounts
-            if model.provenance.smoothing == .kneserNey, n <= discounts.count {
+            put(UInt64(ngramCounts[n - 1]), record)
+            let discounts = provenance.discounts
+            if provenance.smoothing == .kneserNey, n <= discounts.count {
                 put(discounts[n - 1].d1.bitPattern, record + 52)
                 put(discounts[n - 1].d2.bitPattern, record + 56)
                 put(discounts[n - 1].d3.bitPattern, record + 60)
@@ -145,28 +189,17 @@ public enum BinaryModelWriter {
                 put(UInt64(v), record + 8)
                 continue
             }
-            let built = try next!.result()
-            next = nil
-            if n < order {
-                let map = built.map, limit = UInt64(built.slots)
-                next = BackgroundTable { try buildTable(model, order: n + 1, wordBits: wordBits, contextLimit: limit, lowerMap: map, threads: threads) }
-            }
-            try file.alignToPage()
-            let tableOffset = file.position
-            try file.write(UnsafeRawBufferPointer(start: built.bytes.base, count: built.bytes.count))
-            tableBytes += built.bytes.count
-            put(UInt64(built.entries), record + 8)
-            put(UInt64(built.homes), record + 16)
-            put(UInt64(built.slots), record + 24)
-            put(UInt64(tableOffset), record + 32)
-            put(UInt64(built.bytes.count), record + 40)
-            put(UInt8(wordBits), record + 48)
-            put(UInt8(built.keyBits), record + 49)
-            put(UInt8(built.slotBytes), record + 50)
+            let table = tables[n - 2]
+            put(UInt64(table.entries), record + 8)
+            put(UInt64(table.homes), record + 16)
+            put(UInt64(table.slots), record + 24)
+            put(UInt64(table.offset), record + 32)
+            put(UInt64(table.length), record + 40)
+            put(UInt8(table.wordBits), record + 48)
+            put(UInt8(table.keyBits), record + 49)
+            put(UInt8(table.slotBytes), record + 50)
             put(UInt8(n < order ? 1 : 0), record + 51)
         }
-
-        // The header, last: sizes and checksums are known now.
         let fileBytes = file.position
         for (i, byte) in BinaryModel.magic.enumerated() { put(byte, i) }
         put(BinaryModel.formatVersion, 16)
@@ -175,25 +208,26 @@ public enum BinaryModelWriter {
         put(UInt64(fileBytes), 32)
         put(try file.finishChecksum(), 40)
         put(UInt32(order), 56)
-        let smoothing = model.provenance.smoothing == .stupidBackoff && model.provenance.alpha == nil ? nil : model.provenance.smoothing
+        let smoothing = provenance.smoothing == .stupidBackoff && provenance.alpha == nil ? nil : provenance.smoothing
         put(BinaryModel.smoothingCode(smoothing), 60)
-        if smoothing == .stupidBackoff, let alpha = model.provenance.alpha { put(alpha.bitPattern, 64) }
-        let (kind, lowercase, invalid) = BinaryModel.tokenizerBytes(model.provenance.tokenizer)
+        if smoothing == .stupidBackoff, let alpha = provenance.alpha { put(alpha.bitPattern, 64) }
+        let (kind, lowercase, invalid) = BinaryModel.tokenizerBytes(provenance.tokenizer)
         put(kind, 176)
         put(lowercase, 177)
         put(invalid, 178)
         put(UInt64(v), 72)
-        put(UInt64(index.count), 80)
-        for (k, section) in sections.enumerated() {
+        put(UInt64(prefix.wordIndexSlots), 80)
+        for (k, section) in prefix.sections.enumerated() {
             put(UInt64(section.offset), 88 + 16 * k)
             put(UInt64(section.length), 96 + 16 * k)
         }
         put(loadFactor.bitPattern, 168)
         put(BinaryModel.headerChecksum(header), 48)
         try file.finish(header: UnsafeRawBufferPointer(start: header, count: BinaryModel.headerBytes))
-        let vocabularyBytes = sections[2...4].reduce(0) { $0 + $1.length }
-        return Summary(bytes: fileBytes, ngrams: model.totalNGrams, tableBytes: sections[0].length + sections[1].length + tableBytes,
-                       vocabularyBytes: vocabularyBytes)
+        let sections = prefix.sections
+        return Summary(bytes: fileBytes, ngrams: ngramCounts.reduce(0, +),
+                       tableBytes: sections[0].length + sections[1].length + tables.reduce(0) { $0 + $1.length },
+                       vocabularyBytes: sections[2...4].reduce(0) { $0 + $1.length })
     }
 
     /// A log10 probability as the file stores it: a `Float`, with probability zero (−infinity,
@@ -375,37 +409,56 @@ public enum BinaryModelWriter {
         inParallel { p in
             let (source, _) = shared.value
             let (out, map, flags, probs, backoffs, codes, position) = targets.value
-            // One slot's bits, assembled here: `orBits` writes 8 bytes, past the slot's end.
-            var assembled: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &assembled) { local in
-                let local = local.baseAddress!
-                @inline(__always) func orBits(_ value: UInt64, at bit: Int) {
-                    let byte = bit >> 3
-                    let old = local.loadUnaligned(fromByteOffset: byte, as: UInt64.self)
-                    local.storeBytes(of: old | value << UInt64(bit & 7), toByteOffset: byte, as: UInt64.self)
-                }
-                var e = first.value[p]
-                let lastEntry = first.value[p + 1]
-                for from in (p * pieceSize)..<min(capacity, (p + 1) * pieceSize) where source.isOccupied(from) {
-                    if e + ahead < lastEntry { ngk_prefetch_write(out + Int(position[e + ahead]) &* slotBytes) }
-                    let slot = Int(position[e])
-                    local.storeBytes(of: 0, as: UInt64.self)
-                    local.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)
-                    local.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
-                    orBits(codes[e], at: 0)
-                    orBits(UInt64(BinaryModelWriter.stored(probs[from]).bitPattern), at: keyBits)
-                    if hasBackoff {
-                        orBits(UInt64(Float(backoffs[from]).bitPattern), at: keyBits + 32)
-                        if flags![from] != 0 { orBits(1, at: keyBits + 64) }
-                        map![from] = UInt32(slot)
-                    }
-                    (out + slot &* slotBytes).copyMemory(from: local, byteCount: slotBytes)
-                    e += 1
-                }
+            var assembler = SlotAssembler(keyBits: keyBits, slotBytes: slotBytes)
+            var e = first.value[p]
+            let lastEntry = first.value[p + 1]
+            for from in (p * pieceSize)..<min(capacity, (p + 1) * pieceSize) where source.isOccupied(from) {
+                if e + ahead < lastEntry { ngk_prefetch_write(out + Int(position[e + ahead]) &* slotBytes) }
+                let slot = Int(position[e])
+                if hasBackoff { map![from] = UInt32(slot) }
+                assembler.write(code: codes[e], probability: BinaryModelWriter.stored(probs[from]),
+                                backoff: hasBackoff ? Float(backoffs[from]) : nil, isContext: hasBackoff && flags![from] != 0,
+                                to: out + slot &* slotBytes)
+                e += 1
             }
         }
         return BuiltTable(bytes: bytes, entries: entries, homes: homes, slots: slots, keyBits: keyBits,
                           slotBytes: slotBytes, map: map)
+    }
+}
+
+/// One slot's bits (code, probability, and for orders below N backoff and context flag; see
+/// `BinaryModel`), assembled in a local buffer and copied in exactly: neighbouring slots may be
+/// another thread's, and `orBits` writes 8 bytes at a time, past the slot's end.
+struct SlotAssembler {
+    let keyBits: Int
+    let slotBytes: Int
+    private var local: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+    init(keyBits: Int, slotBytes: Int) {
+        self.keyBits = keyBits
+        self.slotBytes = slotBytes
+    }
+
+    @inline(__always)
+    mutating func write(code: UInt64, probability: Float, backoff: Float?, isContext: Bool, to target: UnsafeMutableRawPointer) {
+        let keyBits = self.keyBits, slotBytes = self.slotBytes
+        local = (0, 0, 0)
+        withUnsafeMutableBytes(of: &local) { local in
+            let local = local.baseAddress!
+            @inline(__always) func orBits(_ value: UInt64, at bit: Int) {
+                let byte = bit >> 3
+                let old = local.loadUnaligned(fromByteOffset: byte, as: UInt64.self)
+                local.storeBytes(of: old | value << UInt64(bit & 7), toByteOffset: byte, as: UInt64.self)
+            }
+            orBits(code, at: 0)
+            orBits(UInt64(probability.bitPattern), at: keyBits)
+            if let backoff {
+                orBits(UInt64(backoff.bitPattern), at: keyBits + 32)
+                if isContext { orBits(1, at: keyBits + 64) }
+            }
+            target.copyMemory(from: local, byteCount: slotBytes)
+        }
     }
 }
 

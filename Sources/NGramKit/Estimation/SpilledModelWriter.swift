@@ -1,0 +1,122 @@
+/// The model of a build that spilled, written to its ARPA file and/or binary model from one merge
+/// per order of the partitions' runs: the same bytes as the in-memory build's outputs.
+///
+/// In:  `PartitionedKneserNey.Estimated` (every partition's runs of probabilities and backoffs,
+///      the unigrams in memory), the counts' totals, the model's provenance.
+/// Out: the outputs, complete but not committed (the job commits them together).
+///
+/// Per order, the probability runs are merged on a second thread and joined with the merged
+/// backoff runs (an n-gram that is no context gets backoff 0); this thread formats ARPA lines
+/// (`IncrementalNGramText` builds each n-gram's words from the one before) and hands every n-gram
+/// to the binary writer (`SpilledBinaryWriter`), which reads the order below's runs again to
+/// find contexts.
+enum SpilledModelWriter {
+    static func write(_ counts: SpilledCounts, _ estimated: PartitionedKneserNey.Estimated, provenance: ModelProvenance,
+                      arpa sink: OutputSink?, binary: OutputFile?, space: TemporarySpace, budget: MemoryBudget,
+                      threads: Int, progress: ProgressReporter?) throws -> BinaryModelWriter.Summary? {
+        let order = counts.order
+        let vocabulary = counts.base.vocabulary
+        let runs = estimated.runs
+        let bufferBytes = counts.mergeBufferBytes(budget: budget)
+        if let sink {
+            try ARPAWriter.writeHeader(provenance: provenance, ngramCounts: counts.uniqueCounts, isComplete: true, to: sink)
+            try ARPAWriter.writeUnigrams(vocabulary: vocabulary, logProb: estimated.unigramLogProb,
+                                         logBackoff: order > 1 ? estimated.unigramLogBackoff : nil, to: sink)
+        }
+        let binaryWriter = try binary.map {
+            try SpilledBinaryWriter(output: $0, order: order, vocabularySize: vocabulary.count, ngramCounts: counts.uniqueCounts,
+                                    provenance: provenance, space: space, budget: budget, threads: threads)
+        }
+        try binaryWriter?.begin(vocabulary: vocabulary, unigramLogProb: estimated.unigramLogProb,
+                                unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
+        let line = LineBuffer()
+        if order >= 2 {
+            for n in 2...order {
+                progress?.status("writing the \(n)-grams")
+                if let sink { try sink.write(string: "\n\\\(n)-grams:\n") }
+                try binaryWriter?.beginOrder(n, belowRuns: n >= 3 ? try runs.map { try $0.probabilities[n - 3].reader(bufferBytes: bufferBytes) } : nil)
+                let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
+                                                 backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
+                let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
+                // Merged on a second thread, written on this one.
+                try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
+                    for i in 0..<batch.count {
+                        let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
+                        try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
+                        guard sink != nil else { continue }
+                        line.append(distinctLog10: probability)
+                        line.append(byte: 0x09)
+                        line.append(words.text(of: batch.ngram(i)))
+                        if n < order {
+                            line.append(byte: 0x09)
+                            line.append(log10: backoff)
+                        }
+                        line.append(byte: 0x0A)
+                    }
+                    if let sink {
+                        try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                        line.removeAll()
+                    }
+                }
+                if try merge.backoffLeft() {
+                    throw NGramKitError.cannotWrite(path: sink?.path ?? "the model", reason: "a context's backoff has no n-gram (internal error; please report it)")
+                }
+                try binaryWriter?.endOrder()
+            }
+        }
+        if let sink { try sink.write(string: "\n\\end\\\n") }
+        return try binaryWriter?.finish()
+    }
+}
+
+/// The n-grams of one order merged from every partition's run, each with its probability and,
+/// joined from the merged backoff runs (a subset of the same n-grams, in the same order), its
+/// backoff (0 for an n-gram that is no context).
+private final class ProbabilityMerge: @unchecked Sendable {
+    private var merge: SortedRunMerge
+    private var backoffMerge: SortedRunMerge
+    private let hasBackoffs: Bool
+    /// The next context's run (its ids stay in that reader until the merge moves on) and backoff.
+    private var pending: (run: Int, value: Double)?
+
+    init(readers: [SortedRunReader], backoffs: [SortedRunReader]) throws {
+        merge = try SortedRunMerge(readers)
+        backoffMerge = try SortedRunMerge(backoffs)
+        hasBackoffs = !backoffs.isEmpty
+    }
+
+    private func nextBackoff() throws -> (run: Int, value: Double)? {
+        guard let run = try backoffMerge.next() else { return nil }
+        return (run, try backoffMerge.readers[run].payload.double())
+    }
+
+    /// Fills `batch` with the next records; returns how many (0 at the end).
+    func fill(_ batch: MergedBatch) throws -> Int {
+        let n = batch.order
+        var i = 0
+        while i < batch.capacity, let run = try merge.next() {
+            let reader = merge.readers[run]
+            (batch.ids + i * n).update(from: reader.ids, count: n)
+            batch.values[2 * i] = try reader.payload.double().bitPattern
+            var backoff = 0.0, isContext = false
+            if hasBackoffs {
+                if pending == nil { pending = try nextBackoff() }
+                if let context = pending, backoffMerge.readers[context.run].holds(reader.ids) {
+                    backoff = context.value
+                    isContext = true
+                    pending = nil
+                }
+            }
+            batch.values[2 * i + 1] = backoff.bitPattern
+            batch.flags[i] = isContext ? 1 : 0
+            i += 1
+        }
+        return i
+    }
+
+    /// Whether a backoff is left over once every n-gram is written (it should never be).
+    func backoffLeft() throws -> Bool {
+        if pending != nil { return true }
+        return try nextBackoff() != nil
+    }
+}
