@@ -41,6 +41,8 @@ enum SpilledModelWriter {
                 // Merged on a second thread, written on this one.
                 try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
                     for i in 0..<batch.count {
+                        if i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
+                        if i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
                         let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
                         try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
                         guard sink != nil else { continue }

@@ -135,6 +135,16 @@ final class IncrementalNGramText {
 
     deinit { text.deallocate() }
 
+    /// Starts loading what `text(of:)` of `ids` will read, a few n-grams ahead: the offsets of
+    /// its words (`stage` 0) or, later, their bytes (`stage` 1). Only the last two words, which
+    /// neighbours in canonical order change most.
+    @inline(__always)
+    func prefetch(_ ids: UnsafePointer<UInt32>, stage: Int) {
+        for k in max(0, order - 2)..<order {
+            if stage == 0 { vocabulary.prefetchOffsets(of: ids[k]) } else { vocabulary.prefetchBytes(of: ids[k]) }
+        }
+    }
+
     /// The words of `ids` (`order` of them) separated by spaces.
     @inline(__always)
     func text(of ids: UnsafePointer<UInt32>) -> UnsafeBufferPointer<UInt8> {

@@ -68,6 +68,8 @@ public enum CountsFile {
             // Merged on a second thread, formatted on this one.
             try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
                 for i in 0..<batch.count {
+                    if i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
+                    if i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
                     line.append(words.text(of: batch.ngram(i)))
                     line.append(byte: 0x09)
                     line.append(decimal: batch.values[2 * i])

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# NGramKit past its memory budget beside KenLM's lmplz, one after the other in one script run:
+# order 5, whitespace tokens, ARPA output, temporary files on the same disk for both tools.
+#
+#   budgets:  ngramkit build --memory 2G / 1G  vs  lmplz -o 5 -S 2G / 1G, and ngramkit with no
+#             --memory (its default) vs lmplz -S 8G, on Gutenberg shards 00-04 (81.2 M tokens);
+#             every ngramkit ARPA file compared (cmp) with the in-memory one.
+#   --growth: ngramkit --memory 2G and lmplz -S 2G at about 10, 30, 81 and 100 M tokens (shards
+#             00-05 cut by bytes), the table and a log-log SVG (growth.svg).
+#
+# Each job's wall time and peak RSS come from GNU time; its temporary disk from polling, every
+# 0.2 s, the sizes of the files it holds open (both tools unlink their temporary files, so only
+# their descriptors show them), the peak of their sum.
+#
+# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth] [--out DIR]
+#   --kenlm-bin DIR  a KenLM build's bin/ with lmplz; without it NGramKit runs alone
+#   --no-build       use .build/release/ngramkit as it is
+#   --out DIR        where the tables and the SVG go (default: Benchmarks/bounded-memory)
+#   SIZES="10 30 81 100"  --growth: millions of tokens
+#   NGRAMKIT_SHARED=DIR   the shared corpora (default ../shared)
+#   NGRAMKIT_BENCH_DIR=DIR  inputs, models and temporary files (default /tmp/ngramkit-bounded; ~10 GB)
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+shared=${NGRAMKIT_SHARED:-$repo_root/../shared}
+bench=${NGRAMKIT_BENCH_DIR:-/tmp/ngramkit-bounded}
+out=$repo_root/Benchmarks/bounded-memory
+sizes=${SIZES:-10 30 81 100}
+kenlm_bin=""
+build=1
+mode=budgets
+die() { echo "bounded-memory: $*" >&2; exit 1; }
+while (( $# )); do
+    case "$1" in
+        --kenlm-bin) [[ $# -ge 2 ]] || die "--kenlm-bin needs a directory"; kenlm_bin=$2; shift ;;
+        --no-build) build=0 ;;
+        --growth) mode=growth ;;
+        --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
+        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (see --help)" ;;
+    esac
+    shift
+done
+[[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed: apt-get install time"
+command -v python3 >/dev/null || die "python3 is needed"
+gutenberg=$shared/corpora/gutenberg
+[[ -f "$gutenberg/gutenberg_top100authors.shard00.txt.gz" ]] || die "$gutenberg is missing"
+bin=$repo_root/.build/release/ngramkit
+if (( build )); then (cd "$repo_root" && swift build -c release >&2) || die "the release build failed"; fi
+[[ -x "$bin" ]] || die "$bin is missing"
+lmplz=""
+if [[ -n "$kenlm_bin" ]]; then
+    [[ -x "$kenlm_bin/lmplz" ]] && lmplz=$kenlm_bin/lmplz || echo "bounded-memory: no lmplz in $kenlm_bin; NGramKit runs alone" >&2
+fi
+mkdir -p "$bench/tmp" "$out"
+results=$bench/results.tsv
+: > "$results"
+echo "== $(cd "$repo_root" && git log -1 --format='commit %h' 2>/dev/null || echo 'no git'); load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+# Bytes of the files under the temporary folder that process `pid` holds open (unlinked or not).
+temporary_bytes() {
+    local total=0 fd target
+    for fd in /proc/"$1"/fd/*; do
+        target=$(readlink "$fd" 2>/dev/null) || continue
+        case "$target" in
+            "$bench"/tmp/*) total=$(( total + $(stat -Lc %s "$fd" 2>/dev/null || echo 0) )) ;;
+        esac
+    done
+    echo "$total"
+}
+
+# Runs a job: wall seconds and peak RSS (GNU time), and the peak of its temporary files.
+# Appends "label seconds kilobytes temporary-bytes" to the results.
+run() {
+    local label=$1; shift
+    rm -f "$bench"/*.arpa; sync
+    /usr/bin/time -f "%e %M" -o "$bench/time.log" "$@" > "$bench/$label.out" 2> "$bench/$label.err" &
+    local timer=$! peak=0 now pid
+    while kill -0 "$timer" 2>/dev/null; do
+        for pid in $(pgrep -P "$timer" 2>/dev/null); do
+            now=$(temporary_bytes "$pid")
+            (( now > peak )) && peak=$now
+        done
+        sleep 0.2
+    done
+    wait "$timer" || die "$label failed: $(tail -n 3 "$bench/$label.err")"
+    echo "$label $(cat "$bench/time.log") $peak" >> "$results"
+    echo "   $label: $(cat "$bench/time.log") peak temporary $peak bytes" >&2
+}
+
+text_of() {   # millions of tokens -> a text file of about that many whitespace tokens
+    local m=$1 file=$bench/text-$1m.txt
+    if [[ ! -s "$file" ]]; then
+        if [[ $m == 81 ]]; then
+            for k in 00 01 02 03 04; do zcat "$gutenberg/gutenberg_top100authors.shard$k.txt.gz"; done > "$file.tmp"
+        else
+            { for k in 00 01 02 03 04 05; do zcat "$gutenberg/gutenberg_top100authors.shard$k.txt.gz"; done || true; } | head -c $(( m * 5630000 )) > "$file.tmp"
+        fi
+        mv "$file.tmp" "$file"
+    fi
+    echo "$file"
+}
+
+if [[ $mode == budgets ]]; then
+    text=$(text_of 81)
+    run ngramkit-memory "$bin" build --order 5 --text "$text" --arpa "$bench/memory.arpa" --json
+    mv "$bench/memory.arpa" "$bench/reference.arpa" 2>/dev/null || true
+    for budget in 2G 1G; do
+        run "ngramkit-$budget" "$bin" build --order 5 --text "$text" --arpa "$bench/spilled.arpa" --memory "$budget" --temp-dir "$bench/tmp" --json
+        cmp "$bench/spilled.arpa" "$bench/reference.arpa" && echo "ngramkit-$budget identical" >> "$results.same" || echo "ngramkit-$budget DIFFERS" >> "$results.same"
+        if [[ -n "$lmplz" ]]; then run "lmplz-$budget" "$lmplz" -o 5 -S "$budget" -T "$bench/tmp" --text "$text" --arpa "$bench/lmplz.arpa"; fi
+    done
+    run ngramkit-default "$bin" build --order 5 --text "$text" --arpa "$bench/default.arpa" --temp-dir "$bench/tmp" --json
+    if [[ -n "$lmplz" ]]; then run lmplz-8G "$lmplz" -o 5 -S 8G -T "$bench/tmp" --text "$text" --arpa "$bench/lmplz.arpa"; fi
+    rm -f "$bench/reference.arpa"
+    python3 - "$results" "$bench" <<'PY' | tee "$out/budgets.md"
+import json, sys
+rows = {r.split()[0]: r.split()[1:] for r in open(sys.argv[1])}
+def tokens():
+    try: return json.loads(open(f"{sys.argv[2]}/ngramkit-memory.out").read().strip().splitlines()[-1])["tokens"]
+    except Exception: return None
+def cell(label):
+    if label not in rows: return "—"
+    s, kb, tmp = rows[label]
+    return f"{float(s):.1f} s, {int(kb) / 1048576:.2f} GB peak, {int(tmp) / 1e9:.2f} GB temporary"
+def ratio(a, b):
+    if a not in rows or b not in rows: return "—"
+    return f"{float(rows[a][0]) / float(rows[b][0]):.2f}"
+print(f"{tokens() or '?':,} tokens, order 5, ARPA" if tokens() else "order 5, ARPA")
+print("| job | NGramKit | KenLM lmplz | wall NGramKit / lmplz |")
+print("|---|---|---|---|")
+print(f"| --memory 2G / -S 2G | {cell('ngramkit-2G')} | {cell('lmplz-2G')} | {ratio('ngramkit-2G', 'lmplz-2G')} |")
+print(f"| --memory 1G / -S 1G | {cell('ngramkit-1G')} | {cell('lmplz-1G')} | {ratio('ngramkit-1G', 'lmplz-1G')} |")
+print(f"| default / -S 8G | {cell('ngramkit-default')} | {cell('lmplz-8G')} | {ratio('ngramkit-default', 'lmplz-8G')} |")
+print(f"| in memory (reference) | {cell('ngramkit-memory')} | | |")
+PY
+    cat "$results.same" >&2 2>/dev/null || true
+    exit 0
+fi
+
+# --growth
+for m in $sizes; do
+    text=$(text_of "$m")
+    run "ngramkit-$m" "$bin" build --order 5 --text "$text" --arpa "$bench/spilled.arpa" --memory 2G --temp-dir "$bench/tmp" --json
+    if [[ -n "$lmplz" ]]; then run "lmplz-$m" "$lmplz" -o 5 -S 2G -T "$bench/tmp" --text "$text" --arpa "$bench/lmplz.arpa"; fi
+done
+python3 - "$results" "$bench" "$out" $sizes <<'PY' | tee "$out/growth.md"
+import json, math, sys
+path, bench, out, sizes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+rows = {r.split()[0]: [float(x) for x in r.split()[1:]] for r in open(path)}
+def tokens(m):
+    try: return json.loads(open(f"{bench}/ngramkit-{m}.out").read().strip().splitlines()[-1])["tokens"]
+    except Exception: return None
+print("| tokens | NGramKit --memory 2G | µs/token | KenLM lmplz -S 2G | µs/token |")
+print("|---|---|---|---|---|")
+series = {"ngramkit": [], "lmplz": []}
+for m in sizes:
+    t = tokens(m)
+    cells = []
+    for tool in ("ngramkit", "lmplz"):
+        r = rows.get(f"{tool}-{m}")
+        if r and t:
+            series[tool].append((t, r[0]))
+            cells += [f"{r[0]:.1f} s, {r[1] / 1048576:.2f} GB, {r[2] / 1e9:.2f} GB temp", f"{r[0] / t * 1e6:.2f}"]
+        else:
+            cells += ["—", "—"]
+    print(f"| {t:,} | " + " | ".join(cells) + " |" if t else f"| ~{m} M | " + " | ".join(cells) + " |")
+# A log-log plot of wall time against tokens.
+points = [p for s in series.values() for p in s]
+if points:
+    xs = [math.log10(p[0]) for p in points]; ys = [math.log10(p[1]) for p in points]
+    x0, x1, y0, y1 = min(xs) - 0.05, max(xs) + 0.05, min(ys) - 0.1, max(ys) + 0.1
+    W, H, L, B = 560, 360, 70, 50
+    X = lambda x: L + (x - x0) / (x1 - x0) * (W - L - 20)
+    Y = lambda y: H - B - (y - y0) / (y1 - y0) * (H - B - 20)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - 20}" y2="{H - B}" stroke="black"/><line x1="{L}" y1="20" x2="{L}" y2="{H - B}" stroke="black"/>']
+    for e in range(math.ceil(x0 * 2), math.floor(x1 * 2) + 1):
+        x = e / 2; svg.append(f'<text x="{X(x):.1f}" y="{H - B + 18}" text-anchor="middle">{10 ** x / 1e6:.0f}M</text>')
+    for e in range(math.ceil(y0 * 4), math.floor(y1 * 4) + 1):
+        y = e / 4; svg.append(f'<text x="{L - 6}" y="{Y(y) + 4:.1f}" text-anchor="end">{10 ** y:.0f} s</text>')
+    svg.append(f'<text x="{(L + W) / 2}" y="{H - 10}" text-anchor="middle">tokens (log)</text>')
+    for (tool, colour, mark) in (("ngramkit", "#1f77b4", "circle"), ("lmplz", "#d62728", "square")):
+        pts = sorted(series[tool])
+        if not pts: continue
+        svg.append('<polyline fill="none" stroke="%s" points="%s"/>' % (colour, " ".join(f"{X(math.log10(t)):.1f},{Y(math.log10(s)):.1f}" for t, s in pts)))
+        for t, s in pts:
+            x, y = X(math.log10(t)), Y(math.log10(s))
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>' if mark == "circle" else
+                       f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>')
+    svg.append('<text x="%d" y="36" fill="#1f77b4">● ngramkit build --memory 2G</text><text x="%d" y="54" fill="#d62728">■ lmplz -o 5 -S 2G</text>' % (L + 10, L + 10))
+    svg.append('</svg>')
+    open(f"{out}/growth.svg", "w").write("\n".join(svg) + "\n")
+PY
