@@ -95,6 +95,9 @@ extension NGramCounter {
         let weightTotal = Double(plan.loads.reduce(0, +))
         let continuations = (0..<min(workers, plan.count)).map { _ in LargeBuffer<UInt32>(zeroedCount: vocabularySize) }
         let progressLock = NSLock()
+        let countingStarted = ProgressClock.now()
+        var partitionsDone = 0
+        progress?.phase("counting partitions", done: 0, of: plan.count, started: countingStarted)
         struct Counted {
             let file: TemporaryFile
             var unique: [Int]
@@ -103,7 +106,6 @@ extension NGramCounter {
             var lastBigramFirst: UInt32?
         }
         let counted = try Parallel.map(plan.count, workers: workers) { p, worker -> Counted in
-            progressLock.withLock { progress?.status("counting partition \(p + 1) of \(plan.count)") }
             let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
             let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
                                                     vocabularySize: vocabularySize, unigramContinuation: continuations[worker],
@@ -125,6 +127,10 @@ extension NGramCounter {
                 }
             }
             try counts.write(to: RecordWriter(file: result.file))
+            progressLock.withLock {
+                partitionsDone += 1
+                progress?.phase("counting partitions", done: partitionsDone, of: plan.count, started: countingStarted)
+            }
             return result
         }
         var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)

@@ -38,13 +38,19 @@ enum PartitionedKneserNey {
             // Partitions are independent; each writes the backoffs of its own unigram contexts
             // (a bigram's context is its next-to-last word, so a partition's own words).
             let progressLock = NSLock()
+            let started = ProgressClock.now()
+            var done = 0
             runs = try Parallel.map(counts.plan.count, workers: threads) { p, _ in
-                progressLock.withLock { progress?.status("estimating partition \(p + 1) of \(counts.plan.count)") }
                 let partition = try counts.partition(p, release: true)
-                return try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
-                                    unigramBackoff: unigramBackoff, unigramFlags: unigramFlags,
-                                    probabilityWriter: RecordWriter(file: try space.makeFile()),
-                                    backoffWriter: RecordWriter(file: try space.makeFile()))
+                let result = try estimate(partition, discounts: discounts, unigramProbabilities: unigrams.probabilities,
+                                          unigramBackoff: unigramBackoff, unigramFlags: unigramFlags,
+                                          probabilityWriter: RecordWriter(file: try space.makeFile()),
+                                          backoffWriter: RecordWriter(file: try space.makeFile()))
+                progressLock.withLock {
+                    done += 1
+                    progress?.phase("estimating partitions", done: done, of: counts.plan.count, started: started)
+                }
+                return result
             }
         }
         // The unigrams go to log10 as `Interpolate.finishLog10` turns them.

@@ -30,9 +30,13 @@ enum SpilledModelWriter {
         try binaryWriter?.begin(vocabulary: vocabulary, unigramLogProb: estimated.unigramLogProb,
                                 unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
         let line = LineBuffer()
+        let started = ProgressClock.now()
+        // Each order's share of the n-grams, for the estimate of what is left.
+        var written = counts.uniqueCounts[0]
+        let total = counts.uniqueCounts.reduce(0, +)
         if order >= 2 {
             for n in 2...order {
-                progress?.status("writing the \(n)-grams")
+                progress?.phase("writing the model (n-grams)", done: written, of: total, started: started)
                 if let sink { try sink.write(string: "\n\\\(n)-grams:\n") }
                 try binaryWriter?.beginOrder(n, belowRuns: n >= 3 ? try runs.map { try $0.probabilities[n - 3].reader(bufferBytes: bufferBytes) } : nil)
                 let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
@@ -59,6 +63,8 @@ enum SpilledModelWriter {
                         try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
                         line.removeAll()
                     }
+                    written += batch.count
+                    progress?.phase("writing the model (n-grams)", done: written, of: total, started: started)
                 }
                 if try merge.backoffLeft() {
                     throw NGramKitError.cannotWrite(path: sink?.path ?? "the model", reason: "a context's backoff has no n-gram (internal error; please report it)")

@@ -58,6 +58,19 @@ public final class ProgressReporter {
     /// Shows a free-form status line.
     public func status(_ text: String) { show(text) }
 
+    /// Shows how far a phase of `total` steps has come since `started` (`ProgressClock.now()`)
+    /// and, from its pace so far, about how long the rest will take.
+    /// Updates come at most four times a second, but for the first and the last step.
+    public func phase(_ name: String, done: Int, of total: Int, started: Double) {
+        let now = ProgressReporter.now()
+        if done > 0 && done < total && now - lastUpdate < 0.25 { return }
+        lastUpdate = now
+        let elapsed = now - started
+        var text = "\(name): \(done) of \(total), \(Int(elapsed)) s"
+        if done > 0 && done < total { text += ", about \(Int((elapsed / Double(done) * Double(total - done)).rounded())) s left" }
+        show(text)
+    }
+
     /// Clears the line.
     public func done() { StandardError.write("\r\u{1B}[K") }
 }
