@@ -70,6 +70,7 @@ struct ScaleCommand: ParsableCommand {
     var fresh = false
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func validate() throws {
         if !(heldoutFraction > 0 && heldoutFraction < 1) { throw ValidationError("--heldout-fraction must be in (0, 1), not \(heldoutFraction)") }
@@ -135,7 +136,8 @@ struct ScaleCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha)
+        var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha,
+                                     memory: try memoryOptions.budget())
         if let threads = threadOptions.count { options.threads = threads }
         let corpus = ScalingCorpus.Configuration(
             trainingPaths: try textOptions.filesOrBundledCorpus(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,

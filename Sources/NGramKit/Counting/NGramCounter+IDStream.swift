@@ -17,6 +17,14 @@ extension NGramCounter {
     ///   count below 1.
     public static func count(ids: UnsafeBufferPointer<UInt32>, vocabulary: Vocabulary, order: Int,
                              threads: Int) throws -> NGramCounts {
+        try loading(ids: ids, vocabulary: vocabulary, order: order, threads: threads).finish()
+    }
+
+    /// A counter holding `ids` as if it had read their text, ready for `finish()` or, past a
+    /// memory budget (`limitMemory`, `fitsInMemory`), for `finishPartitioned`.
+    /// - Throws: as `count(ids:vocabulary:order:threads:)`.
+    package static func loading(ids: UnsafeBufferPointer<UInt32>, vocabulary: Vocabulary, order: Int,
+                                threads: Int) throws -> NGramCounter {
         guard threads >= 1 else { throw NGramKitError.invalidOption(name: "threads", value: String(threads), expected: "at least 1") }
         let counter = try NGramCounter(order: order, vocabulary: vocabulary)
         counter.threads = ThreadCount.usable(threads)
@@ -34,6 +42,6 @@ extension NGramCounter {
         counter.reader.sentences = sentences
         counter.reader.tokens = ids.count - 2 * sentences
         counter.presetUnigramCounts = unigramCounts
-        return try counter.finish()
+        return counter
     }
 }

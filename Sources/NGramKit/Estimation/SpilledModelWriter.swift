@@ -9,11 +9,12 @@
 /// backoff runs (an n-gram that is no context gets backoff 0); this thread formats ARPA lines
 /// (`IncrementalNGramText` builds each n-gram's words from the one before) and hands every n-gram
 /// to the binary writer (`SpilledBinaryWriter`), which reads the order below's runs again to
-/// find contexts.
+/// find contexts, and to `restricted` (the part of the model a held-out text needs, kept in
+/// memory: the scaling harness's slices past the budget).
 enum SpilledModelWriter {
     static func write(_ counts: SpilledCounts, _ estimated: PartitionedKneserNey.Estimated, provenance: ModelProvenance,
-                      arpa sink: OutputSink?, binary: OutputFile?, space: TemporarySpace, budget: MemoryBudget,
-                      threads: Int, progress: ProgressReporter?) throws -> BinaryModelWriter.Summary? {
+                      arpa sink: OutputSink?, binary: OutputFile?, restricted: RestrictedModelBuilder? = nil,
+                      space: TemporarySpace, budget: MemoryBudget, threads: Int, progress: ProgressReporter?) throws -> BinaryModelWriter.Summary? {
         let order = counts.order
         let vocabulary = counts.base.vocabulary
         let runs = estimated.runs
@@ -38,6 +39,7 @@ enum SpilledModelWriter {
             for n in 2...order {
                 progress?.phase("writing the model (n-grams)", done: written, of: total, started: started)
                 if let sink { try sink.write(string: "\n\\\(n)-grams:\n") }
+                try restricted?.beginOrder(n)
                 try binaryWriter?.beginOrder(n, belowRuns: n >= 3 ? try runs.map { try $0.probabilities[n - 3].reader(bufferBytes: bufferBytes) } : nil)
                 let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
                                                  backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
@@ -49,6 +51,7 @@ enum SpilledModelWriter {
                         if i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
                         let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
                         try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
+                        try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff)
                         guard sink != nil else { continue }
                         line.append(distinctLog10: probability)
                         line.append(byte: 0x09)
@@ -70,6 +73,7 @@ enum SpilledModelWriter {
                     throw NGramKitError.cannotWrite(path: sink?.path ?? "the model", reason: "a context's backoff has no n-gram (internal error; please report it)")
                 }
                 try binaryWriter?.endOrder()
+                restricted?.endOrder()
             }
         }
         if let sink { try sink.write(string: "\n\\end\\\n") }

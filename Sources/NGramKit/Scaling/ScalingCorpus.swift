@@ -248,6 +248,13 @@ public final class ScalingCorpus: @unchecked Sendable {
         return try body(UnsafeBufferPointer(start: pool.storage, count: streamCount))
     }
 
+    /// Memory the corpus holds (ids, unit tables, vocabulary), in bytes: what a run's budget
+    /// leaves to its slices is the rest.
+    package var memoryFootprint: Int {
+        4 * (pool.count + heldout.count) + 8 * (poolUnitEnd.count + poolUnitTokens.count + heldoutSentenceStarts.count)
+            + vocabulary.memoryFootprint
+    }
+
     /// Calls `body` with the held-out id stream.
     public func withHeldout<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: heldout.storage, count: heldout.count))

@@ -63,10 +63,14 @@ public struct ScalingOptions: Sendable, Equatable {
     /// Kneser-Ney discounts where the closed form fails (small slices).
     public var discountFallback: KneserNeyDiscount
     public var threads: Int
+    /// The memory the run may use and where it spills (nil: `MemoryBudget.standard()`): see
+    /// `ScalingExperiment`. The points do not depend on it.
+    public var memory: MemoryBudget?
 
     public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
                 schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all, memory: MemoryBudget? = nil) {
+        self.memory = memory
         self.smoothings = smoothings
         self.orders = orders
         self.schedule = schedule
@@ -105,6 +109,14 @@ public struct ScalingOptions: Sendable, Equatable {
 /// tokenized once, when the corpus was read; counting a slice from its ids costs a small part of
 /// estimating and scoring its models (see the README's timing table), so slices are recounted
 /// rather than grown in place.
+///
+/// Past the memory budget (what `options.memory` leaves beside the corpus's ids), the orders
+/// whose counts and models fit are measured as above; each higher order's Kneser-Ney model is
+/// built as `build` builds past its budget (counted, estimated and merged a partition at a
+/// time, in temporary files), and of its n-grams only those that occur in the held-out set are
+/// kept in memory (`RestrictedModelBuilder`): scoring the held-out set needs no other, and gets
+/// the same values, so the point is the one measured in memory, bit for bit. Stupid Backoff is
+/// not built past the budget yet: a run that would need it stops before measuring anything.
 public final class ScalingExperiment {
     public let corpus: ScalingCorpus
     public let options: ScalingOptions
@@ -140,6 +152,11 @@ public final class ScalingExperiment {
         let totalPoints = plan.count * orders.count * options.smoothings.count
         var measured = 0
         let heldoutStarts = corpus.heldoutSentenceStarts
+        let budget = try sliceBudget()
+        let space = LazyTemporarySpace(budget: budget)
+        try checkStupidBackoffFits(plan: plan, done: done, budget: budget, space: space)
+        // The held-out set's n-grams, counted when a slice first spills (what its models keep).
+        var heldoutCounts: NGramCounts?
         for (sliceNumber, slice) in plan.enumerated() {
             let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested)) } }
             if pending.isEmpty {
@@ -150,26 +167,64 @@ public final class ScalingExperiment {
             let describe = "slice \(sliceNumber + 1)/\(plan.count) (\(ScalingExperiment.abbreviated(slice.tokens)) tokens)"
             progress?.status("\(describe): counting orders 1-\(pending.last!)")
             let countStart = ProgressClock.now()
-            let counts = try corpus.withSlice(streamCount: slice.streamCount) {
-                try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: pending.last!, threads: options.threads)
+            // Counted once at the highest pending order that fits; higher orders spill.
+            var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids in
+                for order in pending.reversed() {
+                    let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
+                    counter.limitMemory(to: budget, space: space.get)
+                    if try counter.fitsInMemory(bytesPerNGram: 44) { return try counter.finish() }
+                }
+                return nil
             }
+            let inMemoryOrder = counts?.order ?? 0
             let countSeconds = ProgressClock.now() - countStart
             // Held-out words never seen in this slice.
-            var unseen = 0
-            corpus.withHeldout { ids in
-                for id in ids where id != Vocabulary.beginID && id != Vocabulary.endID && counts.unigramCounts[Int(id)] == 0 { unseen += 1 }
+            var unseen: Int?
+            func countUnseen(_ unigramCounts: [UInt64]) -> Int {
+                var result = 0
+                corpus.withHeldout { ids in
+                    for id in ids where id != Vocabulary.beginID && id != Vocabulary.endID && unigramCounts[Int(id)] == 0 { result += 1 }
+                }
+                return result
             }
+            if let counts { unseen = countUnseen(counts.unigramCounts) }
             for order in orders {
+                // A model past the budget, built once for every smoothing that wants it.
+                var spilled: (model: NGramModel, sentences: Int, seconds: Double)?
+                if order > inMemoryOrder && pending.contains(order) {
+                    counts = nil
+                    if heldoutCounts == nil {
+                        heldoutCounts = try corpus.withHeldout {
+                            try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: orders.last!, threads: options.threads)
+                        }
+                    }
+                    progress?.status("\(describe): kneser-ney order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
+                    let start = ProgressClock.now()
+                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, heldout: try heldoutCounts!.truncated(toOrder: order),
+                                                    budget: budget, space: space.get()) {
+                        self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
+                    }
+                    if unseen == nil { unseen = countUnseen(built.unigramCounts) }
+                    spilled = (built.model, built.sentences, ProgressClock.now() - start)
+                }
                 for smoothing in options.smoothings {
                     let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested)
                     if done.contains(key) { measured += 1; continue }
                     progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
                     let estimateStart = ProgressClock.now()
-                    let estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
-                                                       discountFallback: options.discountFallback, unigramAddOne: true)
-                    let model = try NGramModel.estimate(from: try counts.truncated(toOrder: order), options: estimation,
+                    let model: NGramModel, sentences: Int
+                    if let spilled {
+                        guard smoothing == .kneserNey else { throw stupidBackoffPastBudget(tokens: slice.tokens, order: order, budget: budget) }
+                        model = spilled.model
+                        sentences = spilled.sentences
+                    } else {
+                        let estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
+                                                           discountFallback: options.discountFallback, unigramAddOne: true)
+                        model = try NGramModel.estimate(from: try counts!.truncated(toOrder: order), options: estimation,
                                                         threads: options.threads) {
-                        self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
+                            self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
+                        }
+                        sentences = counts!.sentences
                     }
                     let scoreStart = ProgressClock.now()
                     let result = try corpus.withHeldout {
@@ -179,21 +234,81 @@ public final class ScalingExperiment {
                     let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
                     let point = ScalingPoint(
                         smoothing: smoothing, order: order, requestedTokens: slice.requested, tokens: slice.tokens,
-                        sentences: counts.sentences, units: slice.units, heldoutTokens: result.tokens,
+                        sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
                         heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
-                        heldoutUnseenRate: Double(unseen) / Double(corpus.heldoutTokens),
+                        heldoutUnseenRate: Double(unseen!) / Double(corpus.heldoutTokens),
                         lossNats: lossNats,
                         rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
                         zeroProbabilityTokens: result.zeroProbabilityTokens,
                         ngrams: model.ngramCounts, countSeconds: countSeconds,
-                        estimateSeconds: scoreStart - estimateStart, scoreSeconds: end - scoreStart,
-                        modelBytes: model.memoryFootprint, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                        estimateSeconds: spilled?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
+                        modelBytes: spilled == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
                     measured += 1
                     try onPoint(point)
                 }
             }
         }
         progress?.done()
+    }
+
+    /// What the budget leaves beside the corpus's ids.
+    /// - Throws: `NGramKitError.invalidOption` naming `--memory` when that is too little.
+    private func sliceBudget() throws -> MemoryBudget {
+        let budget = options.memory ?? .standard()
+        let left = budget.bytes - corpus.memoryFootprint
+        guard left >= MemoryBudget.minimumBytes else {
+            throw NGramKitError.invalidOption(name: "--memory", value: budget.description,
+                                              expected: "more than the corpus's ids take in memory (\(ByteCount.text(corpus.memoryFootprint))): a pool kept on disk is not built yet")
+        }
+        return try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
+    }
+
+    /// The Kneser-Ney model of order `order` of a slice, built past the budget, restricted to the
+    /// held-out set's n-grams (`heldout`: their counts at that order).
+    private func buildPastBudget(streamCount: Int, order: Int, heldout: NGramCounts, budget: MemoryBudget, space: TemporarySpace,
+                                 warn: (String) -> Void) throws -> (model: NGramModel, sentences: Int, unigramCounts: [UInt64]) {
+        let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
+            let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
+            // The slice's ids stay in memory beside the partitions.
+            let left = budget.bytes - 4 * ids.count
+            guard left >= MemoryBudget.minimumBytes else {
+                throw NGramKitError.invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
+                                                  expected: "at least \(ByteCount.text(corpus.memoryFootprint + 4 * ids.count + MemoryBudget.minimumBytes)): the corpus's ids, a copy of this slice's and room to count it")
+            }
+            let partitionBudget = try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
+            counter.limitMemory(to: partitionBudget, space: { space })
+            return try counter.finishPartitioned(space: space, bytesPerEntry: 64)
+        }
+        let discounts = spilledCounts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
+        let threads = ThreadCount.usable(options.threads)
+        let estimated = try PartitionedKneserNey.estimate(spilledCounts, discounts: discounts, space: space, threads: threads, progress: nil)
+        let restricted = RestrictedModelBuilder(text: heldout, unigramLogProb: estimated.unigramLogProb,
+                                                unigramLogBackoff: estimated.unigramLogBackoff)
+        let provenance = ModelProvenance.kneserNey(discounts)
+        _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
+                                         space: space, budget: budget, threads: threads, progress: nil)
+        return (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance), spilledCounts.base.sentences,
+                spilledCounts.base.unigramCounts)
+    }
+
+    /// Refuses, before any work, a run whose Stupid Backoff points would need a slice's counts
+    /// past the budget.
+    private func checkStupidBackoffFits(plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)], done: Set<ScalingPoint.Key>,
+                                        budget: MemoryBudget, space: LazyTemporarySpace) throws {
+        guard options.smoothings.contains(.stupidBackoff), let largest = plan.last else { return }
+        guard let order = options.orders.sorted().last(where: { !done.contains(.init(smoothing: .stupidBackoff, order: $0, requestedTokens: largest.requested)) }) else { return }
+        let fits = try corpus.withSlice(streamCount: largest.streamCount) { ids -> Bool in
+            let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
+            counter.limitMemory(to: budget, space: space.get)
+            return try counter.fitsInMemory(bytesPerNGram: 44)
+        }
+        if !fits { throw stupidBackoffPastBudget(tokens: largest.tokens, order: order, budget: budget) }
+    }
+
+    @inline(never)
+    private func stupidBackoffPastBudget(tokens: Int, order: Int, budget: MemoryBudget) -> NGramKitError {
+        .invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
+                       expected: "room for Stupid Backoff's \(ScalingExperiment.abbreviated(tokens))-token slice at order \(order) in memory (\(ByteCount.text(budget.bytes)) are left beside the corpus): Stupid Backoff is not built past the memory budget yet; raise --memory, or measure --smoothing kneser-ney alone")
     }
 
     /// 12345 → "12.3k", 2_500_000 → "2.5M".

@@ -1,0 +1,107 @@
+/// The part of a model that scoring one text needs, built in memory from the model's entries as
+/// they stream past: how the scaling harness scores a slice whose model is larger than its
+/// memory budget (the model is never held whole, nor written).
+///
+/// In:  the text's n-gram counts at the model's order (their tables say which n-grams occur in
+///      the text), the model's unigram values, then every n-gram of orders 2...N with its log10
+///      probability and backoff, order by order, each order's n-grams with their contexts
+///      already given one order down (canonical order does this).
+/// Out: an `NGramModel` holding every unigram and exactly those n-grams of the model that occur
+///      in the text, with the same values, bit for bit.
+///
+/// Why that is enough: scoring a word probes only n-grams that end at that word in the text
+/// (the longest match, then its context's backoffs, which are n-grams ending at the word
+/// before). So every probe finds in this model what it would find in the whole one, and the
+/// text's scores are the whole model's, to the last bit.
+///
+/// Invariants: `tables[m - 2]` holds the kept n-grams of order m < `current`; `lowerMap[s]` is
+/// the slot here of the n-gram in slot `s` of the text's table one order below `current`
+/// (`UInt32.max`: not kept); a kept n-gram's context is kept (a model whose every n-gram's
+/// context is an n-gram, as every estimated model).
+package final class RestrictedModelBuilder {
+    private let text: NGramCounts
+    private let order: Int
+    private var tables: [CountTable] = []
+    private var probs: [LargeBuffer<Double>]
+    private var backoffs: [LargeBuffer<Double>]
+    private var current = 1
+    private var lowerMap: [UInt32] = []
+    /// The kept n-grams of order `current`: their slot in the text's table, key here, values.
+    private var pending: [(textSlot: Int, key: UInt64, logProb: Double, logBackoff: Double)] = []
+    private var table: CountTable?
+
+    /// - Parameters:
+    ///   - text: the counts of the text to be scored, at the model's order, over the model's vocabulary.
+    ///   - unigramLogProb, unigramLogBackoff: the model's unigram values by word id (no backoffs for order 1).
+    package init(text: NGramCounts, unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>) {
+        self.text = text
+        order = text.order
+        probs = [unigramLogProb]
+        backoffs = [order > 1 ? unigramLogBackoff : LargeBuffer<Double>(zeroedCount: 0)]
+    }
+
+    /// Starts the n-grams of order `n` (2, 3, ... in turn).
+    package func beginOrder(_ n: Int) throws {
+        precondition(n == current + 1 && n <= order)
+        current = n
+        let v = text.vocabulary.count
+        // At most the text's n-grams of this order are kept.
+        table = try CountTable(order: n, capacity: Int(Double(text.tables[n - 2].occupied) / 0.8) + 64, wordLimit: v,
+                               contextLimit: n == 2 ? v : tables[n - 3].capacity)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Offers one n-gram of order `current` (its `current` word ids); kept when the text holds it.
+    @inline(__always)
+    package func offer(_ ngram: UnsafePointer<UInt32>, logProb: Double, logBackoff: Double) throws {
+        let n = current
+        var slot = Int(ngram[0]), contextSlot = slot
+        for m in 2...n {
+            guard let found = text.tables[m - 2].find(context: UInt32(slot), word: ngram[m - 1]) else { return }
+            contextSlot = slot
+            slot = found
+        }
+        let context = n == 2 ? UInt32(contextSlot) : lowerMap[contextSlot]
+        guard context != .max else { throw RestrictedModelBuilder.missingContext(order: n) }
+        pending.append((slot, table!.key(context: context, word: ngram[n - 1]), logProb, logBackoff))
+    }
+
+    /// Ends the order begun last.
+    package func endOrder() {
+        let n = current, table = table!
+        for entry in pending { table.add(entry.key, amount: 1) }
+        // Slots are found after every insert: `add` may have grown the table.
+        let prob = LargeBuffer<Double>(zeroedCount: table.capacity)
+        let backoff = LargeBuffer<Double>(zeroedCount: n < order ? table.capacity : 0)
+        var map = [UInt32](repeating: .max, count: n < order ? text.tables[n - 2].capacity : 0)
+        for entry in pending {
+            let here = table.find(entry.key)!
+            prob[here] = entry.logProb
+            if n < order {
+                backoff[here] = entry.logBackoff
+                map[entry.textSlot] = UInt32(here)
+            }
+        }
+        tables.append(table)
+        probs.append(prob)
+        backoffs.append(backoff)
+        lowerMap = map
+        pending = []
+        self.table = nil
+    }
+
+    /// The restricted model, once every order is ended.
+    /// - Parameters:
+    ///   - ngramCounts: the whole model's n-grams per order (what the model reports).
+    ///   - provenance: the whole model's.
+    package func finish(ngramCounts: [Int], provenance: ModelProvenance) -> NGramModel {
+        precondition(current == order && table == nil)
+        return NGramModel(order: order, vocabulary: text.vocabulary, tables: tables, logProb: probs, logBackoff: backoffs,
+                          ngramCounts: ngramCounts, provenance: provenance, isComplete: true)
+    }
+
+    @inline(never)
+    private static func missingContext(order n: Int) -> NGramKitError {
+        .invalidOption(name: "model", value: "an \(n)-gram without its context", expected: "a model whose every n-gram's context is an n-gram (internal error; please report it)")
+    }
+}
