@@ -30,6 +30,10 @@ package final class RestrictedModelBuilder {
     private var pending: [(textSlot: Int, key: UInt64, logProb: Double, logBackoff: Double)] = []
     private var table: CountTable?
 
+    /// Memory per kept n-gram, at most: its slot (at the tables' least load) and two values,
+    /// and its place in the list of the order being filled.
+    package static let bytesPerEntry = 56
+
     /// - Parameters:
     ///   - text: the counts of the text to be scored, at the model's order, over the model's vocabulary.
     ///   - unigramLogProb, unigramLogBackoff: the model's unigram values by word id (no backoffs for order 1).

@@ -171,7 +171,8 @@ public final class ScalingExperiment {
             var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids in
                 for order in pending.reversed() {
                     let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-                    counter.limitMemory(to: budget, space: space.get)
+                    counter.limitMemory(to: try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams"),
+                                        space: space.get)
                     if try counter.fitsInMemory(bytesPerNGram: 44) { return try counter.finish() }
                 }
                 return nil
@@ -201,7 +202,7 @@ public final class ScalingExperiment {
                     progress?.status("\(describe): kneser-ney order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
                     let start = ProgressClock.now()
                     let built = try buildPastBudget(streamCount: slice.streamCount, order: order, heldout: try heldoutCounts!.truncated(toOrder: order),
-                                                    budget: budget, space: space.get()) {
+                                                    heldoutCounts: heldoutCounts!, budget: budget, space: space.get()) {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
                     if unseen == nil { unseen = countUnseen(built.unigramCounts) }
@@ -263,20 +264,31 @@ public final class ScalingExperiment {
         return try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
     }
 
+    /// `budget` less `bytes` held for `what`.
+    /// - Throws: `NGramKitError.invalidOption` naming `--memory` when less than the least budget is left.
+    private func budgetLeft(_ budget: MemoryBudget, minus bytes: Int, for what: String) throws -> MemoryBudget {
+        guard budget.bytes - bytes >= MemoryBudget.minimumBytes else {
+            let total = (options.memory ?? .standard()).bytes - budget.bytes + bytes + MemoryBudget.minimumBytes
+            throw NGramKitError.invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
+                                              expected: "at least \(ByteCount.text(total)): the corpus's ids, \(what), and room to count")
+        }
+        return try MemoryBudget(bytes: budget.bytes - bytes, temporaryDirectory: budget.temporaryDirectory)
+    }
+
     /// The Kneser-Ney model of order `order` of a slice, built past the budget, restricted to the
     /// held-out set's n-grams (`heldout`: their counts at that order).
-    private func buildPastBudget(streamCount: Int, order: Int, heldout: NGramCounts, budget: MemoryBudget, space: TemporarySpace,
+    private func buildPastBudget(streamCount: Int, order: Int, heldout: NGramCounts, heldoutCounts: NGramCounts,
+                                 budget: MemoryBudget, space: TemporarySpace,
                                  warn: (String) -> Void) throws -> (model: NGramModel, sentences: Int, unigramCounts: [UInt64]) {
+        // Beside the partitions: the held-out set's counts (all orders), the part of the model
+        // kept for them (at most one entry per held-out n-gram) and the slice's ids.
+        let kept = heldout.tables.reduce(0) { $0 + $1.occupied } * RestrictedModelBuilder.bytesPerEntry
+        let reserved = heldoutCounts.tableMemory + kept
         let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
             let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-            // The slice's ids stay in memory beside the partitions.
-            let left = budget.bytes - 4 * ids.count
-            guard left >= MemoryBudget.minimumBytes else {
-                throw NGramKitError.invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
-                                                  expected: "at least \(ByteCount.text(corpus.memoryFootprint + 4 * ids.count + MemoryBudget.minimumBytes)): the corpus's ids, a copy of this slice's and room to count it")
-            }
-            let partitionBudget = try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
-            counter.limitMemory(to: partitionBudget, space: { space })
+            counter.limitMemory(to: try budgetLeft(budget, minus: reserved + 4 * ids.count,
+                                                   for: "the held-out set's n-grams and the part of the model they need, and a copy of this slice's ids"),
+                                space: { space })
             return try counter.finishPartitioned(space: space, bytesPerEntry: 64)
         }
         let discounts = spilledCounts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)

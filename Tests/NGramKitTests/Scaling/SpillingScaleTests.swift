@@ -27,7 +27,7 @@ struct SpillingScaleTests {
         var options = ScalingOptions(smoothings: [.kneserNey], orders: [1, 2, 3, 4, 5], schedule: .sizes([30_000, 300_000, 900_000]),
                                      threads: threads)
         let inMemory = try ScalingRunTests.measure(corpus, options)
-        options.memory = try MemoryBudget(bytes: corpus.memoryFootprint + (12 << 20), temporaryDirectory: temporary.path)
+        options.memory = try MemoryBudget(bytes: corpus.memoryFootprint + (24 << 20), temporaryDirectory: temporary.path)
         let spilled = try ScalingRunTests.measure(corpus, options)
         #expect(spilled.count == 15)
         #expect(spilled.map(Self.measurement) == inMemory.map(Self.measurement))
