@@ -124,7 +124,7 @@ def tokens():
 def cell(label):
     if label not in rows: return "—"
     s, kb, tmp = rows[label]
-    return f"{float(s):.1f} s, {int(kb) / 1048576:.2f} GB peak, {int(tmp) / 1e9:.2f} GB temporary"
+    return f"{float(s):.1f} s, {int(kb) / 1048576:.2f} GiB peak, {int(tmp) / 2**30:.2f} GiB temporary"
 def ratio(a, b):
     if a not in rows or b not in rows: return "—"
     return f"{float(rows[a][0]) / float(rows[b][0]):.2f}"
@@ -163,7 +163,7 @@ for m in sizes:
         r = rows.get(f"{tool}-{m}")
         if r and t:
             series[tool].append((t, r[0]))
-            cells += [f"{r[0]:.1f} s, {r[1] / 1048576:.2f} GB, {r[2] / 1e9:.2f} GB temp", f"{r[0] / t * 1e6:.2f}"]
+            cells += [f"{r[0]:.1f} s, {r[1] / 1048576:.2f} GiB, {r[2] / 2**30:.2f} GiB temp", f"{r[0] / t * 1e6:.2f}"]
         else:
             cells += ["—", "—"]
     print(f"| {t:,} | " + " | ".join(cells) + " |" if t else f"| ~{m} M | " + " | ".join(cells) + " |")

@@ -44,6 +44,33 @@ package final class RestrictedModelBuilder {
         backoffs = [order > 1 ? unigramLogBackoff : LargeBuffer<Double>(zeroedCount: 0)]
     }
 
+    /// How many of `text`'s n-grams of orders 2...`order` occur in `ids` (sentences `<s> ... </s>`):
+    /// what a builder keeps of an unpruned model of `ids`, known before the model is made, so
+    /// that its memory can be set aside.
+    package static func keptEntries(text: NGramCounts, order: Int, in ids: UnsafeBufferPointer<UInt32>) -> Int {
+        guard order >= 2 else { return 0 }
+        // One bit per slot of each of the text's tables: whether the slice holds that n-gram.
+        let seen = (2...order).map { LargeBuffer<UInt64>(zeroedCount: (text.tables[$0 - 2].capacity + 63) / 64) }
+        var kept = 0
+        for i in 0..<ids.count {
+            var slot = Int(ids[i])
+            var m = 2
+            // The n-grams starting at i, longer and longer, while the text holds them (a window
+            // across a sentence end is never in the text's tables).
+            while m <= order && i + m - 1 < ids.count,
+                  let found = text.tables[m - 2].find(context: UInt32(slot), word: ids[i + m - 1]) {
+                let bits = seen[m - 2], word = found >> 6, bit = UInt64(1) << UInt64(found & 63)
+                if bits[word] & bit == 0 {
+                    bits[word] |= bit
+                    kept += 1
+                }
+                slot = found
+                m += 1
+            }
+        }
+        return kept
+    }
+
     /// Starts the n-grams of order `n` (2, 3, ... in turn).
     package func beginOrder(_ n: Int) throws {
         precondition(n == current + 1 && n <= order)

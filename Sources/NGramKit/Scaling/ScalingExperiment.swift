@@ -280,17 +280,19 @@ public final class ScalingExperiment {
     private func buildPastBudget(streamCount: Int, order: Int, heldout: NGramCounts, heldoutCounts: NGramCounts,
                                  budget: MemoryBudget, space: TemporarySpace,
                                  warn: (String) -> Void) throws -> (model: NGramModel, sentences: Int, unigramCounts: [UInt64]) {
-        // Beside the partitions: the held-out set's counts (all orders), the part of the model
-        // kept for them (at most one entry per held-out n-gram) and the slice's ids.
-        let kept = heldout.tables.reduce(0) { $0 + $1.occupied } * RestrictedModelBuilder.bytesPerEntry
-        let reserved = heldoutCounts.tableMemory + kept
+        // Beside the partitions, while counting: the held-out set's counts (all orders) and the
+        // slice's ids; while merging: those counts and the part of the model kept for them.
+        var kept = 0
         let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
+            kept = RestrictedModelBuilder.keptEntries(text: heldout, order: order, in: ids)
             let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-            counter.limitMemory(to: try budgetLeft(budget, minus: reserved + 4 * ids.count,
-                                                   for: "the held-out set's n-grams and the part of the model they need, and a copy of this slice's ids"),
+            counter.limitMemory(to: try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
+                                                   for: "the held-out set's n-grams and a copy of this slice's ids"),
                                 space: { space })
             return try counter.finishPartitioned(space: space, bytesPerEntry: 64)
         }
+        let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + kept * RestrictedModelBuilder.bytesPerEntry,
+                                         for: "the held-out set's n-grams and the part of the model they need")
         let discounts = spilledCounts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
         let threads = ThreadCount.usable(options.threads)
         let estimated = try PartitionedKneserNey.estimate(spilledCounts, discounts: discounts, space: space, threads: threads, progress: nil)
@@ -298,7 +300,7 @@ public final class ScalingExperiment {
                                                 unigramLogBackoff: estimated.unigramLogBackoff)
         let provenance = ModelProvenance.kneserNey(discounts)
         _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
-                                         space: space, budget: budget, threads: threads, progress: nil)
+                                         space: space, budget: mergeBudget, threads: threads, progress: nil)
         return (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance), spilledCounts.base.sentences,
                 spilledCounts.base.unigramCounts)
     }

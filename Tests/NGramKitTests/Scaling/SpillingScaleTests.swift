@@ -68,6 +68,11 @@ struct SpillingScaleTests {
         let restricted = builder.finish(ngramCounts: whole.ngramCounts, provenance: whole.provenance)
         let kept = restricted.tables.reduce(0) { $0 + $1.occupied }
         #expect(kept > 1000 && kept < whole.totalNGrams / 4, "\(kept) of \(whole.totalNGrams)")
+        // Known before the model is made, from the slice and the held-out counts.
+        let expected = try corpus.withSlice(streamCount: corpus.slice(tokens: 200_000).streamCount) {
+            RestrictedModelBuilder.keptEntries(text: heldout, order: 4, in: $0)
+        }
+        #expect(expected == kept)
         let a = try corpus.withHeldout { try HeldOutScorer.score(model: whole, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 2) }
         let b = try corpus.withHeldout { try HeldOutScorer.score(model: restricted, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 2) }
         #expect(a.log10Prob == b.log10Prob && a.tokens == b.tokens)
