@@ -7,12 +7,15 @@
 #             every ngramkit ARPA file compared (cmp) with the in-memory one.
 #   --growth: ngramkit --memory 2G and lmplz -S 2G at about 10, 30, 81 and 100 M tokens (shards
 #             00-05 cut by bytes), the table and a log-log SVG (growth.svg).
+#   --scale:  ngramkit scale (Kneser-Ney, orders 1-5, slices from 100k tokens doubling up to
+#             shards 00-04 by book, 10% held out) with --memory 90% and with --memory 2G; the
+#             points must be the same but for the seconds and memory columns (scale.md).
 #
 # Each job's wall time and peak RSS come from GNU time; its temporary disk from polling, every
 # 0.2 s, the sizes of the files it holds open (both tools unlink their temporary files, so only
 # their descriptors show them), the peak of their sum.
 #
-# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth] [--out DIR]
+# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth | --scale] [--out DIR]
 #   --kenlm-bin DIR  a KenLM build's bin/ with lmplz; without it NGramKit runs alone
 #   --no-build       use .build/release/ngramkit as it is
 #   --out DIR        where the tables and the SVG go (default: Benchmarks/bounded-memory)
@@ -36,8 +39,9 @@ while (( $# )); do
         --kenlm-bin) [[ $# -ge 2 ]] || die "--kenlm-bin needs a directory"; kenlm_bin=$2; shift ;;
         --no-build) build=0 ;;
         --growth) mode=growth ;;
+        --scale) mode=scale ;;
         --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
-        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
@@ -137,6 +141,37 @@ print(f"| default / -S 8G | {cell('ngramkit-default')} | {cell('lmplz-8G')} | {r
 print(f"| in memory (reference) | {cell('ngramkit-memory')} | | |")
 PY
     cat "$results.same" >> "$out/budgets.md"
+    exit 0
+fi
+
+if [[ $mode == scale ]]; then
+    g=$gutenberg/gutenberg_top100authors
+    args=(scale --text "$g.shard00.txt.gz" "$g.shard01.txt.gz" "$g.shard02.txt.gz" "$g.shard03.txt.gz" "$g.shard04.txt.gz"
+          --index "$g.index.tsv.gz" --tokenizer unicode --start 100k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney
+          --bootstrap 100 --fresh)
+    run scale-memory "$bin" "${args[@]}" --memory 90% --out "$bench/scale-memory"
+    run scale-2G "$bin" "${args[@]}" --memory 2G --temp-dir "$bench/tmp" --out "$bench/scale-2G"
+    python3 - "$results" "$bench" <<'PY' | tee "$out/scale.md"
+import csv, sys
+results, bench = sys.argv[1], sys.argv[2]
+rows = {r.split()[0]: r.split()[1:] for r in open(results)}
+a = list(csv.DictReader(open(f"{bench}/scale-memory/points.csv")))
+b = list(csv.DictReader(open(f"{bench}/scale-2G/points.csv")))
+machine = {"count_seconds", "estimate_seconds", "score_seconds", "model_bytes", "peak_rss_bytes"}
+differing = [(x["tokens"], x["order"], k) for x, y in zip(a, b) for k in x if k not in machine and x[k] != y[k]]
+past = [(int(y["tokens"]), int(y["order"])) for y in b if y["model_bytes"] == "0"]
+print("| run | points | wall | peak RSS | peak temporary |")
+print("|---|---|---|---|---|")
+for label, points in (("scale-memory", a), ("scale-2G", b)):
+    s, kb, tmp = rows[label]
+    print(f"| {label} | {len(points)} | {float(s):.1f} s | {int(kb) / 1048576:.2f} GiB | {int(tmp) / 2**30:.2f} GiB |")
+print()
+print(f"Points past the budget (model built a partition at a time): {len(past)}: " + ", ".join(f"{t:,} tokens order {o}" for t, o in past))
+same = len(a) == len(b) and not differing
+print("The two runs' points are the same in every column but seconds and memory: " + ("yes" if same else f"NO, {differing[:5]}"))
+fa, fb = open(f"{bench}/scale-memory/fits.json").read(), open(f"{bench}/scale-2G/fits.json").read()
+print("fits.json byte-identical: " + ("yes" if fa == fb else "NO"))
+PY
     exit 0
 fi
 
