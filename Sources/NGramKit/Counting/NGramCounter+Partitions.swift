@@ -18,6 +18,10 @@ extension NGramCounter {
         reader.makeSpill = { try TokenSpill(space: space()) }
     }
 
+    /// What a job that estimates a model in memory keeps per distinct n-gram beside the count
+    /// tables (probabilities, backoffs, scratch): the `bytesPerNGram` of `build` and `scale`.
+    package static let modelBytesPerNGram = 44
+
     /// Whether the counts fit the budget in memory, `bytesPerNGram` being what the job keeps per
     /// distinct n-gram beside the tables (estimation, writers). Reads the stream once to
     /// estimate the distinct n-grams when a first bound does not settle it.

@@ -59,7 +59,7 @@ public enum BuildPipeline {
             let spills = configuration.estimation.smoothing == .kneserNey
             if spills { counter.limitMemory(to: budget, space: space.get) }
             try counter.addFiles(paths, configuration: chosen)
-            if spills, try !counter.fitsInMemory(bytesPerNGram: 44) {
+            if spills, try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
                 return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
                                         arpa: arpa, binary: binary, start: start, progress: progress, warn: warn)
             }

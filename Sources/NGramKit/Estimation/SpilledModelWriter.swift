@@ -104,11 +104,7 @@ private final class ProbabilityMerge: @unchecked Sendable {
 
     /// Fills `batch` with the next records; returns how many (0 at the end).
     func fill(_ batch: MergedBatch) throws -> Int {
-        let n = batch.order
-        var i = 0
-        while i < batch.capacity, let run = try merge.next() {
-            let reader = merge.readers[run]
-            (batch.ids + i * n).update(from: reader.ids, count: n)
+        try merge.fill(batch) { reader, i in
             batch.values[2 * i] = try reader.payload.double().bitPattern
             var backoff = 0.0, isContext = false
             if hasBackoffs {
@@ -121,9 +117,7 @@ private final class ProbabilityMerge: @unchecked Sendable {
             }
             batch.values[2 * i + 1] = backoff.bitPattern
             batch.flags[i] = isContext ? 1 : 0
-            i += 1
         }
-        return i
     }
 
     /// Whether a backoff is left over once every n-gram is written (it should never be).

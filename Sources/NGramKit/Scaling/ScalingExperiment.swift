@@ -170,10 +170,9 @@ public final class ScalingExperiment {
             // Counted once at the highest pending order that fits; higher orders spill.
             var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids in
                 for order in pending.reversed() {
-                    let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-                    counter.limitMemory(to: try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams"),
-                                        space: space.get)
-                    if try counter.fitsInMemory(bytesPerNGram: 44) { return try counter.finish() }
+                    let counter = try counter(ids, order: order, within: try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0,
+                                                                                         for: "the held-out set's n-grams"), space: space.get)
+                    if try counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) { return try counter.finish() }
                 }
                 return nil
             }
@@ -264,6 +263,14 @@ public final class ScalingExperiment {
         return try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
     }
 
+    /// A counter holding a slice's `ids` at `order`, limited to `budget`.
+    private func counter(_ ids: UnsafeBufferPointer<UInt32>, order: Int, within budget: MemoryBudget,
+                         space: @escaping () throws -> TemporarySpace) throws -> NGramCounter {
+        let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
+        counter.limitMemory(to: budget, space: space)
+        return counter
+    }
+
     /// `budget` less `bytes` held for `what`.
     /// - Throws: `NGramKitError.invalidOption` naming `--memory` when less than the least budget is left.
     private func budgetLeft(_ budget: MemoryBudget, minus bytes: Int, for what: String) throws -> MemoryBudget {
@@ -285,11 +292,9 @@ public final class ScalingExperiment {
         var kept = 0
         let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
             kept = RestrictedModelBuilder.keptEntries(text: heldout, order: order, in: ids)
-            let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-            counter.limitMemory(to: try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
-                                                   for: "the held-out set's n-grams and a copy of this slice's ids"),
-                                space: { space })
-            return try counter.finishPartitioned(space: space, bytesPerEntry: 64)
+            let budget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
+                                        for: "the held-out set's n-grams and a copy of this slice's ids")
+            return try counter(ids, order: order, within: budget, space: { space }).finishPartitioned(space: space, bytesPerEntry: 64)
         }
         let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + kept * RestrictedModelBuilder.bytesPerEntry,
                                          for: "the held-out set's n-grams and the part of the model they need")
@@ -312,9 +317,7 @@ public final class ScalingExperiment {
         guard options.smoothings.contains(.stupidBackoff), let largest = plan.last else { return }
         guard let order = options.orders.sorted().last(where: { !done.contains(.init(smoothing: .stupidBackoff, order: $0, requestedTokens: largest.requested)) }) else { return }
         let fits = try corpus.withSlice(streamCount: largest.streamCount) { ids -> Bool in
-            let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-            counter.limitMemory(to: budget, space: space.get)
-            return try counter.fitsInMemory(bytesPerNGram: 44)
+            try counter(ids, order: order, within: budget, space: space.get).fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram)
         }
         if !fits { throw stupidBackoffPastBudget(tokens: largest.tokens, order: order, budget: budget) }
     }

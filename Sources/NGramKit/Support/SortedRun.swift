@@ -192,6 +192,20 @@ extension RunMerge where Run == SortedRunReader {
         var merge = try SortedRunMerge(readers)
         while let run = try merge.next() { try body(run, UnsafePointer(readers[run].ids)) }
     }
+
+    /// Fills `batch` with the next records' n-grams, calling `payload(reader, i)` to read record
+    /// `i`'s payload into the batch; returns how many (0 at the end).
+    package mutating func fill(_ batch: MergedBatch, payload: (SortedRunReader, Int) throws -> Void) throws -> Int {
+        let n = batch.order
+        var i = 0
+        while i < batch.capacity, let run = try next() {
+            let reader = readers[run]
+            (batch.ids + i * n).update(from: reader.ids, count: n)
+            try payload(reader, i)
+            i += 1
+        }
+        return i
+    }
 }
 
 /// Runs of records sorted by a 64-bit key (a table's codes, entries' canonical indexes), each

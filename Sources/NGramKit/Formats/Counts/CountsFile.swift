@@ -87,15 +87,7 @@ public enum CountsFile {
         init(_ merge: SortedRunMerge) { self.merge = merge }
 
         func fill(_ batch: MergedBatch) throws -> Int {
-            let n = batch.order
-            var i = 0
-            while i < batch.capacity, let run = try merge.next() {
-                let reader = merge.readers[run]
-                (batch.ids + i * n).update(from: reader.ids, count: n)
-                batch.values[2 * i] = try reader.payload.varint()
-                i += 1
-            }
-            return i
+            try merge.fill(batch) { reader, i in batch.values[2 * i] = try reader.payload.varint() }
         }
     }
 
