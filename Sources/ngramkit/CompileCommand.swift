@@ -11,8 +11,11 @@ struct CompileCommand: ParsableCommand {
         map in constant time. Values are stored as single-precision floats, the ARPA file's own \
         precision, so the binary scores what the ARPA scores. The same ARPA always gives the same \
         bytes, the same as `ngramkit build --binary`. The output is checked before the input is \
-        read and gets its name only when complete. One line on stderr gives its size: bytes per \
-        n-gram of the n-gram tables, and of the whole file (vocabulary, header and padding too).
+        read and gets its name only when complete. A model that needs more than --memory (by the \
+        counts of its \\data\\ header) is sorted and laid out through temporary files in \
+        --temp-dir, with the 1-grams in memory: the same bytes. One line on stderr gives its size: \
+        bytes per n-gram of the n-gram tables, and of the whole file (vocabulary, header and \
+        padding too), and the temporary bytes at peak when it went past the budget.
         """
     )
 
@@ -27,19 +30,23 @@ struct CompileCommand: ParsableCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
+    @OptionGroup var memoryOptions: MemoryOptions
+
     func validate() throws {
         if output == "-" { throw ValidationError("the binary model must go to a file, not standard output") }
     }
 
     func run() throws {
-        let (summary, readSeconds) = try BinaryModelWriter.compile(model, to: output, threads: threadOptions.count, verify: verify,
-                                                                    progress: ProgressReporter.forTerminal()) {
+        let result = try BinaryModelWriter.compile(model, to: output, threads: threadOptions.count, verify: verify,
+                                                   memory: try memoryOptions.budget(), progress: ProgressReporter.forTerminal()) {
             StandardError.write("ngramkit: \($0)\n")
         }
+        let summary = result.summary
+        let spilled = result.spilled ? "; past the memory budget, \(ByteCount.text(result.temporaryBytes)) of temporary files at peak" : ""
         StandardError.write("wrote \(output): \(summary.bytes) bytes, \(summary.ngrams) n-grams: "
             + "\(String(format2: summary.tableBytesPerNGram)) bytes/n-gram in the n-gram tables, "
             + "\(String(format2: summary.bytesPerNGram)) with the vocabulary (\(summary.vocabularyBytes) bytes) and header"
-            + "\(verify ? "; checksum verified" : "") (read \(String(format2: readSeconds)) s)\n")
+            + "\(verify ? "; checksum verified" : "") (read \(String(format2: result.readSeconds)) s)\(spilled)\n")
     }
 }
 

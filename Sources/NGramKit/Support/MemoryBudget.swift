@@ -32,6 +32,12 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         return try! MemoryBudget(bytes: max(bytes, minimumBytes), temporaryDirectory: temporaryDirectory)
     }
 
+    /// The buffer of each reader of a merge of `runs` runs whose buffers may take `share` bytes
+    /// in all: 4 KiB to 1 MiB each, so that a merge of many runs stays within its share.
+    package static func readerBufferBytes(runs: Int, share: Int) -> Int {
+        max(1 << 12, min(1 << 20, share / max(runs, 1)))
+    }
+
     /// Parses `800M`, `4G`, `1.5G`, `512K`, `123456` (bytes), `50%` (of physical memory).
     /// Suffixes are binary (K = 1024) and case-insensitive; a trailing `B` or `iB` is allowed.
     /// - Throws: `NGramKitError.invalidOption` naming `--memory` for anything else.

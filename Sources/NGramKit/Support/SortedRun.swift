@@ -119,9 +119,10 @@ extension SortedRunReader: MergeableRun {
 }
 
 /// The merge of sorted runs: `next()` hands out the run whose current record comes first of
-/// all, until every run is read. Records are distinct across runs (an n-gram belongs to one
-/// partition; a code or an index to one entry), so ties do not occur (they would go to the
-/// lower run).
+/// all, until every run is read. Equal records (the same n-gram from a file's run and from
+/// the runs of what requires it, in `SpilledARPAModel`) come out one after another, lower run
+/// first; elsewhere records are distinct across runs (an n-gram belongs to one partition; a
+/// code or an index to one entry).
 package struct RunMerge<Run: MergeableRun> {
     package let readers: [Run]
     /// A binary heap of run indexes, by their current records.

@@ -54,6 +54,12 @@ extension ARPAParser {
     func flush() throws {
         guard batch.count > 0, case .section(let n) = place else { return }
         defer { batch.removeAll() }
+        if let spill {
+            let (count, missing) = resolveWords(batch)
+            try spill.add(batch, lines: count)
+            if case .word(let t)? = missing { throw missingWord(batch, token: t) }
+            return
+        }
         let (count, missing) = try resolve(batch, insertBlanks: true)
         let ahead = ARPAParser.ahead
         let contexts = batch.contexts, ids = batch.ids
@@ -81,8 +87,12 @@ extension ARPAParser {
             prob[slot] = batch.prob[r]
             if hasBackoff { backoff[slot] = batch.backoff[r] }
         }
-        if case .word(let t)? = missing {
-            throw error(batch.lineNumber[t / n], "the word '\(ARPALine.quote(batch.token(t)))' of this \(n)-gram is not among the 1-grams; every word of an ARPA model needs a 1-gram line")
-        }
+        if case .word(let t)? = missing { throw missingWord(batch, token: t) }
+    }
+
+    /// The error for token `t` of `batch`, a word that is not among the 1-grams.
+    func missingWord(_ batch: ARPABatch, token t: Int) -> NGramKitError {
+        let n = batch.order
+        return error(batch.lineNumber[t / n], "the word '\(ARPALine.quote(batch.token(t)))' of this \(n)-gram is not among the 1-grams; every word of an ARPA model needs a 1-gram line")
     }
 }

@@ -94,6 +94,12 @@ final class ARPAParser: @unchecked Sendable {
     /// Why the bulk reader handed the file to the line reader (nil while it has not).
     var handedBack: String?
 
+    // Past the memory budget (`ARPASpill`): asked once the 1-grams are read whether the
+    // higher orders go to sorted runs instead of tables.
+    var spillWhen: ((_ announced: [Int], _ vocabulary: Vocabulary) throws -> ARPASpill?)?
+    /// Where the higher orders go when they do not fit (nil: tables in memory).
+    var spill: ARPASpill?
+
     init(name: String) {
         self.name = name
         fieldStart = .allocate(capacity: ARPAParser.maxFields)
@@ -282,6 +288,7 @@ final class ARPAParser: @unchecked Sendable {
             throw error(number, "the \(n)-grams section (from line \(sectionLine)) holds \(read[n - 1]) n-grams but the \\data\\ header (line \(announcedLine[n - 1])) announces \(announced[n - 1]); the file is truncated or its header is wrong")
         }
         if n == 1 { try finishUnigrams(number, warn: warn) }
+        if n >= 2 { try spill?.endOrder(n) }
     }
 
     /// Supplies the reserved words the 1-grams lacked and moves the values into buffers.
@@ -315,6 +322,11 @@ final class ARPAParser: @unchecked Sendable {
 
     /// Makes the empty table of order `n` (the order below is complete).
     private func startTable(_ n: Int) throws {
+        if n == 2, let spillWhen {
+            spill = try spillWhen(announced, vocabulary)
+            self.spillWhen = nil
+        }
+        if spill != nil { return }
         let contextLimit = n == 2 ? vocabulary.count : tables[n - 3].capacity
         let expected = knownSize == nil ? min(announced[n - 1], ARPAParser.untrustedInitialEntries) : announced[n - 1]
         let table = try CountTable(order: n, capacity: Int(Double(expected) / 0.8) + 64,
@@ -383,26 +395,16 @@ final class ARPAParser: @unchecked Sendable {
         case context(line: Int)
     }
 
-    /// Looks up the words of `batch`'s lines, then their contexts order by order (the slot of
-    /// words 1...m in the table of order m, for m = 2...n-1), leaving each line's context one
-    /// order down in `batch.contexts` (the first word's id for bigrams).
-    ///
-    /// Step by step over the whole batch, so that each step can prefetch the slots of the line
-    /// `ahead` places later; a line that repeats leading words of the line before
-    /// (`batch.prefix`, usual in files written in context order) takes their ids and contexts
-    /// from it.
-    /// - Parameter insertBlanks: true (the line reader; one thread): a missing context becomes a
-    ///   blank, and a table that grows on the way restarts its order. False (the bulk reader;
-    ///   any thread; nothing is written): a missing context ends the batch there.
-    /// - Returns: how many lines, from the first, are resolved (all of them, or those before the
-    ///   first line with a missing word or context) and what was missing, if anything.
+    /// Looks up the words of `batch`'s lines (`batch.ids`, line by line).
+    /// - Returns: how many lines, from the first, have every word among the 1-grams, and the
+    ///   first word that is not (`Missing.word`), if any.
     @inline(__always)
-    func resolve(_ batch: ARPABatch, insertBlanks: Bool) throws -> (lines: Int, missing: Missing?) {
+    func resolveWords(_ batch: ARPABatch) -> (lines: Int, missing: Missing?) {
         let n = batch.order
         var count = batch.count
         var missing: Missing? = nil
         let ahead = ARPAParser.ahead
-        // Word ids. (Class references are held in locals: the loops then retain nothing.)
+        // (Class references are held in locals: the loop then retains nothing.)
         let vocabulary = self.vocabulary
         batch.computeTags()
         let tags = batch.tags, ids = batch.ids, same = batch.same
@@ -420,6 +422,28 @@ final class ARPAParser: @unchecked Sendable {
             }
             ids[t] = id
         }
+        return (count, missing)
+    }
+
+    /// Looks up the words of `batch`'s lines, then their contexts order by order (the slot of
+    /// words 1...m in the table of order m, for m = 2...n-1), leaving each line's context one
+    /// order down in `batch.contexts` (the first word's id for bigrams).
+    ///
+    /// Step by step over the whole batch, so that each step can prefetch the slots of the line
+    /// `ahead` places later; a line that repeats leading words of the line before
+    /// (`batch.prefix`, usual in files written in context order) takes their ids and contexts
+    /// from it.
+    /// - Parameter insertBlanks: true (the line reader; one thread): a missing context becomes a
+    ///   blank, and a table that grows on the way restarts its order. False (the bulk reader;
+    ///   any thread; nothing is written): a missing context ends the batch there.
+    /// - Returns: how many lines, from the first, are resolved (all of them, or those before the
+    ///   first line with a missing word or context) and what was missing, if anything.
+    @inline(__always)
+    func resolve(_ batch: ARPABatch, insertBlanks: Bool) throws -> (lines: Int, missing: Missing?) {
+        let n = batch.order
+        var (count, missing) = resolveWords(batch)
+        let ahead = ARPAParser.ahead
+        let ids = batch.ids
         // Contexts, order by order: `batch.contexts` holds each line's context one order down.
         let prefix = batch.prefix
         for r in 0..<count { batch.contexts[r] = ids[r * n] }
@@ -539,6 +563,43 @@ final class ARPAParser: @unchecked Sendable {
 
     /// Checks that the file was complete and builds the model.
     func finish(lastLine: Int) throws -> NGramModel {
+        try checkEnded(lastLine: lastLine)
+        // A file that says it is complete is trusted while its counts are those it was written
+        // with, unless a context was missing after all.
+        let complete = claimsCompleteness && blankCount.allSatisfy { $0 == 0 }
+        if !complete { try fillMissingSuffixes() }
+        for (i, table) in tables.enumerated() {
+            table.partitionOccupied = Array(UnsafeBufferPointer(start: partitionUse + i * 16, count: table.partitionCount))
+        }
+        var logProb = [unigramProbBuffer]
+        logProb.append(contentsOf: probs)
+        var logBackoff = [unigramBackoffBuffer]
+        logBackoff.append(contentsOf: backoffs)
+        return NGramModel(order: order, vocabulary: vocabulary, tables: tables, logProb: logProb,
+                          logBackoff: logBackoff, ngramCounts: read, provenance: provenance,
+                          filled: filled,
+                          isComplete: blankCount.allSatisfy { $0 == 0 } && filled.allSatisfy(\.isEmpty))
+    }
+
+    /// Whether the file says its n-grams' contexts and suffixes are all n-grams of it, with the
+    /// counts of its header (`completeMarker`).
+    var claimsCompleteness: Bool { claimedCompleteCounts == announced }
+
+    /// The smoothing and tokenizer the file's preamble records.
+    var provenance: ModelProvenance {
+        var provenance = ModelProvenance(tokenizer: tokenizer)
+        if let alpha {
+            provenance.smoothing = .stupidBackoff
+            provenance.alpha = alpha
+        } else if let discounts, discounts.count == order {
+            provenance.smoothing = .kneserNey
+            provenance.discounts = discounts
+        }
+        return provenance
+    }
+
+    /// Stores the last batch and checks that the file ended after `\end\`.
+    func checkEnded(lastLine: Int) throws {
         try flush()
         switch place {
         case .done:
@@ -557,29 +618,6 @@ final class ARPAParser: @unchecked Sendable {
             let list = expected.count == 1 ? expected[0] : expected.dropLast().joined(separator: ", ") + " and " + expected.last!
             throw error(lastLine, "the file ends inside the \(n)-grams section (expected \(list)); the model is truncated")
         }
-        // A file that says it is complete is trusted while its counts are those it was written
-        // with, unless a context was missing after all.
-        let complete = claimedCompleteCounts == announced && blankCount.allSatisfy { $0 == 0 }
-        if !complete { try fillMissingSuffixes() }
-        for (i, table) in tables.enumerated() {
-            table.partitionOccupied = Array(UnsafeBufferPointer(start: partitionUse + i * 16, count: table.partitionCount))
-        }
-        var logProb = [unigramProbBuffer]
-        logProb.append(contentsOf: probs)
-        var logBackoff = [unigramBackoffBuffer]
-        logBackoff.append(contentsOf: backoffs)
-        var provenance = ModelProvenance(tokenizer: tokenizer)
-        if let alpha {
-            provenance.smoothing = .stupidBackoff
-            provenance.alpha = alpha
-        } else if let discounts, discounts.count == order {
-            provenance.smoothing = .kneserNey
-            provenance.discounts = discounts
-        }
-        return NGramModel(order: order, vocabulary: vocabulary, tables: tables, logProb: logProb,
-                          logBackoff: logBackoff, ngramCounts: read, provenance: provenance,
-                          filled: filled,
-                          isComplete: blankCount.allSatisfy { $0 == 0 } && filled.allSatisfy(\.isEmpty))
     }
 
     // MARK: Bytes

@@ -85,6 +85,66 @@ public enum ARPAReader {
         return (try parser.finish(lastLine: lines), .lineByLine(reason: reason))
     }
 
+    /// What `read(_:within:space:threads:warn:)` gives: the model in memory, or, past the
+    /// budget, the parser (vocabulary, 1-grams, counts) and its higher orders in sorted runs.
+    enum BudgetedRead {
+        case model(NGramModel)
+        case spilled(ARPAParser, ARPASpill)
+    }
+
+    /// Reads an ARPA model in memory when the counts of its `\data\` header fit `budget`
+    /// (as `read` does), else reads its 1-grams into memory and its higher orders into sorted
+    /// runs in temporary files (`ARPASpill`), line by line.
+    /// - Parameter pastBudget: read as past the budget even a model that fits (for tests).
+    static func read(_ path: String, within budget: MemoryBudget, space: LazyTemporarySpace, threads: Int,
+                     pastBudget: Bool = false, warn: (String) -> Void) throws -> BudgetedRead {
+        if !pastBudget, path != "-", let announced = try? announcedCounts(path),
+           BinaryModelWriter.compileMemory(announced: announced) <= budget.bytes {
+            return .model(try read(path, threads: threads, warn: warn))
+        }
+        let parser = ARPAParser(name: path == "-" ? "<stdin>" : path)
+        if path != "-", let info = Platform.status(path), Platform.isRegular(info), !isGzip(path) {
+            parser.knownSize = Int(info.st_size)
+        }
+        // Decided once the 1-grams are read, with the vocabulary's real size.
+        parser.spillWhen = { announced, vocabulary in
+            // The vocabulary, and the 1-grams' values: growing arrays while read, buffers after.
+            let words = vocabulary.memoryFootprint + vocabulary.count * 64
+            guard pastBudget || BinaryModelWriter.compileMemory(announced: announced, vocabularyBytes: words) > budget.bytes else { return nil }
+            // The 1-grams stay in memory; the runs need room beside them.
+            guard budget.bytes - words >= MemoryBudget.minimumBytes else {
+                throw NGramKitError.invalidOption(name: "--memory", value: budget.description,
+                                                  expected: "at least \(ByteCount.text(words + MemoryBudget.minimumBytes)) for \(parser.name): its \(vocabulary.count) words and their 1-grams stay in memory (\(ByteCount.text(words))), beside room to sort the n-grams")
+            }
+            return ARPASpill(order: announced.count, vocabularySize: vocabulary.count, fixedBytes: words,
+                             space: try space.get(), budget: budget, threads: threads)
+        }
+        let lines = try LineReader.forEachLine(inFile: path) { line, number in
+            try parser.consume(line, number, readableAfter: LineReader.readableSlack, warn: warn)
+        }
+        if let spill = parser.spill {
+            try parser.checkEnded(lastLine: lines)
+            return .spilled(parser, spill)
+        }
+        return .model(try parser.finish(lastLine: lines))
+    }
+
+    /// The n-gram counts per order of the file's `\data\` header, read from its first lines
+    /// (nil when the file ends before its 1-grams); errors in those lines are thrown.
+    static func announcedCounts(_ path: String) throws -> [Int]? {
+        struct HeaderRead: Error {}
+        let parser = ARPAParser(name: path)
+        do {
+            _ = try LineReader.forEachLine(inFile: path) { line, number in
+                try parser.consume(line, number, readableAfter: LineReader.readableSlack, warn: { _ in })
+                if case .section = parser.place { throw HeaderRead() }
+            }
+        } catch is HeaderRead {
+            return parser.announced
+        }
+        return nil
+    }
+
     /// Whether the file starts with gzip's magic bytes.
     private static func isGzip(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }

@@ -23,7 +23,8 @@ final class SpilledBinaryWriter {
     private let wordBits: Int
     private let space: TemporarySpace
     private let chunkRecords: Int
-    private let bufferBytes: Int
+    /// Bytes the buffers of each merge's readers may take in all.
+    private let mergeShare: Int
     private let threads: Int
     private let ngramCounts: [Int]
     private let provenance: ModelProvenance
@@ -41,6 +42,7 @@ final class SpilledBinaryWriter {
     private var below: SortedRunMerge?
     private var belowRun: Int?
     private var belowIndex = -1
+    private var skipBelow: (TemporaryFileReader) throws -> Void = { _ in }
     /// The order below's slots by canonical index, and the current one.
     private var belowSlots: RunMerge<KeyedRunReader>?
     private var belowSlot: (index: UInt64, slot: UInt32)?
@@ -64,7 +66,7 @@ final class SpilledBinaryWriter {
         self.space = space
         // A chunk entry takes about 40 bytes with the sort's scratch; a quarter of the budget.
         chunkRecords = max(1 << 14, budget.bytes / 4 / 40)
-        bufferBytes = max(1 << 12, min(1 << 20, budget.bytes / 64))
+        mergeShare = budget.bytes / 16
         self.threads = threads
         self.ngramCounts = ngramCounts
         self.provenance = provenance
@@ -80,9 +82,12 @@ final class SpilledBinaryWriter {
         }, flag: { id in hasBackoff ? unigramFlags[id] : 0 })
     }
 
-    /// Starts order `n` (2...N); `belowRuns` are the order below's merged runs (nil for bigrams).
-    func beginOrder(_ n: Int, belowRuns: [SortedRunReader]?) throws {
+    /// Starts order `n` (2...N); `belowRuns` are the order below's merged runs (nil for bigrams),
+    /// whose records' payloads `skipBelow` passes over (default: one `Double`).
+    func beginOrder(_ n: Int, belowRuns: [SortedRunReader]?,
+                    skipBelow: @escaping (TemporaryFileReader) throws -> Void = { _ = try $0.double() }) throws {
         self.n = n
+        self.skipBelow = skipBelow
         let maxKey = (contextLimit - 1) << UInt64(wordBits) | UInt64(vocabularySize - 1)
         keyBits = BinaryModel.bitWidth(maxKey + 1)
         guard contextLimit < 1 << 32, keyBits <= BinaryTable.maximumKeyBits else {
@@ -93,7 +98,8 @@ final class SpilledBinaryWriter {
         below = try belowRuns.map { try SortedRunMerge($0) }
         belowRun = nil
         belowIndex = -1
-        belowSlots = n >= 3 ? try RunMerge(previousSlotRuns.map { try $0.reader(bufferBytes: bufferBytes) }) : nil
+        let slotBuffer = MemoryBudget.readerBufferBytes(runs: previousSlotRuns.count, share: mergeShare)
+        belowSlots = n >= 3 ? try RunMerge(previousSlotRuns.map { try $0.reader(bufferBytes: slotBuffer) }) : nil
         belowSlot = nil
         codeRuns = []
     }
@@ -103,7 +109,7 @@ final class SpilledBinaryWriter {
         if n == 2 { return UInt64(ids[0]) }
         // The order below's n-grams, passed until the context (they come in the same order).
         while belowRun == nil || !below!.readers[belowRun!].holds(ids) {
-            if let run = belowRun { _ = try below!.readers[run].payload.double() }
+            if let run = belowRun { try skipBelow(below!.readers[run].payload) }
             guard let run = try below!.next() else { throw SpilledBinaryWriter.internalError("a context is missing") }
             belowRun = run
             belowIndex += 1
@@ -167,7 +173,8 @@ final class SpilledBinaryWriter {
         let hasBackoff = n < order
         try file.alignToPage()
         let tableOffset = file.position
-        var merge = try RunMerge(codeRuns.map { try $0.reader(bufferBytes: bufferBytes) })
+        let codeBuffer = MemoryBudget.readerBufferBytes(runs: codeRuns.count, share: mergeShare)
+        var merge = try RunMerge(codeRuns.map { try $0.reader(bufferBytes: codeBuffer) })
         var last = -1
         var written = 0
         let slot = UnsafeMutableRawPointer.allocate(byteCount: slotBytes, alignment: 8)
