@@ -10,13 +10,17 @@
 #   --scale:  ngramkit scale (Kneser-Ney, orders 1-5, slices from 100k tokens doubling up to
 #             shards 00-04 by book, 10% held out) with --memory 90% and with --memory 2G; the
 #             points must be the same but for the seconds and memory columns (scale.md).
+#   --compile: ngramkit compile of the order-5 ARPA model of about 30 M tokens (SIZES' first
+#             size with --growth's cut; ~3 GB of ARPA text) in memory and with --memory 512M,
+#             beside KenLM's build_binary (probing, in memory; trie with -S 512M), alternated
+#             REPEATS times (default 3), medians; both binary models compared (cmp).
 #
 # Each job's wall time and peak RSS come from GNU time; its temporary disk from polling, every
 # 0.2 s, the sizes of the files it holds open (both tools unlink their temporary files, so only
 # their descriptors show them), the peak of their sum.
 #
-# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth | --scale] [--out DIR]
-#   --kenlm-bin DIR  a KenLM build's bin/ with lmplz; without it NGramKit runs alone
+# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth | --scale | --compile] [--out DIR]
+#   --kenlm-bin DIR  a KenLM build's bin/ with lmplz and build_binary; without it NGramKit runs alone
 #   --no-build       use .build/release/ngramkit as it is
 #   --out DIR        where the tables and the SVG go (default: Benchmarks/bounded-memory)
 #   SIZES="10 30 81 100"  --growth: millions of tokens
@@ -40,8 +44,9 @@ while (( $# )); do
         --no-build) build=0 ;;
         --growth) mode=growth ;;
         --scale) mode=scale ;;
+        --compile) mode=compile ;;
         --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
-        -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
@@ -141,6 +146,46 @@ print(f"| default / -S 8G | {cell('ngramkit-default')} | {cell('lmplz-8G')} | {r
 print(f"| in memory (reference) | {cell('ngramkit-memory')} | | |")
 PY
     cat "$results.same" >> "$out/budgets.md"
+    exit 0
+fi
+
+if [[ $mode == compile ]]; then
+    sizes=${SIZES:-30}
+    text=$(text_of "${sizes%% *}")
+    arpa=$bench/compile-input.arpa.kept
+    [[ -s "$arpa" ]] || "$bin" build --order 5 --text "$text" --arpa "$arpa" >&2
+    build_binary=""
+    [[ -n "$kenlm_bin" && -x "$kenlm_bin/build_binary" ]] && build_binary=$kenlm_bin/build_binary
+    : > "$results.same"
+    for r in $(seq 1 "${REPEATS:-3}"); do
+        run "ngramkit-memory-$r" "$bin" compile "$arpa" "$bench/memory.bin" --temp-dir "$bench/tmp"
+        run "ngramkit-512M-$r" "$bin" compile "$arpa" "$bench/spilled.bin" --memory 512M --temp-dir "$bench/tmp"
+        if cmp -s "$bench/memory.bin" "$bench/spilled.bin"; then echo "round $r: the same binary bytes in memory and at --memory 512M (cmp)"; else echo "round $r: the binary models DIFFER"; fi | tee -a "$results.same" >&2
+        if [[ -n "$build_binary" ]]; then
+            run "kenlm-probing-$r" "$build_binary" -T "$bench/tmp" probing "$arpa" "$bench/kenlm.bin"
+            run "kenlm-trie-512M-$r" "$build_binary" -S 512M -T "$bench/tmp/" trie "$arpa" "$bench/kenlm.bin"
+        fi
+        rm -f "$bench"/*.bin
+    done
+    python3 - "$results" "$arpa" <<'PY' | tee "$out/compile.md"
+import os, statistics, sys
+rows = {}
+for r in open(sys.argv[1]):
+    label, s, kb, tmp = r.split()
+    rows.setdefault(label.rsplit("-", 1)[0], []).append((float(s), int(kb), int(tmp)))
+print(f"ARPA input: {os.path.getsize(sys.argv[2]) / 2**30:.2f} GiB; medians of {max(len(v) for v in rows.values())} alternated rounds")
+print("| job | wall | peak RSS | peak temporary |")
+print("|---|---|---|---|")
+names = {"ngramkit-memory": "ngramkit compile (default budget: in memory)", "ngramkit-512M": "ngramkit compile --memory 512M",
+         "kenlm-probing": "KenLM build_binary probing (in memory)", "kenlm-trie-512M": "KenLM build_binary -S 512M trie"}
+for label, title in names.items():
+    if label not in rows: continue
+    v = rows[label]
+    print(f"| {title} | {statistics.median(x[0] for x in v):.1f} s | {statistics.median(x[1] for x in v) / 1048576:.2f} GiB | {statistics.median(x[2] for x in v) / 2**30:.2f} GiB |")
+if "ngramkit-512M" in rows and "ngramkit-memory" in rows:
+    print(f"\nwall at --memory 512M / in memory: {statistics.median(x[0] for x in rows['ngramkit-512M']) / statistics.median(x[0] for x in rows['ngramkit-memory']):.2f}")
+PY
+    cat "$results.same" >> "$out/compile.md"
     exit 0
 fi
 

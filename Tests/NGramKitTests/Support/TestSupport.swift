@@ -155,6 +155,27 @@ enum TestSupport {
         try LineReader.forEachLine(inFile: path) { line, _ in result.append(String(decoding: line, as: UTF8.self)) }
         return result
     }
+
+    /// The n-gram lines of an ARPA file by order (blank lines, markers and header left out).
+    static func arpaSections(of path: String) throws -> [Int: [String]] {
+        var sections: [Int: [String]] = [:]
+        var order: Int? = nil
+        for line in try lines(of: path) {
+            if line.hasPrefix("\\"), line.hasSuffix("-grams:") { order = Int(line.dropFirst().prefix { $0 != "-" }); sections[order!] = []; continue }
+            if line == "\\end\\" { order = nil; continue }
+            if let order, !line.trimmingCharacters(in: .whitespaces).isEmpty { sections[order]!.append(line) }
+        }
+        return sections
+    }
+
+    /// Writes an ARPA file of `sections` (n-gram lines by order 1...N), its header counting them.
+    static func writeARPA(_ sections: [Int: [String]], named name: String, in directory: URL) throws -> String {
+        let top = sections.keys.max()!
+        var out = ["\\data\\"] + (1...top).map { "ngram \($0)=\(sections[$0]!.count)" } + [""]
+        for n in 1...top { out += ["\\\(n)-grams:"] + sections[n]! + [""] }
+        out += ["\\end\\", ""]
+        return try write(Array(out.joined(separator: "\n").utf8), named: name, in: directory)
+    }
 }
 
 /// The tests' helpers on NGramKit's one seeded generator, so random test inputs are the same on

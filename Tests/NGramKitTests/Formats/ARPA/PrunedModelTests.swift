@@ -75,14 +75,7 @@ struct PrunedModelTests {
     /// context of an n-gram one order up but a suffix of one dropped with probability 1/5
     /// (`Tests/Fixtures/README.md`).
     static func prunedBrown(in directory: URL) throws -> String {
-        let lines = try TestSupport.lines(of: try TestSupport.sharedFile("fixtures/kenlm/brown.o4.arpa.gz"))
-        var sections: [Int: [String]] = [:]
-        var order: Int? = nil
-        for line in lines {
-            if line.hasPrefix("\\"), line.hasSuffix("-grams:") { order = Int(line.dropFirst().prefix { $0 != "-" }); sections[order!] = []; continue }
-            if line == "\\end\\" { order = nil; continue }
-            if let order, !line.trimmingCharacters(in: .whitespaces).isEmpty { sections[order]!.append(line) }
-        }
+        var sections = try TestSupport.arpaSections(of: try TestSupport.sharedFile("fixtures/kenlm/brown.o4.arpa.gz"))
         let top = sections.keys.max()!
         func words(_ line: String) -> [Substring] { line.split(separator: "\t")[1].split(separator: " ") }
         var random = SplitMix64(seed: 2026)
@@ -95,10 +88,7 @@ struct PrunedModelTests {
                 return !(!contexts.contains(key) && suffixes.contains(key) && random.next() % 5 == 0)
             }
         }
-        var out = ["\\data\\"] + (1...top).map { "ngram \($0)=\(sections[$0]!.count)" } + [""]
-        for n in 1...top { out += ["\\\(n)-grams:"] + sections[n]! + [""] }
-        out += ["\\end\\", ""]
-        return try TestSupport.write(Array(out.joined(separator: "\n").utf8), named: "pruned.arpa", in: directory)
+        return try TestSupport.writeARPA(sections, named: "pruned.arpa", in: directory)
     }
 
     @Test("A pruned Brown order-4 model: every token as KenLM's query scores it (log10 p and length)")

@@ -32,21 +32,11 @@ struct SpillingCompileTests {
     /// `source` with a random share (1 in `oneIn`) of the lines of orders 2...N-1 left out and the
     /// header's counts fixed: n-grams lose their contexts (blanks) and their suffixes (fills).
     static func holey(_ source: String, oneIn: UInt64, seed: UInt64, in directory: URL) throws -> String {
-        let lines = try TestSupport.lines(of: source)
-        var sections: [Int: [String]] = [:]
-        var order: Int? = nil
-        for line in lines {
-            if line.hasPrefix("\\"), line.hasSuffix("-grams:") { order = Int(line.dropFirst().prefix { $0 != "-" }); sections[order!] = []; continue }
-            if line == "\\end\\" { order = nil; continue }
-            if let order, !line.trimmingCharacters(in: .whitespaces).isEmpty { sections[order]!.append(line) }
-        }
+        var sections = try TestSupport.arpaSections(of: source)
         let top = sections.keys.max()!
         var random = SplitMix64(seed: seed)
         for n in 2..<top { sections[n] = sections[n]!.filter { _ in random.next() % oneIn != 0 } }
-        var out = ["\\data\\"] + (1...top).map { "ngram \($0)=\(sections[$0]!.count)" } + [""]
-        for n in 1...top { out += ["\\\(n)-grams:"] + sections[n]! + [""] }
-        out += ["\\end\\", ""]
-        return try TestSupport.write(Array(out.joined(separator: "\n").utf8), named: "holey-\(seed).arpa", in: directory)
+        return try TestSupport.writeARPA(sections, named: "holey-\(seed).arpa", in: directory)
     }
 
     @Test("Hand-made files: a missing suffix filled in (sufmiss.arpa), a plain bigram model (tiny2.arpa)",
