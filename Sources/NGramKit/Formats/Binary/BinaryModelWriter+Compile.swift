@@ -27,10 +27,19 @@ extension BinaryModelWriter {
     /// Per 1-gram: the vocabulary's entry and bytes, and the 1-grams' values.
     package static let compileBytesPerWord = 64
 
-    /// The memory `compile` needs to hold a model of `announced` n-grams per order in memory.
+    /// The memory `compile` needs to hold a model of `announced` n-grams per order in memory
+    /// (`Int.max` when that overflows: a header may announce anything).
     package static func compileMemory(announced: [Int], vocabularyBytes: Int? = nil) -> Int {
-        let words = vocabularyBytes ?? (announced.first ?? 0) * compileBytesPerWord
-        return words + announced.dropFirst().reduce(0) { $0 + $1 * compileBytesPerNGram }
+        func product(_ a: Int, _ b: Int) -> Int {
+            let (value, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? .max : value
+        }
+        func sum(_ a: Int, _ b: Int) -> Int {
+            let (value, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .max : value
+        }
+        let words = vocabularyBytes ?? product(announced.first ?? 0, compileBytesPerWord)
+        return announced.dropFirst().reduce(words) { sum($0, product($1, compileBytesPerNGram)) }
     }
 
     /// Reads the ARPA model `arpaPath` (any toolkit's; plain or gzip) and writes it to `output`

@@ -152,6 +152,22 @@ struct SpillingCompileTests {
         #expect(c != nil && c == d && d!.contains("'dog'"), "\(String(describing: c)) / \(String(describing: d))")
     }
 
+    @Test("Headers announcing 10^9, 2^32 and 2^63 n-grams in a tiny file, plain and gzip: one line and exit 1 at any budget, never a trap",
+          arguments: ["hdr_1e9.arpa", "hdr_2e32.arpa", "hdr_2e63.arpa"])
+    func hugeHeaders(_ file: String) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = try TestSupport.sharedFile("reliability/" + file)
+        let gzip = try TestSupport.write(try TestSupport.gzip(Array(try Data(contentsOf: URL(fileURLWithPath: plain)))), named: file + ".gz", in: directory)
+        for input in [plain, gzip] {
+            for memory in [["--memory", "8M"], []] {
+                let run = try TestSupport.runTool(["compile", input, directory.appendingPathComponent("m.bin").path, "--temp-dir", directory.path] + memory)
+                #expect(run.status == 1 && run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("header"), "\(input) \(memory): \(run.stderr)")
+            }
+        }
+        #expect(try TestSupport.contents(directory) == [file + ".gz"])
+    }
+
     @Test("A budget that cannot hold the 1-grams beside room to sort: one line naming --memory and what is needed")
     func budgetTooSmall() throws {
         let directory = try TestSupport.temporaryDirectory()
