@@ -88,3 +88,30 @@ extension CountTable {
         return slot
     }
 }
+
+/// Filling a model's table from entries of another layout.
+extension CountTable {
+    /// Adds `keys`, each with its entry's index in its source (a slot of another table), then
+    /// lays out the entries' values by slot of this table: `values(k)` gives key `k`'s log10
+    /// probability and backoff. With `backoffs` (an order below the highest), also the map from
+    /// each source index below `sources` to its slot here (`.max` for the others), which the
+    /// order above keys its contexts by. Slots are found only after every insert: `add` may
+    /// grow the table.
+    func place(_ keys: [(source: Int, key: UInt64)], sources: Int, backoffs: Bool,
+               values: (Int) -> (logProb: Double, logBackoff: Double)) -> (logProb: LargeBuffer<Double>, logBackoff: LargeBuffer<Double>, map: [UInt32]) {
+        for entry in keys { add(entry.key, amount: 1) }
+        let prob = LargeBuffer<Double>(zeroedCount: capacity)
+        let backoff = LargeBuffer<Double>(zeroedCount: backoffs ? capacity : 0)
+        var map = [UInt32](repeating: .max, count: backoffs ? sources : 0)
+        for (k, entry) in keys.enumerated() {
+            let here = find(entry.key)!
+            let value = values(k)
+            prob[here] = value.logProb
+            if backoffs {
+                backoff[here] = value.logBackoff
+                map[entry.source] = UInt32(here)
+            }
+        }
+        return (prob, backoff, map)
+    }
+}

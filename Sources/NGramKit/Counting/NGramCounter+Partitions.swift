@@ -26,15 +26,30 @@ extension NGramCounter {
     /// distinct n-gram beside the tables (estimation, writers). Reads the stream once to
     /// estimate the distinct n-grams when a first bound does not settle it.
     package func fitsInMemory(bytesPerNGram: Int) throws -> Bool {
-        guard let budget else { return true }
-        if reader.spill != nil { return false }
-        let ids = stream.count
-        let perToken = 4 * (1 + (order > 2 ? 1 : 0) + (order > 3 ? 1 : 0))
+        try highestOrderFitting([order], bytesPerNGram: bytesPerNGram) == order
+    }
+
+    /// The highest of `orders` (none above `order`) whose counts would fit the budget in memory,
+    /// as `fitsInMemory` of a counter of that order says, or nil when none does. One read of the
+    /// stream serves every order: the estimate of an order's distinct n-grams does not depend
+    /// on the counter's highest order.
+    package func highestOrderFitting(_ orders: [Int], bytesPerNGram: Int) throws -> Int? {
+        guard let budget else { return orders.max() }
+        if reader.spill != nil { return nil }
         let fixed = vocabulary.memoryFootprint + vocabulary.count * 40
-        // Distinct n-grams of an order are at most the positions of the text.
-        if fixed + ids * perToken + (order - 1) * ids * bytesPerNGram <= budget.bytes { return true }
-        let distinct = try estimateDistinct(source: .memory(stream), remap: nil).reduce(0, +)
-        return fixed + max(ids * perToken, Int(distinct * Double(bytesPerNGram))) <= budget.bytes
+        var distinct: [Double]?
+        for k in orders.sorted(by: >) {
+            precondition(k <= order)
+            // A counter of order 1 keeps no stream.
+            let ids = k > 1 ? stream.count : 0
+            let perToken = 4 * (1 + (k > 2 ? 1 : 0) + (k > 3 ? 1 : 0))
+            // Distinct n-grams of an order are at most the positions of the text.
+            if fixed + ids * perToken + (k - 1) * ids * bytesPerNGram <= budget.bytes { return k }
+            if distinct == nil { distinct = try estimateDistinct(source: .memory(stream), remap: nil) }
+            let total = distinct![..<(k - 1)].reduce(0, +)
+            if fixed + max(ids * perToken, Int(total * Double(bytesPerNGram))) <= budget.bytes { return k }
+        }
+        return nil
     }
 
     /// Estimated distinct n-grams of orders 2...N (HyperLogLog over the stream).
@@ -259,6 +274,6 @@ extension SpilledCounts {
     /// The buffer of each run reader when every partition's run of an order is merged at once
     /// (two runs a partition: probabilities and backoffs): what a sixteenth of the budget gives.
     package func mergeBufferBytes(budget: MemoryBudget) -> Int {
-        max(1 << 12, min(1 << 20, budget.bytes / 16 / max(1, 2 * plan.count)))
+        MemoryBudget.readerBufferBytes(runs: 2 * plan.count, share: budget.bytes / 16)
     }
 }

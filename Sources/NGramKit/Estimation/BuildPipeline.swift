@@ -96,7 +96,7 @@ extension BuildPipeline {
     static func buildSpilled(_ counter: NGramCounter, configuration: BuildConfiguration, tokenizer: TokenizerConfiguration,
                              budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink?, binary: OutputFile?, start: Double,
                              progress: ProgressReporter?, warn: (String) -> Void) throws -> ModelSummary {
-        let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: 64)
+        let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: PartitionedKneserNey.bytesPerEntry)
         guard spilled.base.sentences > 0 else {
             throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)")
         }

@@ -16,6 +16,10 @@ import Foundation
 /// order the n-grams come in; and each probability is the same expression of the same values,
 /// u(w|h) + γ(h)·p(w|h'), whose p(w|h') the partition holds (the suffix shares the next-to-last word).
 enum PartitionedKneserNey {
+    /// What estimating a partition keeps per n-gram of it: the `bytesPerEntry` that sizes the
+    /// partitions of a Kneser-Ney job past its budget.
+    static let bytesPerEntry = 64
+
     /// The estimated runs, per partition: `probabilities[n - 2]`, `backoffs[n - 2]` (contexts of
     /// order n, for 2 ≤ n ≤ N-1).
     struct Runs {

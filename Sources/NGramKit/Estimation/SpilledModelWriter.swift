@@ -31,6 +31,7 @@ enum SpilledModelWriter {
         try binaryWriter?.begin(vocabulary: vocabulary, unigramLogProb: estimated.unigramLogProb,
                                 unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
         let line = LineBuffer()
+        let writesText = sink != nil
         let started = ProgressClock.now()
         // Each order's share of the n-grams, for the estimate of what is left.
         var written = counts.uniqueCounts[0]
@@ -47,8 +48,8 @@ enum SpilledModelWriter {
                 // Merged on a second thread, written on this one.
                 try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
                     for i in 0..<batch.count {
-                        if i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
-                        if i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
+                        if writesText && i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
+                        if writesText && i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
                         let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
                         try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
                         try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff)

@@ -25,7 +25,7 @@ extension NGramModel {
             let entries = binary.entryCounts[n - 1]
             let table = try CountTable(order: n, capacity: Int(Double(entries) / 0.8) + 64, wordLimit: v,
                                        contextLimit: n == 2 ? v : tables[n - 3].capacity)
-            var keys: [(slot: Int, key: UInt64)] = []
+            var keys: [(source: Int, key: UInt64)] = []
             keys.reserveCapacity(entries)
             for slot in 0..<mapped.slots {
                 let code = mapped.storedCode(slot)
@@ -34,20 +34,10 @@ extension NGramModel {
                 let context = UInt32(truncatingIfNeeded: key >> mapped.wordBits)
                 let word = UInt32(truncatingIfNeeded: key & ((1 << mapped.wordBits) - 1))
                 let here = table.key(context: n == 2 ? context : lowerMap[Int(context)], word: word)
-                table.add(here, amount: 1)
                 keys.append((slot, here))
             }
-            // Slots are found after every insert: `add` may have grown the table.
-            let prob = LargeBuffer<Double>(zeroedCount: table.capacity)
-            let backoff = LargeBuffer<Double>(zeroedCount: n < order ? table.capacity : 0)
-            var map = [UInt32](repeating: .max, count: n < order ? mapped.slots : 0)
-            for (slot, key) in keys {
-                let here = table.find(key)!
-                prob[here] = mapped.logProb(slot)
-                if n < order {
-                    backoff[here] = mapped.logBackoff(slot)
-                    map[slot] = UInt32(here)
-                }
+            let (prob, backoff, map) = table.place(keys, sources: mapped.slots, backoffs: n < order) {
+                (mapped.logProb(keys[$0].source), n < order ? mapped.logBackoff(keys[$0].source) : 0)
             }
             tables.append(table)
             probs.append(prob)

@@ -44,10 +44,11 @@ package final class RestrictedModelBuilder {
         backoffs = [order > 1 ? unigramLogBackoff : LargeBuffer<Double>(zeroedCount: 0)]
     }
 
-    /// How many of `text`'s n-grams of orders 2...`order` occur in `ids` (sentences `<s> ... </s>`):
+    /// How many of `text`'s n-grams of orders 2...N occur in `ids` (sentences `<s> ... </s>`):
     /// what a builder keeps of an unpruned model of `ids`, known before the model is made, so
     /// that its memory can be set aside.
-    package static func keptEntries(text: NGramCounts, order: Int, in ids: UnsafeBufferPointer<UInt32>) -> Int {
+    package static func keptEntries(text: NGramCounts, in ids: UnsafeBufferPointer<UInt32>) -> Int {
+        let order = text.order
         guard order >= 2 else { return 0 }
         // One bit per slot of each of the text's tables: whether the slice holds that n-gram.
         let seen = (2...order).map { LargeBuffer<UInt64>(zeroedCount: (text.tables[$0 - 2].capacity + 63) / 64) }
@@ -100,19 +101,8 @@ package final class RestrictedModelBuilder {
     /// Ends the order begun last.
     package func endOrder() {
         let n = current, table = table!
-        for entry in pending { table.add(entry.key, amount: 1) }
-        // Slots are found after every insert: `add` may have grown the table.
-        let prob = LargeBuffer<Double>(zeroedCount: table.capacity)
-        let backoff = LargeBuffer<Double>(zeroedCount: n < order ? table.capacity : 0)
-        var map = [UInt32](repeating: .max, count: n < order ? text.tables[n - 2].capacity : 0)
-        for entry in pending {
-            let here = table.find(entry.key)!
-            prob[here] = entry.logProb
-            if n < order {
-                backoff[here] = entry.logBackoff
-                map[entry.textSlot] = UInt32(here)
-            }
-        }
+        let (prob, backoff, map) = table.place(pending.map { ($0.textSlot, $0.key) }, sources: text.tables[n - 2].capacity,
+                                               backoffs: n < order) { (pending[$0].logProb, pending[$0].logBackoff) }
         tables.append(table)
         probs.append(prob)
         backoffs.append(backoff)

@@ -154,7 +154,7 @@ public final class ScalingExperiment {
         let heldoutStarts = corpus.heldoutSentenceStarts
         let budget = try sliceBudget()
         let space = LazyTemporarySpace(budget: budget)
-        try checkStupidBackoffFits(plan: plan, done: done, budget: budget, space: space)
+        try checkStupidBackoffFits(plan: plan, done: done, budget: budget)
         // The held-out set's n-grams, counted when a slice first spills (what its models keep).
         var heldoutCounts: NGramCounts?
         for (sliceNumber, slice) in plan.enumerated() {
@@ -168,13 +168,13 @@ public final class ScalingExperiment {
             progress?.status("\(describe): counting orders 1-\(pending.last!)")
             let countStart = ProgressClock.now()
             // Counted once at the highest pending order that fits; higher orders spill.
-            var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids in
-                for order in pending.reversed() {
-                    let counter = try counter(ids, order: order, within: try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0,
-                                                                                         for: "the held-out set's n-grams"), space: space.get)
-                    if try counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) { return try counter.finish() }
-                }
-                return nil
+            var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids -> NGramCounts? in
+                let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
+                var top: NGramCounter? = try counter(ids, order: pending.last!, within: left)
+                guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: NGramCounter.modelBytesPerNGram) else { return nil }
+                if fitting == top!.order { return try top!.finish() }
+                top = nil   // let go before the slice is loaded again at the order that fits
+                return try counter(ids, order: fitting, within: left).finish()
             }
             let inMemoryOrder = counts?.order ?? 0
             let countSeconds = ProgressClock.now() - countStart
@@ -200,8 +200,8 @@ public final class ScalingExperiment {
                     }
                     progress?.status("\(describe): kneser-ney order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
                     let start = ProgressClock.now()
-                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, heldout: try heldoutCounts!.truncated(toOrder: order),
-                                                    heldoutCounts: heldoutCounts!, budget: budget, space: space.get()) {
+                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, heldoutCounts: heldoutCounts!,
+                                                    budget: budget, space: space.get()) {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
                     if unseen == nil { unseen = countUnseen(built.unigramCounts) }
@@ -263,11 +263,11 @@ public final class ScalingExperiment {
         return try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
     }
 
-    /// A counter holding a slice's `ids` at `order`, limited to `budget`.
-    private func counter(_ ids: UnsafeBufferPointer<UInt32>, order: Int, within budget: MemoryBudget,
-                         space: @escaping () throws -> TemporarySpace) throws -> NGramCounter {
+    /// A counter holding a slice's `ids` at `order`, limited to `budget` (its stream is in
+    /// memory already, so it never spills: past the budget it counts a partition at a time).
+    private func counter(_ ids: UnsafeBufferPointer<UInt32>, order: Int, within budget: MemoryBudget) throws -> NGramCounter {
         let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
-        counter.limitMemory(to: budget, space: space)
+        counter.budget = budget
         return counter
     }
 
@@ -283,18 +283,19 @@ public final class ScalingExperiment {
     }
 
     /// The Kneser-Ney model of order `order` of a slice, built past the budget, restricted to the
-    /// held-out set's n-grams (`heldout`: their counts at that order).
-    private func buildPastBudget(streamCount: Int, order: Int, heldout: NGramCounts, heldoutCounts: NGramCounts,
+    /// held-out set's n-grams (`heldoutCounts`: their counts, up to the highest order).
+    private func buildPastBudget(streamCount: Int, order: Int, heldoutCounts: NGramCounts,
                                  budget: MemoryBudget, space: TemporarySpace,
                                  warn: (String) -> Void) throws -> (model: NGramModel, sentences: Int, unigramCounts: [UInt64]) {
+        let heldout = try heldoutCounts.truncated(toOrder: order)
         // Beside the partitions, while counting: the held-out set's counts (all orders) and the
         // slice's ids; while merging: those counts and the part of the model kept for them.
         var kept = 0
         let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
-            kept = RestrictedModelBuilder.keptEntries(text: heldout, order: order, in: ids)
+            kept = RestrictedModelBuilder.keptEntries(text: heldout, in: ids)
             let budget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
                                         for: "the held-out set's n-grams and a copy of this slice's ids")
-            return try counter(ids, order: order, within: budget, space: { space }).finishPartitioned(space: space, bytesPerEntry: 64)
+            return try counter(ids, order: order, within: budget).finishPartitioned(space: space, bytesPerEntry: PartitionedKneserNey.bytesPerEntry)
         }
         let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + kept * RestrictedModelBuilder.bytesPerEntry,
                                          for: "the held-out set's n-grams and the part of the model they need")
@@ -313,11 +314,11 @@ public final class ScalingExperiment {
     /// Refuses, before any work, a run whose Stupid Backoff points would need a slice's counts
     /// past the budget.
     private func checkStupidBackoffFits(plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)], done: Set<ScalingPoint.Key>,
-                                        budget: MemoryBudget, space: LazyTemporarySpace) throws {
+                                        budget: MemoryBudget) throws {
         guard options.smoothings.contains(.stupidBackoff), let largest = plan.last else { return }
         guard let order = options.orders.sorted().last(where: { !done.contains(.init(smoothing: .stupidBackoff, order: $0, requestedTokens: largest.requested)) }) else { return }
         let fits = try corpus.withSlice(streamCount: largest.streamCount) { ids -> Bool in
-            try counter(ids, order: order, within: budget, space: space.get).fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram)
+            try counter(ids, order: order, within: budget).fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram)
         }
         if !fits { throw stupidBackoffPastBudget(tokens: largest.tokens, order: order, budget: budget) }
     }

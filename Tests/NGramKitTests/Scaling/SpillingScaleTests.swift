@@ -70,7 +70,7 @@ struct SpillingScaleTests {
         #expect(kept > 1000 && kept < whole.totalNGrams / 4, "\(kept) of \(whole.totalNGrams)")
         // Known before the model is made, from the slice and the held-out counts.
         let expected = try corpus.withSlice(streamCount: corpus.slice(tokens: 200_000).streamCount) {
-            RestrictedModelBuilder.keptEntries(text: heldout, order: 4, in: $0)
+            RestrictedModelBuilder.keptEntries(text: heldout, in: $0)
         }
         #expect(expected == kept)
         let a = try corpus.withHeldout { try HeldOutScorer.score(model: whole, ids: $0, sentenceStarts: corpus.heldoutSentenceStarts, threads: 2) }

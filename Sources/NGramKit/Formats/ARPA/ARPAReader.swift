@@ -75,14 +75,25 @@ public enum ARPAReader {
             }
             reason = parser.handedBack ?? "handed back"
         }
+        let parser = lineParser(path)
+        let lines = try readLines(path, into: parser, warn: warn)
+        return (try parser.finish(lastLine: lines), .lineByLine(reason: reason))
+    }
+
+    /// A parser for the line reader: a plain file's size bounds its header's counts.
+    private static func lineParser(_ path: String) -> ARPAParser {
         let parser = ARPAParser(name: path == "-" ? "<stdin>" : path)
         if path != "-", let info = Platform.status(path), Platform.isRegular(info), !isGzip(path) {
             parser.knownSize = Int(info.st_size)
         }
-        let lines = try LineReader.forEachLine(inFile: path) { line, number in
+        return parser
+    }
+
+    /// Hands every line of `path` to `parser`; returns the number of lines.
+    private static func readLines(_ path: String, into parser: ARPAParser, warn: (String) -> Void) throws -> Int {
+        try LineReader.forEachLine(inFile: path) { line, number in
             try parser.consume(line, number, readableAfter: LineReader.readableSlack, warn: warn)
         }
-        return (try parser.finish(lastLine: lines), .lineByLine(reason: reason))
     }
 
     /// What `read(_:within:space:threads:warn:)` gives: the model in memory, or, past the
@@ -102,10 +113,7 @@ public enum ARPAReader {
            BinaryModelWriter.compileMemory(announced: announced) <= budget.bytes {
             return .model(try read(path, threads: threads, warn: warn))
         }
-        let parser = ARPAParser(name: path == "-" ? "<stdin>" : path)
-        if path != "-", let info = Platform.status(path), Platform.isRegular(info), !isGzip(path) {
-            parser.knownSize = Int(info.st_size)
-        }
+        let parser = lineParser(path)
         // Decided once the 1-grams are read, with the vocabulary's real size.
         parser.spillWhen = { announced, vocabulary in
             // The vocabulary, and the 1-grams' values: growing arrays while read, buffers after.
@@ -119,9 +127,7 @@ public enum ARPAReader {
             return ARPASpill(order: announced.count, vocabularySize: vocabulary.count, fixedBytes: words,
                              space: try space.get(), budget: budget, threads: threads)
         }
-        let lines = try LineReader.forEachLine(inFile: path) { line, number in
-            try parser.consume(line, number, readableAfter: LineReader.readableSlack, warn: warn)
-        }
+        let lines = try readLines(path, into: parser, warn: warn)
         if let spill = parser.spill {
             try parser.checkEnded(lastLine: lines)
             return .spilled(parser, spill)

@@ -82,11 +82,7 @@ final class SpilledARPAModel {
                     throw parser.duplicate(words: words, secondLine, order: n)
                 }
                 let kind: CompleteOrder.Kind = isReal ? .real : (needs & SpilledARPAModel.needsProbability != 0 ? .filled : .blank)
-                switch kind {
-                case .real: break
-                case .blank: complete.blanks += 1
-                case .filled: complete.fills += 1
-                }
+                if kind == .filled { complete.fills += 1 }
                 if kind != .real && !checkSuffixes { return false }
                 try out.append(group)
                 let isContext = needs & SpilledARPAModel.extendedByReal != 0
@@ -95,7 +91,6 @@ final class SpilledARPAModel {
                     try out.writer.double(prob)
                     if hasBackoff { try out.writer.double(backoff) }
                 }
-                complete.entries += 1
                 if n >= 3 {
                     let mine = kind == .real ? SpilledARPAModel.extendedByReal : 0
                     if hasContext && CompleteOrderReader.compare(context, group, count: n - 1) == 0 {
@@ -218,7 +213,7 @@ final class SpilledARPAModel {
     }
 }
 
-/// One order of a `SpilledARPAModel`: where its entries are and how many of each kind.
+/// One order of a `SpilledARPAModel`: where its entries are and how many are filled.
 struct CompleteOrder {
     enum Kind: UInt8 {
         case real = 0, blank = 1, filled = 2
@@ -232,7 +227,8 @@ struct CompleteOrder {
     var run: SortedRun?
     /// The filled entries' probabilities, in canonical order across the runs' merge.
     var fillRuns: [SortedRun] = []
-    var entries = 0, blanks = 0, fills = 0
+    /// Filled entries.
+    var fills = 0
 
     init(order: Int, hasBackoff: Bool) {
         self.order = order

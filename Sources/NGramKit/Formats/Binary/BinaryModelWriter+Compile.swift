@@ -84,12 +84,14 @@ extension BinaryModelWriter {
         }
         let read = try ARPAReader.read(arpaPath, within: budget, space: space, threads: threads, pastBudget: pastBudget, warn: warn)
         let summary: Summary
+        var spilled = false
         var readSeconds = ProgressClock.now() - start
         switch read {
         case .model(let model):
             progress?.status("writing \(output)")
             summary = try write(model, into: file, threads: threads)
         case .spilled(let parser, let spill):
+            spilled = true
             progress?.status("closing \(arpaPath) under contexts and suffixes, past the memory budget")
             let model = try SpilledARPAModel(parser: parser, spill: spill)
             readSeconds = ProgressClock.now() - start
@@ -102,7 +104,7 @@ extension BinaryModelWriter {
             try ModelFile.verify(output)
         }
         progress?.done()
-        return CompileResult(summary: summary, readSeconds: readSeconds, spilled: space.peakBytes > 0, temporaryBytes: space.peakBytes)
+        return CompileResult(summary: summary, readSeconds: readSeconds, spilled: spilled, temporaryBytes: space.peakBytes)
     }
 
     /// Writes a model closed on disk, table by table (the same bytes as `write` of it in memory).
