@@ -42,7 +42,7 @@ final class SpilledBinaryWriter {
     private var below: SortedRunMerge?
     private var belowRun: Int?
     private var belowIndex = -1
-    private var skipBelow: (TemporaryFileReader) throws -> Void = { _ in }
+    private var skipBelow: ((TemporaryFileReader) throws -> Void)?
     /// The order below's slots by canonical index, and the current one.
     private var belowSlots: RunMerge<KeyedRunReader>?
     private var belowSlot: (index: UInt64, slot: UInt32)?
@@ -83,9 +83,10 @@ final class SpilledBinaryWriter {
     }
 
     /// Starts order `n` (2...N); `belowRuns` are the order below's merged runs (nil for bigrams),
-    /// whose records' payloads `skipBelow` passes over (default: one `Double`).
+    /// whose records' payloads `skipBelow` passes over (nil: one `Double`, read inline, as the
+    /// build's runs hold).
     func beginOrder(_ n: Int, belowRuns: [SortedRunReader]?,
-                    skipBelow: @escaping (TemporaryFileReader) throws -> Void = { _ = try $0.double() }) throws {
+                    skipBelow: ((TemporaryFileReader) throws -> Void)? = nil) throws {
         self.n = n
         self.skipBelow = skipBelow
         let maxKey = (contextLimit - 1) << UInt64(wordBits) | UInt64(vocabularySize - 1)
@@ -109,7 +110,9 @@ final class SpilledBinaryWriter {
         if n == 2 { return UInt64(ids[0]) }
         // The order below's n-grams, passed until the context (they come in the same order).
         while belowRun == nil || !below!.readers[belowRun!].holds(ids) {
-            if let run = belowRun { try skipBelow(below!.readers[run].payload) }
+            if let run = belowRun {
+                if let skipBelow { try skipBelow(below!.readers[run].payload) } else { _ = try below!.readers[run].payload.double() }
+            }
             guard let run = try below!.next() else { throw SpilledBinaryWriter.internalError("a context is missing") }
             belowRun = run
             belowIndex += 1
