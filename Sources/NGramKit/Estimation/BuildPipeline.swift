@@ -53,13 +53,12 @@ public enum BuildPipeline {
             let counter = try NGramCounter(order: configuration.order, vocabulary: closed, restriction: configuration.restriction)
             counter.progress = progress
             counter.threads = threads
-            // Modified Kneser-Ney spills past the budget; Stupid Backoff is estimated in memory.
+            // Past the budget, counted and estimated a partition at a time.
             let budget = configuration.memory ?? .standard()
             let space = LazyTemporarySpace(budget: budget)
-            let spills = configuration.estimation.smoothing == .kneserNey
-            if spills { counter.limitMemory(to: budget, space: space.get) }
+            counter.limitMemory(to: budget, space: space.get)
             try counter.addFiles(paths, configuration: chosen)
-            if spills, try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
+            if try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
                 return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
                                         arpa: arpa, binary: binary, start: start, progress: progress, warn: warn)
             }
@@ -90,21 +89,20 @@ public enum BuildPipeline {
 }
 
 extension BuildPipeline {
-    /// The rest of a Kneser-Ney build past the memory budget: counted a partition at a time,
-    /// estimated a partition at a time (`PartitionedKneserNey`), written by merging the
+    /// The rest of a build past the memory budget: counted a partition at a time, estimated a
+    /// partition at a time (`PartitionedEstimate`), written by merging the
     /// partitions' runs; the same ARPA bytes as in memory.
     static func buildSpilled(_ counter: NGramCounter, configuration: BuildConfiguration, tokenizer: TokenizerConfiguration,
                              budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink?, binary: OutputFile?, start: Double,
                              progress: ProgressReporter?, warn: (String) -> Void) throws -> ModelSummary {
-        let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: PartitionedKneserNey.bytesPerEntry)
+        let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
         guard spilled.base.sentences > 0 else {
             throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)")
         }
         let countSeconds = ProgressClock.now() - start
-        let discounts = spilled.kneserNeyDiscounts(fallback: configuration.estimation.discountFallback, warn: warn)
-        let estimated = try PartitionedKneserNey.estimate(spilled, discounts: discounts, space: space,
-                                                          threads: ThreadCount.usable(configuration.threads), progress: progress)
-        var provenance = ModelProvenance.kneserNey(discounts)
+        var (estimated, provenance) = try PartitionedEstimate.estimate(spilled, options: configuration.estimation, space: space,
+                                                                       threads: ThreadCount.usable(configuration.threads),
+                                                                       progress: progress, warn: warn)
         provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds
         _ = try SpilledModelWriter.write(spilled, estimated, provenance: provenance, arpa: arpa, binary: binary, space: space,

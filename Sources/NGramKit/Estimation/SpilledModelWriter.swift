@@ -1,7 +1,7 @@
 /// The model of a build that spilled, written to its ARPA file and/or binary model from one merge
 /// per order of the partitions' runs: the same bytes as the in-memory build's outputs.
 ///
-/// In:  `PartitionedKneserNey.Estimated` (every partition's runs of probabilities and backoffs,
+/// In:  `PartitionedEstimate` (every partition's runs of probabilities and backoffs,
 ///      the unigrams in memory), the counts' totals, the model's provenance.
 /// Out: the outputs, complete but not committed (the job commits them together).
 ///
@@ -12,7 +12,7 @@
 /// find contexts, and to `restricted` (the part of the model a held-out text needs, kept in
 /// memory: the scaling harness's slices past the budget).
 enum SpilledModelWriter {
-    static func write(_ counts: SpilledCounts, _ estimated: PartitionedKneserNey.Estimated, provenance: ModelProvenance,
+    static func write(_ counts: SpilledCounts, _ estimated: PartitionedEstimate, provenance: ModelProvenance,
                       arpa sink: OutputSink?, binary: OutputFile?, restricted: RestrictedModelBuilder? = nil,
                       space: TemporarySpace, budget: MemoryBudget, threads: Int, progress: ProgressReporter?) throws -> BinaryModelWriter.Summary? {
         let order = counts.order
@@ -52,7 +52,7 @@ enum SpilledModelWriter {
                         if writesText && i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
                         let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
                         try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
-                        try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff)
+                        try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
                         guard sink != nil else { continue }
                         line.append(distinctLog10: probability)
                         line.append(byte: 0x09)

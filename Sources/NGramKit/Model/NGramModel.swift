@@ -69,7 +69,7 @@ public final class NGramModel: @unchecked Sendable {
 
     init(order: Int, vocabulary: Vocabulary, tables: [CountTable], logProb: [LargeBuffer<Double>],
          logBackoff: [LargeBuffer<Double>], ngramCounts: [Int], provenance: ModelProvenance,
-         filled: [Set<Int>] = [], isComplete: Bool = true) {
+         filled: [Set<Int>] = [], isComplete: Bool = true, contextFlags: [LargeBuffer<UInt8>]? = nil) {
         precondition(order >= 1 && tables.count == order - 1 && logProb.count == order && logBackoff.count == order)
         self.order = order
         self.vocabulary = vocabulary
@@ -80,9 +80,14 @@ public final class NGramModel: @unchecked Sendable {
         self.provenance = provenance
         self.filled = filled
         self.isComplete = isComplete
-        contextFlags = provenance.isStupidBackoff
-            ? (1..<max(order, 1)).map { NGramModel.contextFlags(order: $0, tables: tables, logProb: logProb, filled: filled) }
-            : []
+        // Given by a model that holds part of a whole model's n-grams (`RestrictedModelBuilder`):
+        // the whole model's flags; otherwise read off the tables.
+        if !provenance.isStupidBackoff {
+            self.contextFlags = []
+        } else {
+            self.contextFlags = contextFlags
+                ?? (1..<max(order, 1)).map { NGramModel.contextFlags(order: $0, tables: tables, logProb: logProb, filled: filled) }
+        }
         binary = nil
     }
 

@@ -27,21 +27,27 @@ package final class RestrictedModelBuilder {
     private var current = 1
     private var lowerMap: [UInt32] = []
     /// The kept n-grams of order `current`: their slot in the text's table, key here, values.
-    private var pending: [(textSlot: Int, key: UInt64, logProb: Double, logBackoff: Double)] = []
+    private var pending: [(textSlot: Int, key: UInt64, logProb: Double, logBackoff: Double, isContext: Bool)] = []
+    /// Per order 1...N-1, whether the whole model's entry is a context (extended by one of its
+    /// n-grams, kept here or not): Stupid Backoff's raw scores read it.
+    private var contextFlags: [LargeBuffer<UInt8>]
     private var table: CountTable?
 
-    /// Memory per kept n-gram, at most: its slot (at the tables' least load) and two values,
-    /// and its place in the list of the order being filled.
-    package static let bytesPerEntry = 56
+    /// Memory per kept n-gram, at most: its slot (at the tables' least load), two values and a
+    /// context flag, and its place in the list of the order being filled.
+    package static let bytesPerEntry = 64
 
     /// - Parameters:
     ///   - text: the counts of the text to be scored, at the model's order, over the model's vocabulary.
     ///   - unigramLogProb, unigramLogBackoff: the model's unigram values by word id (no backoffs for order 1).
-    package init(text: NGramCounts, unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>) {
+    ///   - unigramFlags: 1 for the words some bigram of the model extends.
+    package init(text: NGramCounts, unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>,
+                 unigramFlags: LargeBuffer<UInt8>) {
         self.text = text
         order = text.order
         probs = [unigramLogProb]
         backoffs = [order > 1 ? unigramLogBackoff : LargeBuffer<Double>(zeroedCount: 0)]
+        contextFlags = order > 1 ? [unigramFlags] : []
     }
 
     /// How many of `text`'s n-grams of orders 2...N occur in `ids` (sentences `<s> ... </s>`):
@@ -83,9 +89,10 @@ package final class RestrictedModelBuilder {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Offers one n-gram of order `current` (its `current` word ids); kept when the text holds it.
+    /// Offers one n-gram of order `current` (its `current` word ids), and whether the model
+    /// extends it; kept when the text holds it.
     @inline(__always)
-    package func offer(_ ngram: UnsafePointer<UInt32>, logProb: Double, logBackoff: Double) throws {
+    package func offer(_ ngram: UnsafePointer<UInt32>, logProb: Double, logBackoff: Double, isContext: Bool) throws {
         let n = current
         var slot = Int(ngram[0]), contextSlot = slot
         for m in 2...n {
@@ -95,7 +102,7 @@ package final class RestrictedModelBuilder {
         }
         let context = n == 2 ? UInt32(contextSlot) : lowerMap[contextSlot]
         guard context != .max else { throw RestrictedModelBuilder.missingContext(order: n) }
-        pending.append((slot, table!.key(context: context, word: ngram[n - 1]), logProb, logBackoff))
+        pending.append((slot, table!.key(context: context, word: ngram[n - 1]), logProb, logBackoff, isContext))
     }
 
     /// Ends the order begun last.
@@ -106,6 +113,11 @@ package final class RestrictedModelBuilder {
         tables.append(table)
         probs.append(prob)
         backoffs.append(backoff)
+        if n < order {
+            let flags = LargeBuffer<UInt8>(zeroedCount: table.capacity)
+            for entry in pending where entry.isContext { flags[Int(map[entry.textSlot])] = 1 }
+            contextFlags.append(flags)
+        }
         lowerMap = map
         pending = []
         self.table = nil
@@ -118,7 +130,7 @@ package final class RestrictedModelBuilder {
     package func finish(ngramCounts: [Int], provenance: ModelProvenance) -> NGramModel {
         precondition(current == order && table == nil)
         return NGramModel(order: order, vocabulary: text.vocabulary, tables: tables, logProb: probs, logBackoff: backoffs,
-                          ngramCounts: ngramCounts, provenance: provenance, isComplete: true)
+                          ngramCounts: ngramCounts, provenance: provenance, isComplete: true, contextFlags: contextFlags)
     }
 
     @inline(never)

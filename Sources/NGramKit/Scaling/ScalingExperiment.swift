@@ -111,12 +111,12 @@ public struct ScalingOptions: Sendable, Equatable {
 /// rather than grown in place.
 ///
 /// Past the memory budget (what `options.memory` leaves beside the corpus's ids), the orders
-/// whose counts and models fit are measured as above; each higher order's Kneser-Ney model is
-/// built as `build` builds past its budget (counted, estimated and merged a partition at a
-/// time, in temporary files), and of its n-grams only those that occur in the held-out set are
-/// kept in memory (`RestrictedModelBuilder`): scoring the held-out set needs no other, and gets
-/// the same values, so the point is the one measured in memory, bit for bit. Stupid Backoff is
-/// not built past the budget yet: a run that would need it stops before measuring anything.
+/// whose counts and models fit are measured as above; each higher order's models (one per
+/// smoothing method, from one count) are built as `build` builds past its budget (counted,
+/// estimated and merged a partition at a time, in temporary files), and of their n-grams only
+/// those that occur in the held-out set are kept in memory (`RestrictedModelBuilder`): scoring
+/// the held-out set needs no other, and gets the same values, so the point is the one measured
+/// in memory, bit for bit.
 public final class ScalingExperiment {
     public let corpus: ScalingCorpus
     public let options: ScalingOptions
@@ -154,7 +154,6 @@ public final class ScalingExperiment {
         let heldoutStarts = corpus.heldoutSentenceStarts
         let budget = try sliceBudget()
         let space = LazyTemporarySpace(budget: budget)
-        try checkStupidBackoffFits(plan: plan, done: done, budget: budget)
         // The held-out set's n-grams, counted when a slice first spills (what its models keep).
         var heldoutCounts: NGramCounts?
         for (sliceNumber, slice) in plan.enumerated() {
@@ -189,23 +188,23 @@ public final class ScalingExperiment {
             }
             if let counts { unseen = countUnseen(counts.unigramCounts) }
             for order in orders {
-                // A model past the budget, built once for every smoothing that wants it.
-                var spilled: (model: NGramModel, sentences: Int, seconds: Double)?
-                if order > inMemoryOrder && pending.contains(order) {
+                // Past the budget: the models of every pending smoothing, from one count.
+                var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double)] = [:]
+                let spilling = options.smoothings.filter { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested)) }
+                if order > inMemoryOrder && !spilling.isEmpty {
                     counts = nil
                     if heldoutCounts == nil {
                         heldoutCounts = try corpus.withHeldout {
                             try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: orders.last!, threads: options.threads)
                         }
                     }
-                    progress?.status("\(describe): kneser-ney order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
-                    let start = ProgressClock.now()
-                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, heldoutCounts: heldoutCounts!,
-                                                    budget: budget, space: space.get()) {
+                    progress?.status("\(describe): order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
+                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, smoothings: spilling,
+                                                    heldoutCounts: heldoutCounts!, budget: budget, space: space.get()) {
                         self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                     }
                     if unseen == nil { unseen = countUnseen(built.unigramCounts) }
-                    spilled = (built.model, built.sentences, ProgressClock.now() - start)
+                    for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds) }
                 }
                 for smoothing in options.smoothings {
                     let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested)
@@ -213,14 +212,11 @@ public final class ScalingExperiment {
                     progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
                     let estimateStart = ProgressClock.now()
                     let model: NGramModel, sentences: Int
-                    if let spilled {
-                        guard smoothing == .kneserNey else { throw stupidBackoffPastBudget(tokens: slice.tokens, order: order, budget: budget) }
+                    if let spilled = spilled[smoothing] {
                         model = spilled.model
                         sentences = spilled.sentences
                     } else {
-                        let estimation = EstimationOptions(smoothing: smoothing, alpha: options.alpha,
-                                                           discountFallback: options.discountFallback, unigramAddOne: true)
-                        model = try NGramModel.estimate(from: try counts!.truncated(toOrder: order), options: estimation,
+                        model = try NGramModel.estimate(from: try counts!.truncated(toOrder: order), options: estimation(smoothing),
                                                         threads: options.threads) {
                             self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                         }
@@ -241,8 +237,8 @@ public final class ScalingExperiment {
                         rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
                         zeroProbabilityTokens: result.zeroProbabilityTokens,
                         ngrams: model.ngramCounts, countSeconds: countSeconds,
-                        estimateSeconds: spilled?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
-                        modelBytes: spilled == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                        estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
+                        modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
                     measured += 1
                     try onPoint(point)
                 }
@@ -282,51 +278,47 @@ public final class ScalingExperiment {
         return try MemoryBudget(bytes: budget.bytes - bytes, temporaryDirectory: budget.temporaryDirectory)
     }
 
-    /// The Kneser-Ney model of order `order` of a slice, built past the budget, restricted to the
-    /// held-out set's n-grams (`heldoutCounts`: their counts, up to the highest order).
-    private func buildPastBudget(streamCount: Int, order: Int, heldoutCounts: NGramCounts,
-                                 budget: MemoryBudget, space: TemporarySpace,
-                                 warn: (String) -> Void) throws -> (model: NGramModel, sentences: Int, unigramCounts: [UInt64]) {
+    /// How the harness estimates `smoothing`: as `build` does, Stupid Backoff with add-one
+    /// unigrams (every vocabulary word gets a probability on every slice).
+    private func estimation(_ smoothing: SmoothingMethod) -> EstimationOptions {
+        EstimationOptions(smoothing: smoothing, alpha: options.alpha, discountFallback: options.discountFallback, unigramAddOne: true)
+    }
+
+    /// The models of order `order` of a slice, one per smoothing, built past the budget from one
+    /// count, each restricted to the held-out set's n-grams (`heldoutCounts`: their counts, up
+    /// to the highest order); each with the seconds it took, its share of the count included.
+    private func buildPastBudget(streamCount: Int, order: Int, smoothings: [SmoothingMethod], heldoutCounts: NGramCounts,
+                                 budget: MemoryBudget, space: TemporarySpace, warn: (String) -> Void) throws
+        -> (models: [SmoothingMethod: (model: NGramModel, seconds: Double)], sentences: Int, unigramCounts: [UInt64]) {
+        let start = ProgressClock.now()
         let heldout = try heldoutCounts.truncated(toOrder: order)
         // Beside the partitions, while counting: the held-out set's counts (all orders) and the
-        // slice's ids; while merging: those counts and the part of the model kept for them.
+        // slice's ids; while merging: those counts and the parts of the models kept for them.
         var kept = 0
         let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
             kept = RestrictedModelBuilder.keptEntries(text: heldout, in: ids)
             let budget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
                                         for: "the held-out set's n-grams and a copy of this slice's ids")
-            return try counter(ids, order: order, within: budget).finishPartitioned(space: space, bytesPerEntry: PartitionedKneserNey.bytesPerEntry)
+            return try counter(ids, order: order, within: budget).finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
         }
-        let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + kept * RestrictedModelBuilder.bytesPerEntry,
-                                         for: "the held-out set's n-grams and the part of the model they need")
-        let discounts = spilledCounts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
+        let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + smoothings.count * kept * RestrictedModelBuilder.bytesPerEntry,
+                                         for: "the held-out set's n-grams and the parts of the models they need")
         let threads = ThreadCount.usable(options.threads)
-        let estimated = try PartitionedKneserNey.estimate(spilledCounts, discounts: discounts, space: space, threads: threads, progress: nil)
-        let restricted = RestrictedModelBuilder(text: heldout, unigramLogProb: estimated.unigramLogProb,
-                                                unigramLogBackoff: estimated.unigramLogBackoff)
-        let provenance = ModelProvenance.kneserNey(discounts)
-        _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
-                                         space: space, budget: mergeBudget, threads: threads, progress: nil)
-        return (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance), spilledCounts.base.sentences,
-                spilledCounts.base.unigramCounts)
-    }
-
-    /// Refuses, before any work, a run whose Stupid Backoff points would need a slice's counts
-    /// past the budget.
-    private func checkStupidBackoffFits(plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)], done: Set<ScalingPoint.Key>,
-                                        budget: MemoryBudget) throws {
-        guard options.smoothings.contains(.stupidBackoff), let largest = plan.last else { return }
-        guard let order = options.orders.sorted().last(where: { !done.contains(.init(smoothing: .stupidBackoff, order: $0, requestedTokens: largest.requested)) }) else { return }
-        let fits = try corpus.withSlice(streamCount: largest.streamCount) { ids -> Bool in
-            try counter(ids, order: order, within: budget).fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram)
+        let countSeconds = (ProgressClock.now() - start) / Double(smoothings.count)
+        var models: [SmoothingMethod: (model: NGramModel, seconds: Double)] = [:]
+        for (index, smoothing) in smoothings.enumerated() {
+            let estimateStart = ProgressClock.now()
+            let (estimated, provenance) = try PartitionedEstimate.estimate(spilledCounts, options: estimation(smoothing), space: space,
+                                                                           threads: threads, keepCounts: index + 1 < smoothings.count,
+                                                                           progress: nil, warn: warn)
+            let restricted = RestrictedModelBuilder(text: heldout, unigramLogProb: estimated.unigramLogProb,
+                                                    unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
+            _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
+                                             space: space, budget: mergeBudget, threads: threads, progress: nil)
+            models[smoothing] = (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance),
+                                 countSeconds + ProgressClock.now() - estimateStart)
         }
-        if !fits { throw stupidBackoffPastBudget(tokens: largest.tokens, order: order, budget: budget) }
-    }
-
-    @inline(never)
-    private func stupidBackoffPastBudget(tokens: Int, order: Int, budget: MemoryBudget) -> NGramKitError {
-        .invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
-                       expected: "room for Stupid Backoff's \(ScalingExperiment.abbreviated(tokens))-token slice at order \(order) in memory (\(ByteCount.text(budget.bytes)) are left beside the corpus): Stupid Backoff is not built past the memory budget yet; raise --memory, or measure --smoothing kneser-ney alone")
+        return (models, spilledCounts.base.sentences, spilledCounts.base.unigramCounts)
     }
 
     /// 12345 → "12.3k", 2_500_000 → "2.5M".

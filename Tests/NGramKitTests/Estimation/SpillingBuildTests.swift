@@ -2,8 +2,8 @@ import Foundation
 import NGramKit
 import Testing
 
-/// Modified Kneser-Ney past the memory budget: counted, estimated and written a partition at a
-/// time, the ARPA file is the in-memory build's, byte for byte.
+/// Modified Kneser-Ney and Stupid Backoff past the memory budget: counted, estimated and written
+/// a partition at a time, the ARPA file is the in-memory build's, byte for byte.
 @Suite("Building past the memory budget")
 struct SpillingBuildTests {
     /// `ngramkit build` in memory and with `memory`, to ARPA and binary; checks that the binary
@@ -29,7 +29,10 @@ struct SpillingBuildTests {
 
     @Test("PTB at --memory 8M: the in-memory ARPA file and binary model, byte for byte",
           arguments: [["--order", "2"], ["--order", "3"], ["--order", "5"], ["--order", "4", "--min-count", "2"],
-                      ["--order", "3", "--tokenizer", "unicode", "--lowercase"]])
+                      ["--order", "3", "--tokenizer", "unicode", "--lowercase"],
+                      ["--order", "2", "--smoothing", "stupid-backoff"], ["--order", "5", "--smoothing", "stupid-backoff"],
+                      ["--order", "4", "--smoothing", "stupid-backoff", "--alpha", "0.7", "--min-count", "2"],
+                      ["--order", "3", "--smoothing", "stupid-backoff", "--unigram-add-one"]])
     func ptb(_ arguments: [String]) throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -56,7 +59,9 @@ struct SpillingBuildTests {
         }
         let text = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "t.txt", in: directory)
         let vocabulary = try TestSupport.write(Array((0..<200).map { "w\($0)" }.joined(separator: "\n").utf8), named: "v.txt", in: directory)
-        for arguments in [["--order", "3"], ["--order", "6"], ["--order", "4", "--vocab", vocabulary]] {
+        for arguments in [["--order", "3"], ["--order", "6"], ["--order", "4", "--vocab", vocabulary],
+                          ["--order", "6", "--smoothing", "stupid-backoff"],
+                          ["--order", "4", "--vocab", vocabulary, "--smoothing", "stupid-backoff", "--alpha", "1"]] {
             let (memory, spilled, summary) = try Self.buildBothWays(["--text", text] + arguments, memory: "4M", in: directory)
             #expect(memory == spilled, "\(arguments)")
             #expect((summary["partitions"] as? Int ?? 0) > 1, "\(arguments) did not spill")
@@ -72,7 +77,7 @@ struct SpillingBuildTests {
         #expect(String(decoding: spilled.prefix(200), as: UTF8.self).contains(" 0.5,1.0,1.5\n"), "no fallback discounts")
     }
 
-    @Test("A binary model alone past the budget: the in-memory bytes; Stupid Backoff stays in memory")
+    @Test("A binary model alone past the budget: the in-memory bytes, Kneser-Ney and Stupid Backoff")
     func binaryAlone() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -83,9 +88,13 @@ struct SpillingBuildTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.contains("\"partitions\":1,"), "did not spill: \(result.stdout)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: binary)) == Data(contentsOf: URL(fileURLWithPath: expected)))
-        let arpa = directory.appendingPathComponent("sb.arpa").path
-        let sb = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--arpa", arpa, "--smoothing", "stupid-backoff", "--memory", "8M", "--json"])
+        let sbExpected = directory.appendingPathComponent("sb-memory.bin").path, sbBinary = directory.appendingPathComponent("sb.bin").path
+        #expect(try TestSupport.runTool(["build", "--order", "3", "--text", text, "--binary", sbExpected, "--smoothing", "stupid-backoff"]).status == 0)
+        let sb = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--binary", sbBinary, "--smoothing", "stupid-backoff",
+                                          "--memory", "6M", "--json"])
         #expect(sb.status == 0, "\(sb.stderr)")
+        #expect(!sb.stdout.contains("\"partitions\":1,"), "did not spill: \(sb.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sbBinary)) == Data(contentsOf: URL(fileURLWithPath: sbExpected)))
     }
 }
 
@@ -93,7 +102,7 @@ struct SpillingBuildTests {
 /// run under Thread Sanitizer in `.ci/run`, so kept small).
 @Suite("Spilling: threads")
 struct SpillingThreadsTests {
-    @Test("count and build past the budget on 1, 2 and 3 threads: the in-memory files, byte for byte")
+    @Test("count and build (Kneser-Ney and Stupid Backoff) past the budget on 1, 2 and 3 threads: the in-memory files, byte for byte")
     func threads() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -105,6 +114,8 @@ struct SpillingThreadsTests {
         let expectedBinary = directory.appendingPathComponent("memory.bin").path
         #expect(try TestSupport.runTool(["count", "--order", "4", "--text", text, "--out", expectedCounts]).status == 0)
         #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", expectedModel, "--binary", expectedBinary]).status == 0)
+        let expectedBackoff = directory.appendingPathComponent("memory-sb.arpa").path
+        #expect(try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", expectedBackoff, "--smoothing", "stupid-backoff"]).status == 0)
         for threads in ["1", "2", "3"] {
             let counts = directory.appendingPathComponent("c\(threads)").path, model = directory.appendingPathComponent("m\(threads)").path
             let binary = directory.appendingPathComponent("b\(threads)").path
@@ -116,6 +127,11 @@ struct SpillingThreadsTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: counts)) == Data(contentsOf: URL(fileURLWithPath: expectedCounts)), "count, \(threads) threads")
             #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == Data(contentsOf: URL(fileURLWithPath: expectedModel)), "build, \(threads) threads")
             #expect(try Data(contentsOf: URL(fileURLWithPath: binary)) == Data(contentsOf: URL(fileURLWithPath: expectedBinary)), "binary, \(threads) threads")
+            let backoff = directory.appendingPathComponent("sb\(threads)").path
+            let s = try TestSupport.runTool(["build", "--order", "4", "--text", text, "--arpa", backoff, "--smoothing", "stupid-backoff",
+                                             "--memory", "4M", "--threads", threads])
+            #expect(s.status == 0, "\(s.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: backoff)) == Data(contentsOf: URL(fileURLWithPath: expectedBackoff)), "Stupid Backoff, \(threads) threads")
         }
     }
 }

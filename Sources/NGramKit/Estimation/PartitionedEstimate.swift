@@ -1,0 +1,118 @@
+import CNGramKitSupport
+import Foundation
+
+/// A model estimated a partition at a time, for a build past its memory budget: what every
+/// partitioned estimator (`PartitionedKneserNey`, `PartitionedStupidBackoff`) gives, and the
+/// loop over the partitions they share.
+///
+/// In:  `SpilledCounts` (global: unigrams, counts-of-counts; per partition: the n-grams of orders
+///      2...N whose next-to-last word is in it, in canonical order) and the estimation options.
+/// Out: per partition and order n, a run of (n-gram, log10 p) in canonical order, and a run of
+///      (context, log10 backoff) for the contexts of order n (2 ≤ n ≤ N-1); the unigrams' values
+///      in memory. `SpilledModelWriter` merges them into the model's files.
+///
+/// Why a partition is enough: every context group of order n (the n-grams `h w` of one `h`) has
+/// one next-to-last word, and so has the suffix `h' w` of each of its n-grams, down to the
+/// bigram; so whatever a context's sums and an n-gram's probability read lies in its partition,
+/// beside the global unigrams.
+struct PartitionedEstimate {
+    /// One partition's runs: `probabilities[n - 2]`, `backoffs[n - 2]` (contexts of order n).
+    struct Runs {
+        var probabilities: [SortedRun] = []
+        var backoffs: [SortedRun] = []
+    }
+
+    var runs: [Runs]
+    var unigramLogProb: LargeBuffer<Double>
+    var unigramLogBackoff: LargeBuffer<Double>
+    /// 1 for the words that some bigram extends (the binary format's context flags).
+    var unigramFlags: LargeBuffer<UInt8>
+
+    /// What estimating a partition keeps per n-gram of it (its counts, and per order the values,
+    /// groups and words the order above reads): the `bytesPerEntry` that sizes the partitions
+    /// of a build past its budget.
+    static let bytesPerEntry = 64
+
+    /// Estimates `counts` with `options.smoothing`; with `keepCounts`, the partitions' counts
+    /// stay for another estimate.
+    /// - Returns: the runs and unigram values, and the model's provenance (its discounts or α).
+    /// - Throws: `NGramKitError.emptyInput` for counts without sentences (Stupid Backoff), and
+    ///   temporary-file errors.
+    static func estimate(_ counts: SpilledCounts, options: EstimationOptions, space: TemporarySpace, threads: Int,
+                         keepCounts: Bool = false, progress: ProgressReporter?,
+                         warn: (String) -> Void) throws -> (PartitionedEstimate, ModelProvenance) {
+        try options.validate()
+        switch options.smoothing {
+        case .kneserNey:
+            let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
+            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,
+                                                              keepCounts: keepCounts, progress: progress),
+                    .kneserNey(discounts))
+        case .stupidBackoff:
+            return (try PartitionedStupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne,
+                                                          space: space, threads: threads, keepCounts: keepCounts, progress: progress),
+                    .stupidBackoff(alpha: options.alpha))
+        }
+    }
+
+    /// Runs `estimate(partition, probabilityWriter, backoffWriter)` on every partition, on up to
+    /// `threads` threads (the partitions were sized for it), each writing to two new temporary
+    /// files; the partitions' files are let go once read unless `keepCounts`.
+    static func eachPartition(_ counts: SpilledCounts, space: TemporarySpace, threads: Int, progress: ProgressReporter?,
+                              keepCounts: Bool = false,
+                              _ estimate: (PartitionCounts, RecordWriter, RecordWriter) throws -> Runs) throws -> [Runs] {
+        let progressLock = NSLock()
+        let started = ProgressClock.now()
+        var done = 0
+        return try Parallel.map(counts.plan.count, workers: threads) { p, _ in
+            let partition = try counts.partition(p, release: !keepCounts)
+            let result = try estimate(partition, RecordWriter(file: try space.makeFile()), RecordWriter(file: try space.makeFile()))
+            progressLock.withLock {
+                done += 1
+                progress?.phase("estimating partitions", done: done, of: counts.plan.count, started: started)
+            }
+            return result
+        }
+    }
+}
+
+/// What the order above reads of an order estimated in a partition, by position: context group,
+/// words, and (when asked for) plain probability. A small owner of buffers of `count` elements
+/// (`order` words each).
+final class EstimatedOrder {
+    let order: Int
+    /// Nil unless made `withProbability`.
+    let probability: UnsafeMutablePointer<Double>?
+    let group: UnsafeMutablePointer<UInt32>
+    private let ngrams: UnsafeMutablePointer<UInt32>
+
+    init(count: Int, order: Int, withProbability: Bool) {
+        self.order = order
+        probability = withProbability ? .allocate(capacity: max(count, 1)) : nil
+        group = .allocate(capacity: max(count, 1))
+        ngrams = .allocate(capacity: max(count * order, 1))
+    }
+
+    deinit {
+        probability?.deallocate()
+        group.deallocate()
+        ngrams.deallocate()
+    }
+
+    @inline(__always)
+    func words(_ i: Int) -> UnsafePointer<UInt32> { UnsafePointer(ngrams + i * order) }
+
+    @inline(__always)
+    func set(_ i: Int, group g: UInt32, words: UnsafePointer<UInt32>) {
+        group[i] = g
+        (ngrams + i * order).update(from: words, count: order)
+    }
+
+    /// Starts loading what the n-grams with suffix `i` read.
+    @inline(__always)
+    func prefetch(_ i: Int) {
+        if let probability { ngk_prefetch_read(probability + i) }
+        ngk_prefetch_read(group + i)
+        ngk_prefetch_read(ngrams + i * order)
+    }
+}

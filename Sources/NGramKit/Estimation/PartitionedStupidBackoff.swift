@@ -1,0 +1,120 @@
+import Foundation
+
+/// Normalized Stupid Backoff a partition at a time, for a build past its memory budget.
+///
+/// In:  `SpilledCounts` (raw counts of every order), α, and whether unigrams are add-one.
+/// Out: `PartitionedEstimate`: per partition the runs of (n-gram, log10 p) and of (context,
+///      log10 backoff); the unigrams' values in memory.
+///
+/// The same numbers as `StupidBackoff.estimate`, bit for bit. A context group h (neighbours in
+/// canonical order) gives c(h) = Σ c(h w) and Σ c(h' w) over its successors, whole-number sums
+/// exact in any order; its suffix's group one order down, in the same partition, gives Z(h') and
+/// c(h'); so Z(h), every log10 p(w|h) and h's backoff are the same expressions
+/// (`StupidBackoff.contextNormalizer`, `logProbability`, `contextLogBackoff`) of the same values.
+enum PartitionedStupidBackoff {
+    /// Estimates every partition.
+    /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
+    /// - Throws: `NGramKitError.emptyInput` for counts without sentences; `invalidOption` for α
+    ///   outside (0, 1]; temporary-file errors.
+    static func estimate(_ counts: SpilledCounts, alpha: Double, unigramAddOne: Bool, space: TemporarySpace, threads: Int, keepCounts: Bool = false,
+                         progress: ProgressReporter?) throws -> PartitionedEstimate {
+        try StupidBackoff.check(sentences: counts.base.sentences, alpha: alpha)
+        let n = counts.order
+        let vocabularySize = counts.base.vocabulary.count
+        let unigrams = StupidBackoff.unigramScores(counts.base, unigramAddOne: unigramAddOne)
+        let unigramBackoff = LargeBuffer<Double>(zeroedCount: n >= 2 ? vocabularySize : 0)
+        let unigramFlags = LargeBuffer<UInt8>(zeroedCount: n >= 2 ? vocabularySize : 0)
+        var runs: [PartitionedEstimate.Runs] = []
+        if n >= 2 {
+            runs = try PartitionedEstimate.eachPartition(counts, space: space, threads: threads, progress: progress,
+                                                                keepCounts: keepCounts) {
+                try estimate($0, alpha: alpha, unigramCounts: unigrams.counts, unigramTotal: unigrams.total, unigramBackoff: unigramBackoff,
+                             unigramFlags: unigramFlags, probabilityWriter: $1, backoffWriter: $2)
+            }
+        }
+        let logProb = unigrams.scores
+        for id in 0..<vocabularySize { logProb[id] = StupidBackoff.logProbability(score: logProb[id], normalizer: 1) }
+        logProb[Int(Vocabulary.beginID)] = 0   // placeholder: <s> is never predicted
+        return PartitionedEstimate(runs: runs, unigramLogProb: logProb, unigramLogBackoff: unigramBackoff, unigramFlags: unigramFlags)
+    }
+
+    /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,
+    /// backoffs of orders 2...N-1 to `backoffWriter`'s, the unigram contexts' backoffs (this
+    /// partition's own words) to `unigramBackoff`.
+    /// - Parameters:
+    ///   - unigramCounts: the count each unigram score is made of (add-one included), by id.
+    ///   - unigramTotal: their sum N.
+    static func estimate(_ counts: PartitionCounts, alpha: Double, unigramCounts: [Double], unigramTotal: Double,
+                         unigramBackoff: LargeBuffer<Double>, unigramFlags: LargeBuffer<UInt8>, probabilityWriter: RecordWriter,
+                         backoffWriter: RecordWriter) throws -> PartitionedEstimate.Runs {
+        let n = counts.order
+        let logAlpha = log10(alpha)
+        var runs = PartitionedEstimate.Runs()
+        // The order below: each n-gram's context group and words; each group's Z and c(h).
+        var below = EstimatedOrder(count: 0, order: 1, withProbability: false)
+        var belowNormalizer: [Double] = [], belowTotal: [Double] = []
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        defer { ids.deallocate() }
+        let ahead = 16
+        for m in 2...n {
+            let entries = counts.orders[m - 2]
+            let count = entries.count
+            let isHighest = m == n
+            let first = entries.first, suffix = entries.suffix, raw = entries.raw
+            let belowRaw = m >= 3 ? counts.orders[m - 3].raw : raw
+            let this = EstimatedOrder(count: isHighest ? 0 : count, order: m, withProbability: false)
+            var normalizers: [Double] = [], totals: [Double] = []
+            let run = try SortedRunWriter(writer: probabilityWriter, order: m)
+            let backoffs = m >= 3 ? try SortedRunWriter(writer: backoffWriter, order: m - 1) : nil
+            var group: UInt32 = 0
+            var i = 0
+            while i < count {
+                // One context group h: c(h) and Σ c(h' w) over its successors, then Z(h).
+                let word = first[i]
+                let suffixGroup = m >= 3 ? Int(below.group[Int(suffix[i])]) : 0
+                var total = 0.0, successorsBelow = 0.0
+                var end = i
+                repeat {
+                    total += Double(raw[end])
+                    let s = Int(suffix[end])
+                    successorsBelow += m == 2 ? unigramCounts[s] : Double(belowRaw[s])
+                    end += 1
+                } while end < count && first[end] == word && (m < 3 || Int(below.group[Int(suffix[end])]) == suffixGroup)
+                let lowerNormalizer = m == 2 ? 1.0 : belowNormalizer[suffixGroup]
+                let z = StupidBackoff.contextNormalizer(alpha: alpha, lowerZ: lowerNormalizer, successorsBelow: successorsBelow,
+                                                        lowerContextTotal: m == 2 ? unigramTotal : belowTotal[suffixGroup])
+                for k in i..<end {
+                    if m >= 3 && k + ahead < count { below.prefetch(Int(suffix[k + ahead])) }
+                    let s = Int(suffix[k])
+                    ids[0] = word
+                    if m == 2 { ids[1] = UInt32(s) } else { (ids + 1).update(from: below.words(s), count: m - 1) }
+                    try run.append(ids)
+                    try probabilityWriter.double(StupidBackoff.logProbability(score: Double(raw[k]) / total, normalizer: z))
+                    if !isHighest { this.set(k, group: group, words: ids) }
+                }
+                // The context's backoff, log10(α·Z(h')/Z(h)): the unigrams' in memory, the others as a run.
+                if m == 2 {
+                    unigramBackoff[Int(word)] = StupidBackoff.contextLogBackoff(logAlpha: logAlpha, lowerNormalizer: 1.0, normalizer: z)
+                    unigramFlags[Int(word)] = 1
+                } else {
+                    ids[0] = word
+                    (ids + 1).update(from: below.words(Int(suffix[i])), count: m - 2)
+                    try backoffs!.append(ids)
+                    try backoffWriter.double(StupidBackoff.contextLogBackoff(logAlpha: logAlpha, lowerNormalizer: lowerNormalizer, normalizer: z))
+                }
+                if !isHighest {
+                    normalizers.append(z)
+                    totals.append(total)
+                }
+                group += 1
+                i = end
+            }
+            runs.probabilities.append(try run.finish())
+            if let backoffs { runs.backoffs.append(try backoffs.finish()) }
+            below = this
+            belowNormalizer = normalizers
+            belowTotal = totals
+        }
+        return runs
+    }
+}
