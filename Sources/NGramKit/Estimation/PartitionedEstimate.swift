@@ -22,11 +22,11 @@ struct PartitionedEstimate {
         var backoffs: [SortedRun] = []
     }
 
-    var runs: [Runs]
-    var unigramLogProb: LargeBuffer<Double>
-    var unigramLogBackoff: LargeBuffer<Double>
+    let runs: [Runs]
+    let unigramLogProb: LargeBuffer<Double>
+    let unigramLogBackoff: LargeBuffer<Double>
     /// 1 for the words that some bigram extends (the binary format's context flags).
-    var unigramFlags: LargeBuffer<UInt8>
+    let unigramFlags: LargeBuffer<UInt8>
 
     /// What estimating a partition keeps per n-gram of it (its counts, and per order the values,
     /// groups and words the order above reads): the `bytesPerEntry` that sizes the partitions
@@ -55,24 +55,48 @@ struct PartitionedEstimate {
         }
     }
 
-    /// Runs `estimate(partition, probabilityWriter, backoffWriter)` on every partition, on up to
-    /// `threads` threads (the partitions were sized for it), each writing to two new temporary
-    /// files; the partitions' files are let go once read unless `keepCounts`.
-    static func eachPartition(_ counts: SpilledCounts, space: TemporarySpace, threads: Int, progress: ProgressReporter?,
-                              keepCounts: Bool = false,
-                              _ estimate: (PartitionCounts, RecordWriter, RecordWriter) throws -> Runs) throws -> [Runs] {
-        let progressLock = NSLock()
-        let started = ProgressClock.now()
-        var done = 0
-        return try Parallel.map(counts.plan.count, workers: threads) { p, _ in
-            let partition = try counts.partition(p, release: !keepCounts)
-            let result = try estimate(partition, RecordWriter(file: try space.makeFile()), RecordWriter(file: try space.makeFile()))
-            progressLock.withLock {
-                done += 1
-                progress?.phase("estimating partitions", done: done, of: counts.plan.count, started: started)
-            }
-            return result
+    /// The unigram contexts' backoffs and flags, by word id, written by the partitions (a
+    /// bigram's context is its next-to-last word, so each partition writes only its own words').
+    struct UnigramContexts: @unchecked Sendable {
+        let logBackoff: LargeBuffer<Double>
+        let flags: LargeBuffer<UInt8>
+
+        /// Word `word` is a context with backoff `value`.
+        @inline(__always)
+        func set(_ word: UInt32, logBackoff value: Double) {
+            logBackoff[Int(word)] = value
+            flags[Int(word)] = 1
         }
+    }
+
+    /// Runs `estimate(partition, unigramContexts, probabilityWriter, backoffWriter)` on every
+    /// partition, on up to `threads` threads (the partitions were sized for it), each writing to
+    /// two new temporary files; the partitions' files are let go once read unless `keepCounts`.
+    /// Then `unigramLogProb()` gives the unigrams' values.
+    init(partitionsOf counts: SpilledCounts, space: TemporarySpace, threads: Int, keepCounts: Bool, progress: ProgressReporter?,
+         estimate: (PartitionCounts, UnigramContexts, RecordWriter, RecordWriter) throws -> Runs,
+         unigramLogProb: () -> LargeBuffer<Double>) throws {
+        let vocabularySize = counts.order >= 2 ? counts.base.vocabulary.count : 0
+        let contexts = UnigramContexts(logBackoff: LargeBuffer(zeroedCount: vocabularySize), flags: LargeBuffer(zeroedCount: vocabularySize))
+        var runs: [Runs] = []
+        if counts.order >= 2 {
+            let progressLock = NSLock()
+            let started = ProgressClock.now()
+            var done = 0
+            runs = try Parallel.map(counts.plan.count, workers: threads) { p, _ in
+                let partition = try counts.partition(p, release: !keepCounts)
+                let result = try estimate(partition, contexts, RecordWriter(file: try space.makeFile()), RecordWriter(file: try space.makeFile()))
+                progressLock.withLock {
+                    done += 1
+                    progress?.phase("estimating partitions", done: done, of: counts.plan.count, started: started)
+                }
+                return result
+            }
+        }
+        self.runs = runs
+        self.unigramLogProb = unigramLogProb()
+        unigramLogBackoff = contexts.logBackoff
+        unigramFlags = contexts.flags
     }
 }
 

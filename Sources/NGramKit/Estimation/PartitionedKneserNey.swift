@@ -18,25 +18,16 @@ enum PartitionedKneserNey {
     /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
     static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], space: TemporarySpace, threads: Int, keepCounts: Bool = false,
                          progress: ProgressReporter?) throws -> PartitionedEstimate {
-        let n = counts.order
-        let vocabularySize = counts.base.vocabulary.count
         let unigrams = InitialProbabilities.unigrams(counts.base, discount: discounts[0])
-        let unigramBackoff = LargeBuffer<Double>(zeroedCount: n >= 2 ? vocabularySize : 0)
-        let unigramFlags = LargeBuffer<UInt8>(zeroedCount: n >= 2 ? vocabularySize : 0)
-        var runs: [PartitionedEstimate.Runs] = []
-        if n >= 2 {
-            // Each partition writes the backoffs of its own unigram contexts (a bigram's context
-            // is its next-to-last word, so a partition's own words).
-            runs = try PartitionedEstimate.eachPartition(counts, space: space, threads: threads, progress: progress,
-                                                                keepCounts: keepCounts) {
-                try estimate($0, discounts: discounts, unigramProbabilities: unigrams.probabilities, unigramBackoff: unigramBackoff,
-                             unigramFlags: unigramFlags, probabilityWriter: $1, backoffWriter: $2)
-            }
+        return try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress) {
+            try estimate($0, discounts: discounts, unigramProbabilities: unigrams.probabilities, unigramContexts: $1,
+                         probabilityWriter: $2, backoffWriter: $3)
+        } unigramLogProb: {
+            // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
+            let probabilities = unigrams.probabilities
+            for i in 0..<probabilities.count { probabilities[i] = log10Probability(probabilities[i]) }
+            return probabilities
         }
-        // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
-        let probabilities = unigrams.probabilities
-        for i in 0..<probabilities.count { probabilities[i] = log10Probability(probabilities[i]) }
-        return PartitionedEstimate(runs: runs, unigramLogProb: probabilities, unigramLogBackoff: unigramBackoff, unigramFlags: unigramFlags)
     }
 
     /// `Interpolate.finishLog10` of one probability.
@@ -46,7 +37,7 @@ enum PartitionedKneserNey {
     /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,
     /// backoffs of orders 2...N-1 to `backoffWriter`'s.
     static func estimate(_ counts: PartitionCounts, discounts: [KneserNeyDiscount], unigramProbabilities: LargeBuffer<Double>,
-                         unigramBackoff: LargeBuffer<Double>, unigramFlags: LargeBuffer<UInt8>, probabilityWriter: RecordWriter,
+                         unigramContexts: PartitionedEstimate.UnigramContexts, probabilityWriter: RecordWriter,
                          backoffWriter: RecordWriter) throws -> PartitionedEstimate.Runs {
         let n = counts.order
         var runs = PartitionedEstimate.Runs()
@@ -103,8 +94,7 @@ enum PartitionedKneserNey {
                 }
                 // The context's backoff, log10 γ(h): the unigrams' in memory, the others as a run.
                 if m == 2 {
-                    unigramBackoff[Int(word)] = log10(gamma)
-                    unigramFlags[Int(word)] = 1
+                    unigramContexts.set(word, logBackoff: log10(gamma))
                 } else {
                     ids[0] = word
                     (ids + 1).update(from: below.words(Int(suffix[i])), count: m - 2)

@@ -19,33 +19,26 @@ enum PartitionedStupidBackoff {
     static func estimate(_ counts: SpilledCounts, alpha: Double, unigramAddOne: Bool, space: TemporarySpace, threads: Int, keepCounts: Bool = false,
                          progress: ProgressReporter?) throws -> PartitionedEstimate {
         try StupidBackoff.check(sentences: counts.base.sentences, alpha: alpha)
-        let n = counts.order
-        let vocabularySize = counts.base.vocabulary.count
         let unigrams = StupidBackoff.unigramScores(counts.base, unigramAddOne: unigramAddOne)
-        let unigramBackoff = LargeBuffer<Double>(zeroedCount: n >= 2 ? vocabularySize : 0)
-        let unigramFlags = LargeBuffer<UInt8>(zeroedCount: n >= 2 ? vocabularySize : 0)
-        var runs: [PartitionedEstimate.Runs] = []
-        if n >= 2 {
-            runs = try PartitionedEstimate.eachPartition(counts, space: space, threads: threads, progress: progress,
-                                                                keepCounts: keepCounts) {
-                try estimate($0, alpha: alpha, unigramCounts: unigrams.counts, unigramTotal: unigrams.total, unigramBackoff: unigramBackoff,
-                             unigramFlags: unigramFlags, probabilityWriter: $1, backoffWriter: $2)
-            }
+        return try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress) {
+            try estimate($0, alpha: alpha, unigramCounts: unigrams.counts, unigramTotal: unigrams.total, unigramContexts: $1,
+                         probabilityWriter: $2, backoffWriter: $3)
+        } unigramLogProb: {
+            let logProb = unigrams.scores
+            for id in 0..<logProb.count { logProb[id] = StupidBackoff.logProbability(score: logProb[id], normalizer: 1) }
+            logProb[Int(Vocabulary.beginID)] = 0   // placeholder: <s> is never predicted
+            return logProb
         }
-        let logProb = unigrams.scores
-        for id in 0..<vocabularySize { logProb[id] = StupidBackoff.logProbability(score: logProb[id], normalizer: 1) }
-        logProb[Int(Vocabulary.beginID)] = 0   // placeholder: <s> is never predicted
-        return PartitionedEstimate(runs: runs, unigramLogProb: logProb, unigramLogBackoff: unigramBackoff, unigramFlags: unigramFlags)
     }
 
     /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,
     /// backoffs of orders 2...N-1 to `backoffWriter`'s, the unigram contexts' backoffs (this
-    /// partition's own words) to `unigramBackoff`.
+    /// partition's own words) to `unigramContexts`.
     /// - Parameters:
     ///   - unigramCounts: the count each unigram score is made of (add-one included), by id.
     ///   - unigramTotal: their sum N.
     static func estimate(_ counts: PartitionCounts, alpha: Double, unigramCounts: [Double], unigramTotal: Double,
-                         unigramBackoff: LargeBuffer<Double>, unigramFlags: LargeBuffer<UInt8>, probabilityWriter: RecordWriter,
+                         unigramContexts: PartitionedEstimate.UnigramContexts, probabilityWriter: RecordWriter,
                          backoffWriter: RecordWriter) throws -> PartitionedEstimate.Runs {
         let n = counts.order
         let logAlpha = log10(alpha)
@@ -94,8 +87,7 @@ enum PartitionedStupidBackoff {
                 }
                 // The context's backoff, log10(α·Z(h')/Z(h)): the unigrams' in memory, the others as a run.
                 if m == 2 {
-                    unigramBackoff[Int(word)] = StupidBackoff.contextLogBackoff(logAlpha: logAlpha, lowerNormalizer: 1.0, normalizer: z)
-                    unigramFlags[Int(word)] = 1
+                    unigramContexts.set(word, logBackoff: StupidBackoff.contextLogBackoff(logAlpha: logAlpha, lowerNormalizer: 1.0, normalizer: z))
                 } else {
                     ids[0] = word
                     (ids + 1).update(from: below.words(Int(suffix[i])), count: m - 2)
