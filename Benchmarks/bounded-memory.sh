@@ -14,12 +14,16 @@
 #             size with --growth's cut; ~3 GB of ARPA text) in memory and with --memory 512M,
 #             beside KenLM's build_binary (probing, in memory; trie with -S 512M), alternated
 #             REPEATS times (default 3), medians; both binary models compared (cmp).
+#   --stupid-backoff: ngramkit build --smoothing stupid-backoff --order 5 of about 30 M tokens
+#             (as --compile's text) in memory and with --memory 1G, beside Kneser-Ney with
+#             --memory 1G, alternated REPEATS times, medians; the ARPA files compared (cmp).
+#             KenLM has no Stupid Backoff, so NGramKit runs alone.
 #
 # Each job's wall time and peak RSS come from GNU time; its temporary disk from polling, every
 # 0.2 s, the sizes of the files it holds open (both tools unlink their temporary files, so only
 # their descriptors show them), the peak of their sum.
 #
-# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth | --scale | --compile] [--out DIR]
+# Usage: bash Benchmarks/bounded-memory.sh [--kenlm-bin DIR] [--no-build] [--growth | --scale | --compile | --stupid-backoff] [--out DIR]
 #   --kenlm-bin DIR  a KenLM build's bin/ with lmplz and build_binary; without it NGramKit runs alone
 #   --no-build       use .build/release/ngramkit as it is
 #   --out DIR        where the tables and the SVG go (default: Benchmarks/bounded-memory)
@@ -45,6 +49,7 @@ while (( $# )); do
         --growth) mode=growth ;;
         --scale) mode=scale ;;
         --compile) mode=compile ;;
+        --stupid-backoff) mode=stupid-backoff ;;
         --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
         -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -96,6 +101,30 @@ run() {
     wait "$timer" || die "$label failed: $(tail -n 3 "$bench/$label.err")"
     echo "$label $(cat "$bench/time.log") $peak" >> "$results"
     echo "   $label: $(cat "$bench/time.log") peak temporary $peak bytes" >&2
+}
+
+# The median wall, peak RSS and peak temporary bytes of each "label=title" over its rounds
+# (results labelled label-ROUND), a Markdown table under the line `heading`; then the first
+# job's wall over the first's and the second's.
+medians() {
+    python3 - "$results" "$@" <<'PY'
+import statistics, sys
+rows = {}
+for r in open(sys.argv[1]):
+    label, s, kb, tmp = r.split()
+    rows.setdefault(label.rsplit("-", 1)[0], []).append((float(s), int(kb), int(tmp)))
+jobs = [a.split("=", 1) for a in sys.argv[3:]]
+print(f"{sys.argv[2]}; medians of {max(len(v) for v in rows.values())} alternated rounds")
+print("| job | wall | peak RSS | peak temporary |")
+print("|---|---|---|---|")
+median = lambda label, k: statistics.median(x[k] for x in rows[label])
+for label, title in jobs:
+    if label in rows:
+        print(f"| {title} | {median(label, 0):.1f} s | {median(label, 1) / 1048576:.2f} GiB | {median(label, 2) / 2**30:.2f} GiB |")
+(a, _), (b, _) = jobs[1], jobs[0]
+if a in rows and b in rows:
+    print(f"\nwall of the second row / the first: {median(a, 0) / median(b, 0):.2f}")
+PY
 }
 
 text_of() {   # millions of tokens -> a text file of about that many whitespace tokens
@@ -167,25 +196,29 @@ if [[ $mode == compile ]]; then
         fi
         rm -f "$bench"/*.bin
     done
-    python3 - "$results" "$arpa" <<'PY' | tee "$out/compile.md"
-import os, statistics, sys
-rows = {}
-for r in open(sys.argv[1]):
-    label, s, kb, tmp = r.split()
-    rows.setdefault(label.rsplit("-", 1)[0], []).append((float(s), int(kb), int(tmp)))
-print(f"ARPA input: {os.path.getsize(sys.argv[2]) / 2**30:.2f} GiB; medians of {max(len(v) for v in rows.values())} alternated rounds")
-print("| job | wall | peak RSS | peak temporary |")
-print("|---|---|---|---|")
-names = {"ngramkit-memory": "ngramkit compile (default budget: in memory)", "ngramkit-512M": "ngramkit compile --memory 512M",
-         "kenlm-probing": "KenLM build_binary probing (in memory)", "kenlm-trie-512M": "KenLM build_binary -S 512M trie"}
-for label, title in names.items():
-    if label not in rows: continue
-    v = rows[label]
-    print(f"| {title} | {statistics.median(x[0] for x in v):.1f} s | {statistics.median(x[1] for x in v) / 1048576:.2f} GiB | {statistics.median(x[2] for x in v) / 2**30:.2f} GiB |")
-if "ngramkit-512M" in rows and "ngramkit-memory" in rows:
-    print(f"\nwall at --memory 512M / in memory: {statistics.median(x[0] for x in rows['ngramkit-512M']) / statistics.median(x[0] for x in rows['ngramkit-memory']):.2f}")
-PY
+    medians "ARPA input: $(python3 -c "import os,sys; print(f'{os.path.getsize(sys.argv[1]) / 2**30:.2f} GiB')" "$arpa")" \
+        "ngramkit-memory=ngramkit compile (default budget: in memory)" "ngramkit-512M=ngramkit compile --memory 512M" \
+        "kenlm-probing=KenLM build_binary probing (in memory)" "kenlm-trie-512M=KenLM build_binary -S 512M trie" | tee "$out/compile.md"
     cat "$results.same" >> "$out/compile.md"
+    exit 0
+fi
+
+if [[ $mode == stupid-backoff ]]; then
+    sizes=${SIZES:-30}
+    text=$(text_of "${sizes%% *}")
+    : > "$results.same"
+    sb=(build --order 5 --smoothing stupid-backoff --text "$text")
+    for r in $(seq 1 "${REPEATS:-3}"); do
+        run "sb-memory-$r" "$bin" "${sb[@]}" --arpa "$bench/memory.arpa.kept" --temp-dir "$bench/tmp" --json
+        run "sb-1G-$r" "$bin" "${sb[@]}" --arpa "$bench/spilled.arpa.kept" --memory 1G --temp-dir "$bench/tmp" --json
+        if cmp -s "$bench/memory.arpa.kept" "$bench/spilled.arpa.kept"; then echo "round $r: the same ARPA bytes in memory and at --memory 1G (cmp)"; else echo "round $r: the ARPA files DIFFER"; fi | tee -a "$results.same" >&2
+        rm -f "$bench/memory.arpa.kept" "$bench/spilled.arpa.kept"
+        run "kn-1G-$r" "$bin" build --order 5 --text "$text" --arpa "$bench/kn.arpa" --memory 1G --temp-dir "$bench/tmp" --json
+    done
+    medians "$(python3 -c "import json,sys; print(f'{json.loads(open(sys.argv[1]).read())[\"tokens\"]:,} tokens')" "$bench/sb-memory-1.out"), order 5, ARPA" \
+        "sb-memory=Stupid Backoff (default budget: in memory)" "sb-1G=Stupid Backoff --memory 1G" "kn-1G=Kneser-Ney --memory 1G" \
+        | tee "$out/stupid-backoff.md"
+    cat "$results.same" >> "$out/stupid-backoff.md"
     exit 0
 fi
 
