@@ -69,6 +69,9 @@ public struct ScalingLawFit: Sendable, Codable, Equatable {
     public var notIdentified: [Parameter]
     /// Predictions at 10× and 100× the largest fitted size.
     public var extrapolations: [Extrapolation]
+    /// Predictions at the sizes the fit was asked for (`forecastSizes`), in that order; `factor`
+    /// is each size over the largest fitted size.
+    public var forecasts: [Extrapolation] = []
 
     /// The fitted loss at size `d`: `E + B·d^(−β)`.
     public func predict(_ d: Double) -> Double { e + b * pow(d, -beta) }
@@ -165,9 +168,9 @@ public enum ScalingLawFitter {
 
     /// Fits `L(D) = E + B·D^(−β)` on all cores. See `fit(sizes:losses:bootstrapResamples:seed:threads:)`.
     public static func fit(sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
-                           seed: UInt64 = 0) -> ScalingLawFit {
+                           seed: UInt64 = 0, forecastSizes: [Double] = []) -> ScalingLawFit {
         fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: seed,
-            threads: ProcessInfo.processInfo.activeProcessorCount)
+            threads: ProcessInfo.processInfo.activeProcessorCount, forecastSizes: forecastSizes)
     }
 
     /// Fits `L(D) = E + B·D^(−β)`, `E ≥ 0, B > 0, β > 0`, with bootstrap intervals.
@@ -177,15 +180,18 @@ public enum ScalingLawFitter {
     ///   - bootstrapResamples: resamples to draw (0 for none).
     ///   - seed: the bootstrap's seed.
     ///   - threads: threads for the bootstrap; the result is the same for any number.
+    ///   - forecastSizes: further sizes to predict at, with intervals from the same bootstrap
+    ///     (`forecasts`; the backtests' held-back points).
     /// - Returns: the fit; its `flags` say what is not to be trusted.
     public static func fit(sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
-                           seed: UInt64 = 0, threads: Int) -> ScalingLawFit {
+                           seed: UInt64 = 0, threads: Int, forecastSizes: [Double] = []) -> ScalingLawFit {
         let (keptSizes, keptLosses) = usablePairs(sizes, losses)
         let points = WeightedPoints(sizes: keptSizes, values: keptLosses,
                                     weights: [Double](repeating: 1, count: keptSizes.count))
         let distinct = points.distinctSizes
         let largest = keptSizes.max() ?? .nan
-        let factorSizes = extrapolationFactors.map { $0 * largest }
+        // The extrapolations' sizes, then the forecasts': predicted by every bootstrap fit alike.
+        let factorSizes = extrapolationFactors.map { $0 * largest } + forecastSizes
         var flags: [String] = []
         var notIdentified: Set<ScalingLawFit.Parameter> = []
 
@@ -255,18 +261,20 @@ public enum ScalingLawFitter {
                 notIdentified.insert(.e)
             }
         }
-        let extrapolations = factorSizes.indices.map { k in
-            ScalingLawFit.Extrapolation(factor: extrapolationFactors[k], size: factorSizes[k],
+        let predictions = factorSizes.indices.map { k in
+            ScalingLawFit.Extrapolation(factor: factorSizes[k] / largest, size: factorSizes[k],
                                         predicted: best.e + best.b * pow(factorSizes[k], -best.beta),
                                         interval: predictionIntervals[k])
         }
+        var extrapolations = Array(predictions.prefix(extrapolationFactors.count))
+        for k in extrapolations.indices { extrapolations[k].factor = extrapolationFactors[k] }
         return ScalingLawFit(
             e: best.e, b: best.b, beta: best.beta, huberLoss: best.loss, points: keptSizes.count,
             distinctSizes: distinct, eInterval: eInterval, bInterval: bInterval, betaInterval: betaInterval,
             bootstrapResamples: used, skippedResamples: skipped, flags: flags, eAtBound: eAtBound,
             betaAtEdge: betaAtEdge, intervalsUnbounded: intervalsUnbounded,
             notIdentified: ScalingLawFit.Parameter.allCases.filter(notIdentified.contains),
-            extrapolations: extrapolations)
+            extrapolations: extrapolations, forecasts: Array(predictions.dropFirst(extrapolationFactors.count)))
     }
 
     /// Fits `y = a·D^γ` by least squares in log–log, on all cores.

@@ -52,6 +52,8 @@ extension ScalingReport {
         }
         lines += ["", "For comparison: neural language models' data exponent is α_D ≈ \(ScalingReport.neuralDataExponent) (Kaplan et al. 2020, L(D) ∝ D^−α_D without an irreducible term); the closest number here is the log-log slope of the loss (below), while β is the exponent of the reducible part L − E."]
 
+        lines += backtestSection()
+
         lines += ["", "## Log-log slopes between successive slices", "",
                   "d log(perplexity) / d log D (Mikolov 2012, Table 5.2: KN5 on WSJ/NYT with a 20k vocabulary falls from 415 to 212 between 0.22M and 37M tokens, about −0.135) and d log(loss) / d log D.", "",
                   "| curve | perplexity slopes | loss slopes | perplexity slope, first to last slice |", "|---|---|---|---:|"]
@@ -93,8 +95,45 @@ extension ScalingReport {
             lines += ["", "## Warnings", ""]
             lines += warnings.map { "- \($0)" }
         }
-        lines += ["", "## Plots", "", "![Held-out loss against training tokens](loss.svg)", "", "![Model size against training tokens](model-size.svg)", ""]
+        lines += ["", "## Plots", "", "![Held-out loss against training tokens](loss.svg)", "", "![Model size against training tokens](model-size.svg)", "",
+                  "![Backtests: predicted against observed loss](backtest.svg)", ""]
         return lines.joined(separator: "\n")
+    }
+
+    /// The backtests: per curve and hold-back factor, the forecast of the largest slice from the
+    /// small ones, the mean error over every held-back slice, and how many intervals cover.
+    private func backtestSection() -> [String] {
+        var lines = ["", "## Backtests: the law fitted on the small slices, checked on the larger ones", "",
+                     "Each curve's law refitted on the slices with D ≤ D_max/k (k = \(ScalingBacktest.holdBackFactors.map(String.init).joined(separator: ", ")), where at least \(ScalingBacktest.minimumFittedPoints) slices remain) and used to predict every larger slice; error = (predicted − observed) / observed. These errors, not the fit's residuals, are what to expect of the extrapolations above.", ""]
+        let tested = curves.filter { !$0.backtests.isEmpty }
+        guard !tested.isEmpty else {
+            return lines + ["No curve has \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!): no backtest."]
+        }
+        lines += ["| curve | k | fitted on D ≤ | at D_max: predicted [95%] | observed | error | mean abs error, all held back | intervals covering |",
+                  "|---|---:|---:|---|---:|---:|---:|---:|"]
+        var errors: [Double] = []
+        for curve in tested {
+            for test in curve.backtests {
+                guard let far = test.farthest else { continue }
+                let (covered, judged) = test.coverage
+                errors += test.checks.map(\.relativeError)
+                lines.append("| \(curve.name) | \(test.holdBackFactor) | \(ScalingExperiment.abbreviated(test.fittedUpTo)) (\(test.fittedPoints) slices) | \(ScalingReport.sig(far.predicted)) \(ScalingReport.interval(far.interval)) | \(ScalingReport.sig(far.observed)) | \(ScalingReport.signedPercent(far.relativeError)) | \(ScalingReport.percent(test.meanAbsoluteError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") |")
+            }
+        }
+        let high = errors.filter { $0 > 0 }.count
+        lines += ["", "Over all \(errors.count) forecasts: \(high) too high, \(errors.count - high) too low or exact; median error \(ScalingReport.signedPercent(ScalingReport.median(errors)))."]
+        return lines
+    }
+
+    static func signedPercent(_ value: Double) -> String {
+        guard value.isFinite else { return "n/a" }
+        return String(format: "%+.2f%%", value * 100)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     static func bytes(_ value: Int) -> String {
@@ -125,7 +164,7 @@ extension ScalingReport {
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")
         }
-        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg)"]
+        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg)"]
         return lines.joined(separator: "\n")
     }
 }

@@ -34,4 +34,23 @@ extension ScalingReport {
         return SVGPlot(title: "Model size against training data (lines: fitted a·D^γ)",
                        xLabel: "training tokens D (words)", yLabel: "unique n-grams in the model", series: series)
     }
+
+    /// Backtests: each held-back slice's predicted loss against the loss measured there, one
+    /// series per hold-back factor k; points on the diagonal are perfect forecasts.
+    func backtestPlot() -> SVGPlot {
+        var series: [SVGPlot.Series] = []
+        var low = Double.infinity, high = -Double.infinity
+        for (index, k) in ScalingBacktest.holdBackFactors.enumerated() {
+            let points = curves.flatMap { curve in
+                curve.backtests.filter { $0.holdBackFactor == k }.flatMap { $0.checks.map { (x: $0.observed, y: $0.predicted) } }
+            }.filter { $0.x.isFinite && $0.y.isFinite }
+            guard !points.isEmpty else { continue }
+            for p in points { low = min(low, p.x, p.y); high = max(high, p.x, p.y) }
+            series.append(SVGPlot.Series(name: "fitted on D ≤ D_max/\(k)", points: points, style: index))
+        }
+        if low < high { series.append(SVGPlot.Series(name: "predicted = observed", curve: [(low, low), (high, high)], style: 9)) }
+        return SVGPlot(title: "Backtests: the law fitted on the small slices, at the larger ones",
+                       xLabel: "observed held-out loss (nats per token)", yLabel: "predicted held-out loss (nats per token)",
+                       series: series, xScale: .linear, yScale: .linear)
+    }
 }

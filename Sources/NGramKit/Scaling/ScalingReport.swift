@@ -7,8 +7,9 @@ import Foundation
 /// Out: per (smoothing, order) with at least three sizes: the fit of L(D) = E + B·D^−β
 ///      (`ScalingLawFitter.fit`, summed Huber loss of log residuals, bootstrap intervals), the
 ///      power law of model size (unique n-grams ∝ D^γ), successive log-log slopes of perplexity
-///      and of the loss, and extrapolations to 10× and 100× the largest slice. Written as
-///      `fits.json`, `report.md`, `loss.svg` and `model-size.svg`.
+///      and of the loss, extrapolations to 10× and 100× the largest slice, and backtests (the law
+///      refitted on D ≤ D_max/k, checked against the larger slices: `ScalingBacktest`). Written
+///      as `fits.json`, `report.md`, `loss.svg`, `model-size.svg` and `backtest.svg`.
 ///
 /// Every number comes from the points and the seed: the same points and seed give the same
 /// files byte for byte, except the seconds and memory columns of `points.csv` and of the cost
@@ -24,6 +25,8 @@ public struct ScalingReport {
         /// Successive log-log slopes of perplexity and of the loss against D.
         public var perplexitySlopes: [Double]
         public var lossSlopes: [Double]
+        /// The law refitted on the small slices and checked against the larger ones.
+        public var backtests: [ScalingBacktest]
         public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
     }
 
@@ -72,17 +75,20 @@ public struct ScalingReport {
                                                    bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
                 curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, loss: lossFit, modelSize: sizeFit,
                                     perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: curvePoints.map(\.perplexity)) : [],
-                                    lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : []))
+                                    lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : [],
+                                    backtests: lossFit == nil ? [] : ScalingBacktest.run(tokens: curvePoints.map(\.tokens), losses: losses,
+                                                                                         bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 2)))
             }
         }
         self.curves = curves
     }
 
-    /// Writes `fits.json`, `report.md`, `loss.svg` and `model-size.svg` into the run's folder.
+    /// Writes `fits.json`, `report.md`, `loss.svg`, `model-size.svg` and `backtest.svg` into the run's folder.
     public func write(to run: ScalingRun) throws {
         try ScalingRun.writeAtomically(fitsJSON(), to: run.path("fits.json"))
         try ScalingRun.writeAtomically(lossPlot().render(), to: run.path("loss.svg"))
         try ScalingRun.writeAtomically(modelSizePlot().render(), to: run.path("model-size.svg"))
+        try ScalingRun.writeAtomically(backtestPlot().render(), to: run.path("backtest.svg"))
         try ScalingRun.writeAtomically(markdown(), to: run.path("report.md"))
     }
 
@@ -147,6 +153,18 @@ public struct ScalingReport {
             } else {
                 fields.append("\"model_size_fit\": null")
             }
+            let backtests = curve.backtests.map { test -> String in
+                let checks = test.checks.map {
+                    "{\"tokens\": \($0.tokens), \"observed_loss_nats\": \(JSON.exact($0.observed)), \"predicted_loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval)), \"relative_error\": \(JSON.exact($0.relativeError)), \"covered\": \($0.covered.map(String.init) ?? "null")}"
+                }
+                return """
+                {"hold_back_factor": \(test.holdBackFactor), "fitted_up_to_tokens": \(test.fittedUpTo), "fitted_points": \(test.fittedPoints), \
+                "E": \(JSON.exact(test.fit.e)), "B": \(JSON.exact(test.fit.b)), "beta": \(JSON.exact(test.fit.beta)), \
+                "flags": [\(test.fit.flags.map(JSON.quote).joined(separator: ", "))], \
+                "mean_abs_relative_error": \(JSON.exact(test.meanAbsoluteError)), "checks": [\(checks.joined(separator: ", "))]}
+                """
+            }
+            fields.append("\"backtests\": [\(backtests.joined(separator: ", "))]")
             entries.append("    {" + fields.joined(separator: ", ") + "}")
         }
         return """

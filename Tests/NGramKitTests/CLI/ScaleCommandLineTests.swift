@@ -19,7 +19,7 @@ struct ScaleCommandLineTests {
         #expect(result.stderr.isEmpty)  // no progress when stderr is not a terminal
         #expect(result.stdout.contains("ngramkit scale: 3 slices x 2 orders x 2 methods = 12 points (0 from an earlier run)"))
         #expect(result.stdout.contains("KN 3-gram"))
-        for name in ["points.csv", "fits.json", "report.md", "loss.svg", "model-size.svg", "run.json"] {
+        for name in ["points.csv", "fits.json", "report.md", "loss.svg", "model-size.svg", "backtest.svg", "run.json"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "missing \(name)")
         }
         let points = try TestSupport.lines(of: out + "/points.csv")
