@@ -56,14 +56,16 @@ public struct ScalingLawFit: Sendable, Codable, Equatable {
     public var bootstrapResamples: Int
     /// Resamples skipped for having fewer than 3 distinct sizes, or whose fit failed.
     public var skippedResamples: Int
+    /// Resamples whose fit put E at its bound 0.
+    public var resamplesWithEAtZero: Int = 0
     /// Why the fit, or part of it, is not to be trusted; empty when it is.
     public var flags: [String]
     /// E sits at its bound 0 (E < 10⁻⁶ × the smallest loss): the data do not show the floor.
     public var eAtBound: Bool
     /// β is within one grid step of an end of its search range.
     public var betaAtEdge: Bool
-    /// An interval is not a real interval: β's reaches the search edge, more than 10 % of the
-    /// resamples put E at 0, or more than 10 % were skipped or failed.
+    /// An interval is not a real interval: β's reaches the search edge, E's reaches 0, or more
+    /// than 10 % of the resamples were skipped or failed.
     public var intervalsUnbounded: Bool
     /// Parameters whose value (and interval) should be reported as "not identified".
     public var notIdentified: [Parameter]
@@ -220,7 +222,7 @@ public enum ScalingLawFitter {
 
         var eInterval: ClosedRange<Double>?, bInterval: ClosedRange<Double>?, betaInterval: ClosedRange<Double>?
         var predictionIntervals = [ClosedRange<Double>?](repeating: nil, count: factorSizes.count)
-        var used = 0, skipped = 0
+        var used = 0, skipped = 0, eAtZeroCount = 0
         var intervalsUnbounded = false
         if keptSizes.count < minimumPointsForIntervals {
             flags.append("fewer than \(minimumPointsForIntervals) points (\(keptSizes.count)): no intervals")
@@ -254,9 +256,13 @@ public enum ScalingLawFitter {
                 intervalsUnbounded = true
                 notIdentified.formUnion([.beta, .b])
             }
-            let eZeroShare = used > 0 ? Double(successes.filter(\.eAtZero).count) / Double(used) : 0
-            if eZeroShare > unboundedShare {
-                flags.append("\(percent(eZeroShare)) of bootstrap fits put E at 0: E's interval is not bounded below by the data")
+            // One rule for E, as for β: identified only when its whole interval is inside its
+            // range; an interval reaching the bound 0 prints as "not identified", however few
+            // resamples put it there.
+            eAtZeroCount = successes.filter(\.eAtZero).count
+            let eZeroShare = used > 0 ? Double(eAtZeroCount) / Double(used) : 0
+            if let eInterval, isAtZero(eInterval.lowerBound, losses: keptLosses) {
+                flags.append("E's 95% interval reaches 0 (\(percent(eZeroShare)) of bootstrap fits put E at 0): E is not bounded below by the data")
                 intervalsUnbounded = true
                 notIdentified.insert(.e)
             }
@@ -271,7 +277,7 @@ public enum ScalingLawFitter {
         return ScalingLawFit(
             e: best.e, b: best.b, beta: best.beta, huberLoss: best.loss, points: keptSizes.count,
             distinctSizes: distinct, eInterval: eInterval, bInterval: bInterval, betaInterval: betaInterval,
-            bootstrapResamples: used, skippedResamples: skipped, flags: flags, eAtBound: eAtBound,
+            bootstrapResamples: used, skippedResamples: skipped, resamplesWithEAtZero: eAtZeroCount, flags: flags, eAtBound: eAtBound,
             betaAtEdge: betaAtEdge, intervalsUnbounded: intervalsUnbounded,
             notIdentified: ScalingLawFit.Parameter.allCases.filter(notIdentified.contains),
             extrapolations: extrapolations, forecasts: Array(predictions.dropFirst(extrapolationFactors.count)))
