@@ -11,6 +11,8 @@ extension ScalingReport {
         return [
             "- Training pool: \(c.trainingPaths.joined(separator: ", ")) (tokenizer \(c.tokenizer.kind.rawValue)\(c.tokenizer.lowercase ? ", lower-cased" : "")): \(corpus.poolTokens) word tokens, \(corpus.poolSentences) sentences, \(corpus.poolUnits) \(corpus.unit.rawValue) units\(c.indexPath.map { " (documents from \($0))" } ?? "").",
             "- Held out: \(heldout): \(corpus.heldoutTokens) words + \(corpus.heldoutSentences) `</s>` = \(corpus.heldoutTokens + corpus.heldoutSentences) scored tokens; \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) of the words are `<unk>` under the fixed vocabulary.",
+            "- Held-out sentences that also occur in the pool (the same ids under the fixed vocabulary): \(heldoutOverlap.sentencesInPool) of \(heldoutOverlap.heldoutSentences) (\(ScalingReport.percent(heldoutOverlap.share))), holding \(ScalingReport.percent(heldoutOverlap.tokenShare)) of the held-out words."
+                + (overlapWarning.map { " **Warning:** \($0)" } ?? ""),
             "- Vocabulary (the same for every slice): \(vocabulary): \(corpus.vocabulary.count) entries with `<unk>`, `<s>`, `</s>`.",
             "- Slices: nested prefixes of the units shuffled with seed \(c.seed); sizes asked for: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that).",
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
@@ -19,6 +21,13 @@ extension ScalingReport {
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+
+    /// A warning when more than `ScalingCorpus.overlapWarningShare` of the held-out sentences
+    /// occur in the pool, or nil.
+    var overlapWarning: String? {
+        guard heldoutOverlap.share > ScalingCorpus.overlapWarningShare else { return nil }
+        return "\(ScalingReport.percent(heldoutOverlap.share)) of the held-out sentences (\(ScalingReport.percent(heldoutOverlap.tokenShare)) of its words) also occur in the training pool (above \(ScalingReport.percent(ScalingCorpus.overlapWarningShare))): the held-out loss partly measures memorized text and falls faster with D than on new text; deduplicate the text, or hold out by larger units (--index)."
+    }
 
     /// The Markdown report.
     func markdown() -> String {
@@ -149,6 +158,9 @@ extension ScalingReport {
             "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods = \(total) points (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
             "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units",
             "held out  \(corpus.heldoutTokens + corpus.heldoutSentences) tokens (words and </s>), \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) <unk>; vocabulary \(corpus.vocabulary.count)",
+        ]
+        if let warning = overlapWarning { lines.append("warning   \(warning)") }
+        lines += [
             "",
             "curve          D_max    loss(nats)  ppl       E [95%]                  beta [95%]",
         ]

@@ -40,6 +40,8 @@ public struct ScalingReport {
     public let seed: UInt64
     public let warnings: [String]
     public let plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)]
+    /// How many held-out sentences also occur in the pool.
+    public let heldoutOverlap: ScalingCorpus.HeldoutOverlap
 
     /// Fits every curve of the plan.
     public init(corpus: ScalingCorpus, options: ScalingOptions, points: [ScalingPoint],
@@ -51,6 +53,7 @@ public struct ScalingReport {
         self.seed = seed
         self.warnings = warnings
         self.plan = plan
+        heldoutOverlap = corpus.heldoutOverlap()
         let planned = Set(plan.map(\.requested))
         var curves: [Curve] = []
         for smoothing in options.smoothings {
@@ -173,6 +176,9 @@ public struct ScalingReport {
           "tokens": "word tokens of the training slice",
           "seed": \(seed),
           "bootstrap_resamples": \(bootstrapResamples),
+          "heldout_sentences_in_pool": \(heldoutOverlap.sentencesInPool),
+          "heldout_sentences": \(heldoutOverlap.heldoutSentences),
+          "heldout_words_in_pool_sentences": \(heldoutOverlap.tokensInPool),
           "neural_data_exponent_kaplan2020": \(ScalingReport.neuralDataExponent),
           "curves": [
         \(entries.joined(separator: ",\n"))
