@@ -31,7 +31,7 @@ extension ScalingCorpus {
             func end(_ k: Int) -> Int { k + 1 < starts.count ? starts[k + 1] : heldout.count }
             for k in starts.indices {
                 let sentence = UnsafeBufferPointer(rebasing: heldout[starts[k]..<end(k)])
-                let key = ScalingCorpus.hash(sentence)
+                let key = ScalingCorpus.key(sentence)
                 if let entry = heldoutByHash[key] {
                     // Another held-out sentence with this hash: counted with the first when equal.
                     if entry.start + sentence.count <= heldout.count,
@@ -50,7 +50,7 @@ extension ScalingCorpus {
                     var stop = start + 1
                     while stop < pool.count && pool[stop] != Vocabulary.beginID { stop += 1 }
                     let sentence = UnsafeBufferPointer(rebasing: pool[start..<stop])
-                    let key = ScalingCorpus.hash(sentence)
+                    let key = ScalingCorpus.key(sentence)
                     if let entry = heldoutByHash[key], !entry.found, entry.start + sentence.count <= heldout.count,
                        sentence.elementsEqual(UnsafeBufferPointer(rebasing: heldout[entry.start..<(entry.start + sentence.count)])) {
                         heldoutByHash[key]!.found = true
@@ -65,10 +65,8 @@ extension ScalingCorpus {
         }
     }
 
-    /// A 64-bit hash of a sentence's ids.
-    private static func hash(_ ids: UnsafeBufferPointer<UInt32>) -> UInt64 {
-        var h = UInt64(ids.count) &* 0x9E37_79B9_7F4A_7C15
-        for id in ids { h = Hashing.mix(h ^ UInt64(id)) }
-        return h
+    /// A sentence's key: the hash of its ids' bytes.
+    private static func key(_ ids: UnsafeBufferPointer<UInt32>) -> UInt64 {
+        UnsafeRawBufferPointer(ids).withMemoryRebound(to: UInt8.self) { Hashing.hash(bytes: $0) }
     }
 }
