@@ -5,8 +5,8 @@ import Foundation
 ///
 /// In:  one curve's sizes D and losses (ascending in D), the bootstrap settings.
 /// Out: for each k in `ScalingBacktest.holdBackFactors` (4, 8, 16, 32) that leaves at least
-///      `minimumFittedPoints` points with D ≤ D_max/k: the fit of L(D) = E + B·D^−β on those points
-///      (`ScalingLawFitter.fit`, the run's fitter and bootstrap), and for every larger measured
+///      `minimumFittedPoints` points with D ≤ D_max/k: the fit of one `ScalingLawForm` on those
+///      points (`ScalingLawFitter.fit(form:...)`, the run's bootstrap), and for every larger measured
 ///      point the prediction, its 95 % bootstrap interval, the relative error
 ///      (predicted − observed) / observed, and whether the interval covers the observed loss.
 ///
@@ -33,7 +33,7 @@ public struct ScalingBacktest: Sendable, Equatable {
     public var fittedUpTo: Int
     public var fittedPoints: Int
     /// The fit on the small slices; its `flags` say what is not to be trusted.
-    public var fit: ScalingLawFit
+    public var fit: LawFit
     /// Every measured point past `fittedUpTo`, ascending in D.
     public var checks: [Check]
 
@@ -42,12 +42,13 @@ public struct ScalingBacktest: Sendable, Equatable {
     /// Points a backtest fit needs: the fitter gives intervals from 4 points on.
     public static let minimumFittedPoints = 4
 
-    /// The backtests of one curve.
+    /// The backtests of one curve under one law.
     /// - Parameters:
+    ///   - form: the law.
     ///   - tokens: the curve's sizes, ascending.
     ///   - losses: its losses.
     ///   - seed: the curve's bootstrap seed (each backtest draws from its own stream of it).
-    public static func run(tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64) -> [ScalingBacktest] {
+    public static func run(form: ScalingLawForm = .saturating, tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64) -> [ScalingBacktest] {
         guard let largest = tokens.last, tokens.count == losses.count else { return [] }
         var result: [ScalingBacktest] = []
         for k in holdBackFactors {
@@ -55,7 +56,7 @@ public struct ScalingBacktest: Sendable, Equatable {
             let fitted = tokens.indices.filter { Double(tokens[$0]) <= cut }
             let held = tokens.indices.filter { Double(tokens[$0]) > cut }
             guard fitted.count >= minimumFittedPoints, !held.isEmpty else { continue }
-            let fit = ScalingLawFitter.fit(sizes: fitted.map { Double(tokens[$0]) }, losses: fitted.map { losses[$0] },
+            let fit = ScalingLawFitter.fit(form: form, sizes: fitted.map { Double(tokens[$0]) }, losses: fitted.map { losses[$0] },
                                            bootstrapResamples: bootstrapResamples, seed: seed &+ UInt64(k) &* 7919,
                                            forecastSizes: held.map { Double(tokens[$0]) })
             let checks = zip(held, fit.forecasts).map { index, forecast in

@@ -142,6 +142,47 @@ public final class ScalingExperiment {
         return result
     }
 
+    /// What became of the sizes the schedule asked for, where it is not simply "measured":
+    /// sizes beyond the pool, the whole pool added at the end or in place of a size near it, and
+    /// sizes whose slices coincide (slices are whole units), measured once.
+    public func scheduleNotes() -> [String] {
+        let pool = corpus.poolTokens
+        // Exact counts: abbreviations can make two different sizes look the same.
+        let short = { (size: Int) in String(size) }
+        var notes: [String] = []
+        switch options.schedule {
+        case .sizes(let list):
+            let beyond = Array(Set(list.filter { $0 > pool })).sorted()
+            if !beyond.isEmpty {
+                notes.append("\(beyond.map(short).joined(separator: ", ")) \(beyond.count == 1 ? "is" : "are") beyond the pool (\(pool) tokens): measured as the whole pool")
+            }
+        case .geometric(let start, let factor):
+            var size = Double(start)
+            var last: Int?
+            while Int(size.rounded()) < pool {
+                last = Int(size.rounded())
+                size *= factor
+            }
+            if let last, Double(last) > 0.9 * Double(pool) {
+                notes.append("\(short(last)) is within 10% of the pool: the whole pool (\(pool) tokens) takes its place")
+            } else if last == nil {
+                notes.append("--start \(start) is not below the pool: the whole pool (\(pool) tokens) is the only slice")
+            } else {
+                notes.append("the whole pool (\(pool) tokens) ends the schedule")
+            }
+        }
+        var kept: (size: Int, units: Int)?
+        for size in options.schedule.sizes(poolTokens: pool) {
+            let slice = corpus.slice(tokens: size)
+            if let kept, kept.units == slice.units {
+                notes.append("\(short(size)) gives the same slice as \(short(kept.size)) (whole \(corpus.unit.rawValue)s: \(slice.units) units, \(slice.tokens) tokens): measured once, as \(short(kept.size))")
+            } else {
+                kept = (size, slice.units)
+            }
+        }
+        return notes
+    }
+
     /// Measures every point not in `done`.
     /// - Parameters:
     ///   - done: points of an earlier run with the same corpus settings; they are skipped.

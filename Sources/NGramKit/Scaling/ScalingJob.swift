@@ -58,7 +58,8 @@ public enum ScalingJob {
         try experiment.run(skipping: run.done) { try run.record($0) }
         progress?.status("fitting (\(configuration.bootstrap) bootstrap resamples per curve)")
         let report = ScalingReport(corpus: corpus, options: options, points: run.points, plan: experiment.slices(),
-                                   bootstrapResamples: configuration.bootstrap, seed: configuration.corpus.seed, warnings: warnings)
+                                   bootstrapResamples: configuration.bootstrap, seed: configuration.corpus.seed, warnings: warnings,
+                                   scheduleNotes: experiment.scheduleNotes())
         try report.write(to: run)
         progress?.done()
         return report.summary(wallSeconds: ProgressClock.now() - wallStart, resumedPoints: resumed, directory: configuration.directory)

@@ -14,9 +14,10 @@ extension ScalingReport {
             "- Held-out sentences that also occur in the pool (the same ids under the fixed vocabulary): \(heldoutOverlap.sentencesInPool) of \(heldoutOverlap.heldoutSentences) (\(ScalingReport.percent(heldoutOverlap.share))), holding \(ScalingReport.percent(heldoutOverlap.tokenShare)) of the held-out words."
                 + (overlapWarning.map { " **Warning:** \($0)" } ?? ""),
             "- Vocabulary (the same for every slice): \(vocabulary): \(corpus.vocabulary.count) entries with `<unk>`, `<s>`, `</s>`.",
-            "- Slices: nested prefixes of the units shuffled with seed \(c.seed); sizes asked for: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that).",
+            "- Slices: nested prefixes of the units shuffled with seed \(c.seed); sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
+                + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + "."),
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
-            "- Fits: L(D) = E + B·D^−β, E ≥ 0, B > 0, β > 0, minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed)). Model size: unique n-grams = a·D^γ.",
+            "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with fewer distinct sizes than the law has parameters is drawn again). The headline law of each curve is the one whose backtests erred least. Model size: unique n-grams = a·D^γ.",
         ]
     }
 
@@ -49,18 +50,20 @@ extension ScalingReport {
 
         lines += ["", "## Fits of L(D) = E + B·D^−β", "",
                   "A quantity the data do not pin down (E at its bound 0, or an interval that runs to the edge of the search) is written \"not identified\" rather than as a number.",
-                  "", "| curve | points | E (nats) [95%] | B [95%] | β [95%] | L at 10× D_max [95%] | L at 100× D_max [95%] | flags |",
-                  "|---|---:|---|---|---|---|---|---|"]
+                  "", "| curve | points | E (nats) [95%] | B [95%] | β [95%] | flags |",
+                  "|---|---:|---|---|---|---|"]
         for curve in curves {
             guard let fit = curve.loss else {
-                lines.append("| \(curve.name) | \(curve.points.count) | n/a | n/a | n/a | n/a | n/a | \(curve.points.count < 3 ? "fewer than 3 sizes" : "a loss is infinite") |")
+                lines.append("| \(curve.name) | \(curve.points.count) | n/a | n/a | n/a | \(curve.points.count < 3 ? "fewer than 3 sizes" : "a loss is infinite") |")
                 continue
             }
-            let extrapolated = fit.extrapolations.map { "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))" }
-            lines.append("| \(curve.name) | \(fit.points) | \(fit.formatted(.e)) | \(fit.formatted(.b)) | \(fit.formatted(.beta)) | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(fit.flags.isEmpty ? "" : fit.flags.joined(separator: "; ")) |")
+            lines.append("| \(curve.name) | \(fit.points) | \(fit.formatted(.e)) | \(fit.formatted(.b)) | \(fit.formatted(.beta)) | \(fit.flags.isEmpty ? "" : fit.flags.joined(separator: "; ")) |")
         }
         lines += ["", "For comparison: neural language models' data exponent is α_D ≈ \(ScalingReport.neuralDataExponent) (Kaplan et al. 2020, L(D) ∝ D^−α_D without an irreducible term); the closest number here is the log-log slope of the loss (below), while β is the exponent of the reducible part L − E."]
 
+        lines += forecastSection()
+        lines += lawComparisonSection()
+        lines += residualSection()
         lines += backtestSection()
 
         lines += ["", "## Log-log slopes between successive slices", "",
@@ -112,25 +115,85 @@ extension ScalingReport {
     /// The backtests: per curve and hold-back factor, the forecast of the largest slice from the
     /// small ones, the mean error over every held-back slice, and how many intervals cover.
     private func backtestSection() -> [String] {
-        var lines = ["", "## Backtests: the law fitted on the small slices, checked on the larger ones", "",
-                     "Each curve's law refitted on the slices with D ≤ D_max/k (k = \(ScalingBacktest.holdBackFactors.map(String.init).joined(separator: ", ")), where at least \(ScalingBacktest.minimumFittedPoints) slices remain) and used to predict every larger slice; error = (predicted − observed) / observed. These errors, not the fit's residuals, are what to expect of the extrapolations above.", ""]
+        var lines = ["", "## Backtests of the headline laws, slice by slice", "",
+                     "Each curve's headline law refitted on the slices with D ≤ D_max/k (k = \(ScalingBacktest.holdBackFactors.map(String.init).joined(separator: ", ")), where at least \(ScalingBacktest.minimumFittedPoints) slices remain) and used to predict every larger slice; error = (predicted − observed) / observed. These errors, not the fit's residuals, are what to expect of the forecasts above.", ""]
         let tested = curves.filter { !$0.backtests.isEmpty }
         guard !tested.isEmpty else {
             return lines + ["No curve has \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!): no backtest."]
         }
-        lines += ["| curve | k | fitted on D ≤ | at D_max: predicted [95%] | observed | error | mean abs error, all held back | intervals covering |",
-                  "|---|---:|---:|---|---:|---:|---:|---:|"]
+        lines += ["| curve | law | k | fitted on D ≤ | at D_max: predicted [95%] | observed | error | mean abs error, all held back | intervals covering |",
+                  "|---|---|---:|---:|---|---:|---:|---:|---:|"]
         var errors: [Double] = []
         for curve in tested {
             for test in curve.backtests {
                 guard let far = test.farthest else { continue }
                 let (covered, judged) = test.coverage
                 errors += test.checks.map(\.relativeError)
-                lines.append("| \(curve.name) | \(test.holdBackFactor) | \(ScalingExperiment.abbreviated(test.fittedUpTo)) (\(test.fittedPoints) slices) | \(ScalingReport.sig(far.predicted)) \(ScalingReport.interval(far.interval)) | \(ScalingReport.sig(far.observed)) | \(ScalingReport.signedPercent(far.relativeError)) | \(ScalingReport.percent(test.meanAbsoluteError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") |")
+                lines.append("| \(curve.name) | \(test.fit.form.rawValue) | \(test.holdBackFactor) | \(ScalingExperiment.abbreviated(test.fittedUpTo)) (\(test.fittedPoints) slices) | \(ScalingReport.sig(far.predicted)) \(ScalingReport.interval(far.interval)) | \(ScalingReport.sig(far.observed)) | \(ScalingReport.signedPercent(far.relativeError)) | \(ScalingReport.percent(test.meanAbsoluteError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") |")
             }
         }
         let high = errors.filter { $0 > 0 }.count
         lines += ["", "Over all \(errors.count) forecasts: \(high) too high, \(errors.count - high) too low or exact; median error \(ScalingReport.signedPercent(ScalingReport.median(errors)))."]
+        return lines
+    }
+
+    /// The headline forecasts: per curve the law whose backtests erred least, and its predictions.
+    private func forecastSection() -> [String] {
+        var lines = ["", "## Forecasts", "",
+                     "Per curve, the law whose forecasts held up best: of the forms compared below, the one with the smallest backtest error (the mean over k of |relative error| when the law, fitted on D ≤ D_max/k, predicts the largest slice), not the one with the smallest residuals. The backtest error is the honest size of these forecasts' error; the 95% intervals come from the bootstrap of the points and say how well the law is pinned down, not whether it is the right law.", "",
+                     "| curve | law | backtest error | backtest intervals covering | L at 10× D_max [95%] | L at 100× D_max [95%] | flags |",
+                     "|---|---|---:|---:|---|---|---|"]
+        for curve in curves {
+            guard let laws = curve.laws else {
+                lines.append("| \(curve.name) | n/a | | | | | \(curve.points.count < 3 ? "fewer than 3 sizes" : "a loss is infinite") |")
+                continue
+            }
+            let chosen = laws.chosen
+            let (covered, judged) = chosen.coverage
+            let extrapolated = chosen.fit.extrapolations.map { "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))" }
+            let untested = chosen.backtests.isEmpty
+            lines.append("| \(curve.name) | \(chosen.form.formula) | \(untested ? "untested" : ScalingReport.percent(chosen.backtestError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(([untested ? laws.reason : nil].compactMap { $0 } + chosen.fit.flags).joined(separator: "; ")) |")
+        }
+        return lines
+    }
+
+    /// Every law form on every curve: parameters, the backtest error at each k, and the 10× forecast.
+    private func lawComparisonSection() -> [String] {
+        let factors = ScalingBacktest.holdBackFactors
+        var lines = ["", "## Laws compared by how they forecast", "",
+                     "Every form fitted by the same objective (summed Huber loss of log residuals) and backtested alike. Error at k: the law fitted on D ≤ D_max/k, its prediction of the largest slice, (predicted − observed) / observed. The headline law (**bold**) has the smallest mean |error|.", "",
+                     "| curve | law | parameters [95%] | " + factors.map { "error, k = \($0)" }.joined(separator: " | ") + " | mean abs error | intervals covering | L at 10× D_max |",
+                     "|---|---|---|" + String(repeating: "---:|", count: factors.count) + "---:|---:|---:|"]
+        for curve in curves {
+            guard let laws = curve.laws else { continue }
+            for candidate in laws.candidates {
+                let bold = candidate.form == laws.headline ? "**" : ""
+                let errors = factors.map { k in candidate.error(atHoldBack: k).map(ScalingReport.signedPercent) ?? "" }
+                let (covered, judged) = candidate.coverage
+                let tenfold = candidate.fit.extrapolations.first.map { ScalingReport.sig($0.predicted) } ?? "n/a"
+                lines.append("| \(curve.name) | \(bold)\(candidate.form.formula)\(bold) | \(candidate.fit.formattedParameters(digits: 3)) | " + errors.joined(separator: " | ")
+                             + " | \(candidate.backtests.isEmpty ? "" : ScalingReport.percent(candidate.backtestError)) | \(judged == 0 ? "" : "\(covered)/\(judged)") | \(tenfold) |")
+            }
+        }
+        return lines
+    }
+
+    /// The headline laws' residuals, slice by slice.
+    private func residualSection() -> [String] {
+        let fitted = curves.filter { $0.laws != nil }
+        guard !fitted.isEmpty else { return [] }
+        var lines = ["", "## Residuals of the headline laws", "",
+                     "(observed − fitted) / fitted at each slice, the law fitted on all slices. A run of residuals of one sign is a bend the law does not follow; the backtests above say what it costs a forecast.", "",
+                     "| D (tokens) | " + fitted.map(\.name).joined(separator: " | ") + " |",
+                     "|---:|" + String(repeating: "---:|", count: fitted.count)]
+        let sizes = Array(Set(fitted.flatMap { $0.points.map(\.tokens) })).sorted()
+        for d in sizes {
+            let cells = fitted.map { curve -> String in
+                guard let point = curve.points.first(where: { $0.tokens == d }), let fit = curve.laws?.chosen.fit, fit.succeeded else { return "" }
+                return ScalingReport.signedPercent(point.lossNats / fit.predict(Double(d)) - 1)
+            }
+            lines.append("| \(d) | " + cells.joined(separator: " | ") + " |")
+        }
         return lines
     }
 
@@ -159,10 +222,12 @@ extension ScalingReport {
             "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units",
             "held out  \(corpus.heldoutTokens + corpus.heldoutSentences) tokens (words and </s>), \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) <unk>; vocabulary \(corpus.vocabulary.count)",
         ]
+        lines.append("slices    \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) (sizes asked for; D_max is the real size of the last)")
+        lines += scheduleNotes.map { "          \($0)" }
         if let warning = overlapWarning { lines.append("warning   \(warning)") }
         lines += [
             "",
-            "curve          D_max    loss(nats)  ppl       E [95%]                  beta [95%]",
+            "curve          D_max    loss(nats)  ppl       headline law      backtest error  L at 10x D_max [95%]",
         ]
         for curve in curves {
             guard let last = curve.points.last else { continue }
@@ -171,8 +236,11 @@ extension ScalingReport {
             let loss = ScalingReport.sig(last.lossNats, 5).padding(toLength: 11, withPad: " ", startingAt: 0)
             let ppl = ScalingReport.sig(last.perplexity, 5).padding(toLength: 9, withPad: " ", startingAt: 0)
             var fitText = "(fewer than 3 sizes)"
-            if let fit = curve.loss {
-                fitText = fit.formatted(.e, digits: 3).padding(toLength: 24, withPad: " ", startingAt: 0) + " " + fit.formatted(.beta, digits: 3)
+            if let chosen = curve.laws?.chosen {
+                let error = chosen.backtests.isEmpty ? "untested" : ScalingReport.percent(chosen.backtestError)
+                fitText = chosen.form.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + " "
+                    + error.padding(toLength: 15, withPad: " ", startingAt: 0) + " "
+                    + (chosen.fit.extrapolations.first?.formatted(digits: 4) ?? "n/a")
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")
         }

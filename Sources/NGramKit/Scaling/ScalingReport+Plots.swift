@@ -1,8 +1,9 @@
 import Foundation
 
 /// The two plots of a scaling run: held-out loss and model size against D, log-log, one line
-/// per curve (Kneser-Ney solid, Stupid Backoff dashed, one colour per order), the fitted law
-/// drawn through the points and on to 10× the largest slice.
+/// per curve (Kneser-Ney solid, Stupid Backoff dashed, one colour per order), the curve's
+/// headline law (or the model-size power law) drawn through the points and on to 10× the largest
+/// slice; and the headline laws' backtests.
 extension ScalingReport {
     /// D values at which a fitted curve is drawn: log-spaced from the smallest slice to 10× the largest.
     static func curveSizes(_ points: [ScalingPoint]) -> [Double] {
@@ -14,12 +15,13 @@ extension ScalingReport {
     func lossPlot() -> SVGPlot {
         var series: [SVGPlot.Series] = []
         for curve in curves where !curve.points.isEmpty {
-            let fitted = curve.loss.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
-            let label = curve.loss.map { "\(curve.name): β = \($0.formatted(.beta, digits: 3))" } ?? curve.name
+            let fit = curve.laws?.chosen.fit
+            let fitted = fit.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
+            let label = fit.map { "\(curve.name): \($0.form.rawValue)" } ?? curve.name
             series.append(SVGPlot.Series(name: label, points: curve.points.map { (Double($0.tokens), $0.lossNats) },
                                          curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff))
         }
-        return SVGPlot(title: "Held-out loss against training data (lines: fitted E + B·D^−β)",
+        return SVGPlot(title: "Held-out loss against training data (lines: each curve's headline law)",
                        xLabel: "training tokens D (words)", yLabel: "held-out cross-entropy (nats per token)", series: series)
     }
 
@@ -49,7 +51,7 @@ extension ScalingReport {
             series.append(SVGPlot.Series(name: "fitted on D ≤ D_max/\(k)", points: points, style: index))
         }
         if low < high { series.append(SVGPlot.Series(name: "predicted = observed", curve: [(low, low), (high, high)], style: 9)) }
-        return SVGPlot(title: "Backtests: the law fitted on the small slices, at the larger ones",
+        return SVGPlot(title: "Backtests: the headline laws fitted on the small slices, at the larger ones",
                        xLabel: "observed held-out loss (nats per token)", yLabel: "predicted held-out loss (nats per token)",
                        series: series, xScale: .linear, yScale: .linear)
     }

@@ -7,8 +7,9 @@ import Foundation
 /// Out: per (smoothing, order) with at least three sizes: the fit of L(D) = E + B·D^−β
 ///      (`ScalingLawFitter.fit`, summed Huber loss of log residuals, bootstrap intervals), the
 ///      power law of model size (unique n-grams ∝ D^γ), successive log-log slopes of perplexity
-///      and of the loss, extrapolations to 10× and 100× the largest slice, and backtests (the law
-///      refitted on D ≤ D_max/k, checked against the larger slices: `ScalingBacktest`). Written
+///      and of the loss, and every law form fitted and backtested (refitted on D ≤ D_max/k,
+///      checked against the larger slices), the headline law the one that forecast best
+///      (`ScalingLawSelection`), with its extrapolations to 10× and 100× the largest slice. Written
 ///      as `fits.json`, `report.md`, `loss.svg`, `model-size.svg` and `backtest.svg`.
 ///
 /// Every number comes from the points and the seed: the same points and seed give the same
@@ -25,8 +26,10 @@ public struct ScalingReport {
         /// Successive log-log slopes of perplexity and of the loss against D.
         public var perplexitySlopes: [Double]
         public var lossSlopes: [Double]
-        /// The law refitted on the small slices and checked against the larger ones.
-        public var backtests: [ScalingBacktest]
+        /// Every law form fitted and backtested, and the headline form.
+        public var laws: ScalingLawSelection?
+        /// The headline law's backtests.
+        public var backtests: [ScalingBacktest] { laws?.chosen.backtests ?? [] }
         public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
     }
 
@@ -42,12 +45,15 @@ public struct ScalingReport {
     public let plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)]
     /// How many held-out sentences also occur in the pool.
     public let heldoutOverlap: ScalingCorpus.HeldoutOverlap
+    /// What became of the requested sizes (`ScalingExperiment.scheduleNotes`).
+    public let scheduleNotes: [String]
 
     /// Fits every curve of the plan.
     public init(corpus: ScalingCorpus, options: ScalingOptions, points: [ScalingPoint],
                 plan: [(requested: Int, units: Int, tokens: Int, streamCount: Int)],
-                bootstrapResamples: Int, seed: UInt64, warnings: [String]) {
+                bootstrapResamples: Int, seed: UInt64, warnings: [String], scheduleNotes: [String] = []) {
         self.corpus = corpus
+        self.scheduleNotes = scheduleNotes
         self.options = options
         self.bootstrapResamples = bootstrapResamples
         self.seed = seed
@@ -79,8 +85,8 @@ public struct ScalingReport {
                 curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, loss: lossFit, modelSize: sizeFit,
                                     perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: curvePoints.map(\.perplexity)) : [],
                                     lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : [],
-                                    backtests: lossFit == nil ? [] : ScalingBacktest.run(tokens: curvePoints.map(\.tokens), losses: losses,
-                                                                                         bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 2)))
+                                    laws: lossFit.map { ScalingLawSelection.select(tokens: curvePoints.map(\.tokens), losses: losses, saturatingFit: $0,
+                                                                                   bootstrapResamples: bootstrapResamples, seed: curveSeed) }))
             }
         }
         self.curves = curves
@@ -114,6 +120,42 @@ public struct ScalingReport {
     }
 
     // MARK: fits.json
+
+    /// `{"B": 1.2, "beta": 0.3}` for a law's parameters.
+    static func parametersJSON(_ fit: LawFit) -> String {
+        "{" + zip(fit.form.parameterNames, fit.parameters).map { "\(JSON.quote($0)): \(JSON.exact($1))" }.joined(separator: ", ") + "}"
+    }
+
+    /// One law form on one curve: its fit on all points, extrapolations and backtests.
+    static func lawJSON(_ candidate: ScalingLawSelection.Candidate, curve: Curve) -> String {
+        let fit = candidate.fit
+        let residuals = curve.points.map { JSON.exact($0.lossNats / fit.predict(Double($0.tokens)) - 1) }
+        let extrapolations = fit.extrapolations.map {
+            "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
+        }
+        let intervals = "{" + zip(fit.form.parameterNames, fit.intervals).map { "\(JSON.quote($0)): \(ScalingReport.jsonRange($1))" }.joined(separator: ", ") + "}"
+        let backtests = candidate.backtests.map { test -> String in
+            let checks = test.checks.map {
+                "{\"tokens\": \($0.tokens), \"observed_loss_nats\": \(JSON.exact($0.observed)), \"predicted_loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval)), \"relative_error\": \(JSON.exact($0.relativeError)), \"covered\": \($0.covered.map(String.init) ?? "null")}"
+            }
+            return """
+            {"hold_back_factor": \(test.holdBackFactor), "fitted_up_to_tokens": \(test.fittedUpTo), "fitted_points": \(test.fittedPoints), \
+            "parameters": \(parametersJSON(test.fit)), "flags": [\(test.fit.flags.map(JSON.quote).joined(separator: ", "))], \
+            "mean_abs_relative_error": \(JSON.exact(test.meanAbsoluteError)), "checks": [\(checks.joined(separator: ", "))]}
+            """
+        }
+        let (covered, judged) = candidate.coverage
+        return """
+        {"form": \(JSON.quote(candidate.form.rawValue)), "model": \(JSON.quote("L(D) = " + candidate.form.formula)), \
+        "parameters": \(parametersJSON(fit)), "parameter_intervals95": \(intervals), "huber_loss": \(JSON.exact(fit.huberLoss)), \
+        "bootstrap_resamples": \(fit.bootstrapResamples), "flags": [\(fit.flags.map(JSON.quote).joined(separator: ", "))], \
+        "not_identified": [\(fit.notIdentified.map(JSON.quote).joined(separator: ", "))], \
+        "relative_residuals": [\(residuals.joined(separator: ", "))], \
+        "extrapolations": [\(extrapolations.joined(separator: ", "))], \
+        "backtest_error": \(JSON.exact(candidate.backtestError)), "backtest_intervals_covering": \(covered), "backtest_intervals": \(judged), \
+        "backtests": [\(backtests.joined(separator: ", "))]}
+        """
+    }
 
     func fitsJSON() -> String {
         var entries: [String] = []
@@ -156,18 +198,14 @@ public struct ScalingReport {
             } else {
                 fields.append("\"model_size_fit\": null")
             }
-            let backtests = curve.backtests.map { test -> String in
-                let checks = test.checks.map {
-                    "{\"tokens\": \($0.tokens), \"observed_loss_nats\": \(JSON.exact($0.observed)), \"predicted_loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval)), \"relative_error\": \(JSON.exact($0.relativeError)), \"covered\": \($0.covered.map(String.init) ?? "null")}"
-                }
-                return """
-                {"hold_back_factor": \(test.holdBackFactor), "fitted_up_to_tokens": \(test.fittedUpTo), "fitted_points": \(test.fittedPoints), \
-                "E": \(JSON.exact(test.fit.e)), "B": \(JSON.exact(test.fit.b)), "beta": \(JSON.exact(test.fit.beta)), \
-                "flags": [\(test.fit.flags.map(JSON.quote).joined(separator: ", "))], \
-                "mean_abs_relative_error": \(JSON.exact(test.meanAbsoluteError)), "checks": [\(checks.joined(separator: ", "))]}
-                """
+            if let laws = curve.laws {
+                fields.append("\"headline_law\": \(JSON.quote(laws.headline.rawValue))")
+                fields.append("\"headline_reason\": \(JSON.quote(laws.reason))")
+                fields.append("\"laws\": [\(laws.candidates.map { ScalingReport.lawJSON($0, curve: curve) }.joined(separator: ", "))]")
+            } else {
+                fields.append("\"headline_law\": null")
+                fields.append("\"laws\": []")
             }
-            fields.append("\"backtests\": [\(backtests.joined(separator: ", "))]")
             entries.append("    {" + fields.joined(separator: ", ") + "}")
         }
         return """

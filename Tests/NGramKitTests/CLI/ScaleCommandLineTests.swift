@@ -9,6 +9,29 @@ struct ScaleCommandLineTests {
         try TestSupport.run(CommandLineTests.binary, arguments, currentDirectory: TestSupport.packageRoot)
     }
 
+    @Test("The schedule says what became of each size: beyond the pool, the same slice as another, the pool added")
+    func scheduleNotes() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("results").path
+        // 20001 tokens end inside the verse that brings the slice to 20k; 5M is past the 711k pool.
+        let listed = try run(["scale", "--orders", "2", "--smoothing", "kneser-ney", "--sizes", "20k,20001,5M",
+                              "--bootstrap", "100", "--out", out])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains("ngramkit scale: 2 slices x 1 orders x 1 methods = 2 points"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("slices    20k, 711k"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("5000000 is beyond the pool (710667 tokens): measured as the whole pool"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("20001 gives the same slice as 20000 (whole sentences: "), "\(listed.stdout)")
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(report.contains("5000000 is beyond the pool"))
+        // The geometric schedule: 640k is within 10% of the 711k pool, which takes its place.
+        let geometric = try run(["scale", "--orders", "2", "--smoothing", "kneser-ney", "--start", "160k", "--factor", "2",
+                                 "--bootstrap", "100", "--out", out, "--fresh"])
+        #expect(geometric.status == 0, "\(geometric.stderr)")
+        #expect(geometric.stdout.contains("slices    160k, 320k, 711k"), "\(geometric.stdout)")
+        #expect(geometric.stdout.contains("640000 is within 10% of the pool: the whole pool (710667 tokens) takes its place"), "\(geometric.stdout)")
+    }
+
     @Test("With no subcommand it runs scale on the bundled corpus and writes every output file")
     func defaultSubcommandWritesTheReport() throws {
         let directory = try TestSupport.temporaryDirectory()
@@ -28,8 +51,15 @@ struct ScaleCommandLineTests {
         let curves = try #require(fits["curves"] as? [[String: Any]])
         #expect(curves.count == 4)
         #expect(curves.allSatisfy { $0["loss_fit"] is [String: Any] })
+        // Every law form fitted per curve, one of them the headline.
+        for curve in curves {
+            let laws = try #require(curve["laws"] as? [[String: Any]])
+            #expect(laws.compactMap { $0["form"] as? String } == ScalingLawForm.allCases.map(\.rawValue))
+            #expect(laws.contains { $0["form"] as? String == curve["headline_law"] as? String })
+        }
         let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(report.contains("## Fits of L(D) = E + B·D^−β"))
+        #expect(report.contains("## Forecasts") && report.contains("## Laws compared by how they forecast"))
         #expect(report.contains("![Held-out loss against training tokens](loss.svg)"))
         let svg = try String(contentsOfFile: out + "/loss.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))

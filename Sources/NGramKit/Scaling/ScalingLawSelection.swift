@@ -1,0 +1,89 @@
+import Foundation
+
+/// Every law form fitted to one curve and backtested, and the one whose forecasts held up best.
+///
+/// In:  one curve's sizes and losses (ascending in D), the bootstrap settings.
+/// Out: per `ScalingLawForm`: the fit on all points (with its extrapolations) and its backtests;
+///      the headline form: the one with the smallest backtest error, the mean over the backtests
+///      (k = 4, 8, 16, 32) of |relative error| of the forecast of the largest slice. Not the
+///      smallest residual: a form with more freedom always fits the measured points better, and
+///      only the backtests show whether that freedom forecasts or merely bends to the noise.
+///      Ties go to the form with fewer parameters. Without a backtest (too few slices) the
+///      headline is the saturating law, and the selection says it is untested.
+public struct ScalingLawSelection: Sendable, Equatable {
+    /// One form on one curve.
+    public struct Candidate: Sendable, Equatable {
+        public var form: ScalingLawForm
+        /// The fit on all points.
+        public var fit: LawFit
+        public var backtests: [ScalingBacktest]
+
+        /// The mean over backtests of |relative error| at the largest slice; ∞ when a backtest
+        /// gave no forecast, NaN without backtests.
+        public var backtestError: Double {
+            guard !backtests.isEmpty else { return .nan }
+            var total = 0.0
+            for test in backtests {
+                guard let far = test.farthest, far.relativeError.isFinite else { return .infinity }
+                total += abs(far.relativeError)
+            }
+            return total / Double(backtests.count)
+        }
+
+        /// The backtest error at one hold-back factor k, or nil without that backtest.
+        public func error(atHoldBack k: Int) -> Double? {
+            backtests.first { $0.holdBackFactor == k }?.farthest?.relativeError
+        }
+
+        /// Held-back points whose 95 % interval covers the observed loss, and those with an interval.
+        public var coverage: (covered: Int, of: Int) {
+            backtests.reduce((0, 0)) { sum, test in (sum.0 + test.coverage.covered, sum.1 + test.coverage.of) }
+        }
+    }
+
+    /// Every form, in `ScalingLawForm.allCases` order.
+    public var candidates: [Candidate]
+    /// The form whose backtests erred least.
+    public var headline: ScalingLawForm
+    /// Why: the errors compared, or that there was no backtest.
+    public var reason: String
+
+    /// The headline form's candidate.
+    public var chosen: Candidate { candidates.first { $0.form == headline }! }
+
+    public func candidate(_ form: ScalingLawForm) -> Candidate? { candidates.first { $0.form == form } }
+
+    /// Fits and backtests every form on one curve and picks the headline.
+    /// - Parameters:
+    ///   - tokens: the curve's sizes, ascending.
+    ///   - losses: its losses.
+    ///   - saturatingFit: the saturating law's fit on all points when already made (the report's
+    ///     E and β); made here otherwise.
+    ///   - bootstrapResamples: resamples per fit.
+    ///   - seed: the curve's seed; each form and backtest draws from its own stream of it.
+    public static func select(tokens: [Int], losses: [Double], saturatingFit: ScalingLawFit? = nil,
+                              bootstrapResamples: Int, seed: UInt64) -> ScalingLawSelection {
+        let sizes = tokens.map(Double.init)
+        var candidates: [Candidate] = []
+        for (index, form) in ScalingLawForm.allCases.enumerated() {
+            // The saturating law keeps the streams it had before the other forms existed.
+            let formSeed = seed &+ UInt64(index) &* 1_000_033
+            let fit = form == .saturating && saturatingFit != nil ? LawFit(saturatingFit!)
+                : ScalingLawFitter.fit(form: form, sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: formSeed)
+            let backtests = ScalingBacktest.run(form: form, tokens: tokens, losses: losses, bootstrapResamples: bootstrapResamples,
+                                                seed: formSeed &+ 2)
+            candidates.append(Candidate(form: form, fit: fit, backtests: backtests))
+        }
+        let tested = candidates.filter { $0.fit.succeeded && !$0.backtests.isEmpty && $0.backtestError.isFinite }
+        guard let best = tested.min(by: { ($0.backtestError, $0.form.minimumDistinctSizes) < ($1.backtestError, $1.form.minimumDistinctSizes) }) else {
+            return ScalingLawSelection(
+                candidates: candidates, headline: .saturating,
+                reason: "no backtest (fewer than \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!)): the saturating law by default, its forecasts untested")
+        }
+        let others = tested.filter { $0.form != best.form }
+            .map { "\($0.form.rawValue) \(ScalingReport.percent($0.backtestError))" }
+        let reason = "smallest backtest error: \(ScalingReport.percent(best.backtestError)) mean |error| at D_max over \(best.backtests.count) backtests"
+            + (others.isEmpty ? "" : " (against \(others.joined(separator: ", ")))")
+        return ScalingLawSelection(candidates: candidates, headline: best.form, reason: reason)
+    }
+}
