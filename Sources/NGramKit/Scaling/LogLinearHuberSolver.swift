@@ -50,11 +50,28 @@ enum LogLinearHuberSolver {
         let lower = low - log(breakBelowRange), upper = high
         let ones = [Double](repeating: 1, count: points.count)
         let negativeLogSizes = points.logSizes.map { -$0 }
+        // The best fit at one break with β₁ ≥ 0 and β₂ ≥ 0, as coefficients (log B, β₁, β₂ − β₁):
+        // the free fit when it keeps both slopes ≥ 0, else the better of the fits with one
+        // slope held at 0 (the optimum of a convex problem under a violated constraint lies on
+        // it). Both slopes 0, a law that does not fall, is no fit.
         func fit(atLogBreak logBreak: Double) -> Fit? {
             let bend = points.logSizes.map { -softplus($0 - logBreak) }
-            guard let fit = huberRegression(columns: [ones, negativeLogSizes, bend], points: points, delta: delta),
-                  fit.coefficients[1] >= 0, fit.coefficients[1] + fit.coefficients[2] >= 0 else { return nil }
-            return fit
+            if let free = huberRegression(columns: [ones, negativeLogSizes, bend], points: points, delta: delta),
+               free.coefficients[1] >= 0, free.coefficients[1] + free.coefficients[2] >= 0 {
+                return free
+            }
+            var candidates: [Fit] = []
+            // β₁ = 0: log L = log B − β₂·softplus(x − x_b).
+            if let flatBelow = huberRegression(columns: [ones, bend], points: points, delta: delta), flatBelow.coefficients[1] > 0 {
+                candidates.append(Fit(coefficients: [flatBelow.coefficients[0], 0, flatBelow.coefficients[1]], loss: flatBelow.loss))
+            }
+            // β₂ = 0: log L = log B − β₁·(x − softplus(x − x_b)).
+            let belowBreak = zip(negativeLogSizes, bend).map { $0 - $1 }
+            if let flatAbove = huberRegression(columns: [ones, belowBreak], points: points, delta: delta), flatAbove.coefficients[1] > 0 {
+                candidates.append(Fit(coefficients: [flatAbove.coefficients[0], flatAbove.coefficients[1], -flatAbove.coefficients[1]],
+                                      loss: flatAbove.loss))
+            }
+            return candidates.min { $0.loss < $1.loss }
         }
         let grid = (0..<breakGridCount).map { lower + (upper - lower) * Double($0) / Double(breakGridCount - 1) }
         var best: (index: Int, fit: Fit)?
@@ -80,7 +97,9 @@ enum LogLinearHuberSolver {
             (logBreak, winner) = (candidate, refined)
         }
         let step = (upper - lower) / Double(breakGridCount - 1)
-        let edge: BreakEdge? = logBreak - lower < step ? .lower : upper - logBreak < step ? .upper : nil
+        // An end is reached within one grid step (with room for rounding: the grid's own end points count).
+        let reach = step * (1 + 1e-9)
+        let edge: BreakEdge? = logBreak - lower <= reach ? .lower : upper - logBreak <= reach ? .upper : nil
         let beta1 = winner.coefficients[1]
         return ([exp(winner.coefficients[0]), beta1, beta1 + winner.coefficients[2], exp(logBreak)], winner.loss, edge)
     }

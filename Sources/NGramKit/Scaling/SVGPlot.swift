@@ -26,16 +26,29 @@ package struct SVGPlot: Sendable {
         package var style: Int
         /// Whether the lines are dashed (e.g. a second smoothing method).
         package var dashed: Bool
+        /// The markers' shape (e.g. one per smoothing method, so the methods differ without colour).
+        package var marker: Marker
+        /// Where the curve leaves the data: past this x it is drawn faint and dotted (an
+        /// extrapolation); nil draws it all alike.
+        package var extrapolatedBeyond: Double?
 
         package init(name: String, points: [(x: Double, y: Double)] = [], joinPoints: Bool = false,
-                    curve: [(x: Double, y: Double)]? = nil, style: Int = 0, dashed: Bool = false) {
+                    curve: [(x: Double, y: Double)]? = nil, style: Int = 0, dashed: Bool = false,
+                    marker: Marker = .circle, extrapolatedBeyond: Double? = nil) {
             self.name = name
             self.points = points
             self.joinPoints = joinPoints
             self.curve = curve
             self.style = style
             self.dashed = dashed
+            self.marker = marker
+            self.extrapolatedBeyond = extrapolatedBeyond
         }
+    }
+
+    /// A marker's shape.
+    package enum Marker: Sendable {
+        case circle, square, triangle
     }
 
     package var title: String
@@ -117,11 +130,23 @@ package struct SVGPlot: Sendable {
             let dash = series.dashed ? " stroke-dasharray=\"7 4\"" : ""
             let name = escape(series.name)
             svg += "<g id=\"series-\(index)\"><title>\(name)</title>\n"
-            // A curve breaks where a point cannot be drawn.
+            // A curve breaks where a point cannot be drawn; past `extrapolatedBeyond` it is faint.
             var segment: [(x: Double, y: Double)] = []
+            let limit = series.extrapolatedBeyond ?? .infinity
+            func flush() {
+                guard segment.count >= 2 else { return }
+                let inside = segment.filter { $0.x <= limit }, outside = segment.filter { $0.x > limit }
+                if inside.count >= 2 { svg += polyline(inside.map { (px($0.x), py($0.y)) }, color: color, width: 2, dash: dash) }
+                // The faint part starts at the last point inside, so the line does not gap.
+                let joined = (inside.last.map { [$0] } ?? []) + outside
+                if joined.count >= 2 {
+                    svg += polyline(joined.map { (px($0.x), py($0.y)) }, color: color, width: 1.5,
+                                    dash: " stroke-dasharray=\"2 3\" stroke-opacity=\"0.6\"")
+                }
+            }
             for point in drawable[index].curve + [nil] {
                 if let point { segment.append(point); continue }
-                if segment.count >= 2 { svg += polyline(segment.map { (px($0.x), py($0.y)) }, color: color, width: 2, dash: dash) }
+                flush()
                 segment = []
             }
             let points = drawable[index].points
@@ -129,15 +154,15 @@ package struct SVGPlot: Sendable {
                 svg += polyline(points.sorted { $0.x < $1.x }.map { (px($0.x), py($0.y)) }, color: color, width: 1.2, dash: dash)
             }
             for point in points {
-                svg += "<circle cx=\"\(n(px(point.x)))\" cy=\"\(n(py(point.y)))\" r=\"3.5\" fill=\"\(color)\" "
-                    + "stroke=\"white\" stroke-width=\"0.8\"/>\n"
+                svg += marker(series.marker, x: px(point.x), y: py(point.y), color: color)
             }
             svg += "</g>\n"
         }
         svg += "</g>\n"
 
         // Title, axis labels, legend.
-        svg += text(title, x: (plot.left + plot.right) / 2, y: 28, anchor: "middle", extra: " font-size=\"16\" font-weight=\"bold\"")
+        // Centred on the document, not the plot area, so a long title is not cut at the left edge.
+        svg += text(title, x: width / 2, y: 28, anchor: "middle", extra: " font-size=\"16\" font-weight=\"bold\"")
         svg += text(xLabel, x: (plot.left + plot.right) / 2, y: height - 18, anchor: "middle", extra: " font-size=\"13\"")
         let yMiddle = (plot.top + plot.bottom) / 2
         svg += text(yLabel, x: 20, y: yMiddle, anchor: "middle",
@@ -155,7 +180,7 @@ package struct SVGPlot: Sendable {
                         + "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
                 }
                 if !series.points.isEmpty {
-                    svg += "<circle cx=\"\(n(left + 22))\" cy=\"\(n(y - 4))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+                    svg += marker(series.marker, x: left + 22, y: y - 4, color: color)
                 }
                 svg += text(series.name, x: left + 44, y: y, anchor: "start")
             }
@@ -169,6 +194,19 @@ package struct SVGPlot: Sendable {
 
     private func isDrawable(_ point: (x: Double, y: Double)) -> Bool {
         point.x.isFinite && point.y.isFinite && (xScale == .linear || point.x > 0) && (yScale == .linear || point.y > 0)
+    }
+
+    /// One marker centred on (x, y), white-rimmed so that overlapping markers stay apart.
+    private func marker(_ shape: Marker, x: Double, y: Double, color: String) -> String {
+        let rim = " fill=\"\(color)\" stroke=\"white\" stroke-width=\"0.8\"/>\n"
+        switch shape {
+        case .circle:
+            return "<circle cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"3.5\"" + rim
+        case .square:
+            return "<rect x=\"\(n(x - 3.3))\" y=\"\(n(y - 3.3))\" width=\"6.6\" height=\"6.6\"" + rim
+        case .triangle:
+            return "<polygon points=\"\(n(x)),\(n(y - 4.4)) \(n(x - 4)),\(n(y + 3)) \(n(x + 4)),\(n(y + 3))\"" + rim
+        }
     }
 
     private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String) -> String {
@@ -254,7 +292,7 @@ package struct SVGPlot: Sendable {
 
         /// Decades labeled, 2…9 × decade as minor ticks. When fewer than two decades fall in the
         /// domain (a range under a decade) the 2 and 5 multiples are labeled too, and if that is
-        /// still fewer than two labels, every multiple.
+        /// still fewer than two labels, every multiple; under 4 labels even then, nice linear steps.
         static func logTicks(_ lower: Double, _ upper: Double) -> [Tick] {
             var candidates: [(value: Double, multiple: Int)] = []
             for decade in Int(lower.rounded(.down))...Int(upper.rounded(.up)) {
@@ -268,6 +306,17 @@ package struct SVGPlot: Sendable {
             let decades = candidates.filter { $0.multiple == 1 }.count
             let oneTwoFive = candidates.filter { [1, 2, 5].contains($0.multiple) }.count
             let labeled: Set<Int> = decades >= 2 ? [1] : oneTwoFive >= 2 ? [1, 2, 5] : Set(1...9)
+            // A range too narrow for even that to give 4 labels (a loss axis from 4.4 to 6.7 has
+            // only 5 and 6): nice linear steps, still placed on the log scale.
+            if candidates.filter({ labeled.contains($0.multiple) }).count < 4 {
+                let (low, high) = (pow(10, lower), pow(10, upper))
+                // The largest 1-2-5 step that fits four times in the range.
+                let rough = (high - low) / 4
+                let magnitude = pow(10, log10(rough).rounded(.down))
+                let step = [10.0, 5, 2, 1].map { $0 * magnitude }.first { $0 <= rough } ?? magnitude
+                let linear = linearTicks(low, high, step: step).filter { $0.value > 0 }
+                if linear.count >= 4 { return linear }
+            }
             // Thin minor ticks out when the axis spans many decades.
             let showMinor = upper - lower <= 8
             return candidates.compactMap { candidate in
@@ -277,11 +326,11 @@ package struct SVGPlot: Sendable {
             }
         }
 
-        /// Labeled ticks at a "nice" step (1, 2 or 5 × 10^k) giving about five labels.
-        static func linearTicks(_ lower: Double, _ upper: Double) -> [Tick] {
+        /// Labeled ticks at a "nice" step (1, 2 or 5 × 10^k) giving about five labels, or at `step`.
+        static func linearTicks(_ lower: Double, _ upper: Double, step fixedStep: Double? = nil) -> [Tick] {
             let rough = (upper - lower) / 5
             let magnitude = pow(10, log10(rough).rounded(.down))
-            let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+            let step = fixedStep ?? [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
             var ticks: [Tick] = []
             var value = (lower / step).rounded(.up) * step
             while value <= upper + step * 1e-9 {

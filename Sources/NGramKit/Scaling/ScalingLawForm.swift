@@ -25,6 +25,15 @@ public enum ScalingLawForm: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// A few letters for a plot's legend.
+    public var shortName: String {
+        switch self {
+        case .saturating: "saturating"
+        case .powerLaw: "power law"
+        case .brokenPowerLaw: "broken"
+        }
+    }
+
     /// The parameters' names, in the order of `LawFit.parameters`.
     public var parameterNames: [String] {
         switch self {

@@ -45,6 +45,9 @@ public struct ScalingLawSelection: Sendable, Equatable {
     public var candidates: [Candidate]
     /// The form whose backtests erred least.
     public var headline: ScalingLawForm
+    /// Whether the headline's forecasts were tested: false when no form has a backtest that
+    /// forecast (the headline is then the saturating law by default).
+    public var tested: Bool
     /// Why: the errors compared, or that there was no backtest.
     public var reason: String
 
@@ -76,14 +79,17 @@ public struct ScalingLawSelection: Sendable, Equatable {
         }
         let tested = candidates.filter { $0.fit.succeeded && !$0.backtests.isEmpty && $0.backtestError.isFinite }
         guard let best = tested.min(by: { ($0.backtestError, $0.form.minimumDistinctSizes) < ($1.backtestError, $1.form.minimumDistinctSizes) }) else {
+            let anyBacktest = candidates.contains { !$0.backtests.isEmpty }
             return ScalingLawSelection(
-                candidates: candidates, headline: .saturating,
-                reason: "no backtest (fewer than \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!)): the saturating law by default, its forecasts untested")
+                candidates: candidates, headline: .saturating, tested: false,
+                reason: anyBacktest
+                    ? "no form forecast every backtest (a fit on the small slices failed): the saturating law by default, its forecasts untested"
+                    : "no backtest (fewer than \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!)): the saturating law by default, its forecasts untested")
         }
         let others = tested.filter { $0.form != best.form }
             .map { "\($0.form.rawValue) \(ScalingReport.percent($0.backtestError))" }
         let reason = "smallest backtest error: \(ScalingReport.percent(best.backtestError)) mean |error| at D_max over \(best.backtests.count) backtests"
             + (others.isEmpty ? "" : " (against \(others.joined(separator: ", ")))")
-        return ScalingLawSelection(candidates: candidates, headline: best.form, reason: reason)
+        return ScalingLawSelection(candidates: candidates, headline: best.form, tested: true, reason: reason)
     }
 }

@@ -140,7 +140,7 @@ extension ScalingReport {
     /// The headline forecasts: per curve the law whose backtests erred least, and its predictions.
     private func forecastSection() -> [String] {
         var lines = ["", "## Forecasts", "",
-                     "Per curve, the law whose forecasts held up best: of the forms compared below, the one with the smallest backtest error (the mean over k of |relative error| when the law, fitted on D ≤ D_max/k, predicts the largest slice), not the one with the smallest residuals. The backtest error is the honest size of these forecasts' error; the 95% intervals come from the bootstrap of the points and say how well the law is pinned down, not whether it is the right law.", "",
+                     "Per curve, the law whose forecasts held up best: of the forms compared below, the one with the smallest backtest error (the mean over k of |relative error| when the law, fitted on D ≤ D_max/k, predicts the largest slice), not the one with the smallest residuals. The backtest error is the size of error to expect of these forecasts (if anything on the low side: it is the smallest of the forms' errors, measured on the same few backtests, so compare it with the other forms' below); the 95% intervals come from the bootstrap of the points and say how well the law is pinned down, not whether it is the right law.", "",
                      "| curve | law | backtest error | backtest intervals covering | L at 10× D_max [95%] | L at 100× D_max [95%] | flags |",
                      "|---|---|---:|---:|---|---|---|"]
         for curve in curves {
@@ -151,7 +151,7 @@ extension ScalingReport {
             let chosen = laws.chosen
             let (covered, judged) = chosen.coverage
             let extrapolated = chosen.fit.extrapolations.map { "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))" }
-            let untested = chosen.backtests.isEmpty
+            let untested = !laws.tested
             lines.append("| \(curve.name) | \(chosen.form.formula) | \(untested ? "untested" : ScalingReport.percent(chosen.backtestError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(([untested ? laws.reason : nil].compactMap { $0 } + chosen.fit.flags).joined(separator: "; ")) |")
         }
         return lines
@@ -172,7 +172,7 @@ extension ScalingReport {
                 let (covered, judged) = candidate.coverage
                 let tenfold = candidate.fit.extrapolations.first.map { ScalingReport.sig($0.predicted) } ?? "n/a"
                 lines.append("| \(curve.name) | \(bold)\(candidate.form.formula)\(bold) | \(candidate.fit.formattedParameters(digits: 3)) | " + errors.joined(separator: " | ")
-                             + " | \(candidate.backtests.isEmpty ? "" : ScalingReport.percent(candidate.backtestError)) | \(judged == 0 ? "" : "\(covered)/\(judged)") | \(tenfold) |")
+                             + " | \(candidate.backtests.isEmpty ? "" : candidate.backtestError.isFinite ? ScalingReport.percent(candidate.backtestError) : "no forecast") | \(judged == 0 ? "" : "\(covered)/\(judged)") | \(tenfold) |")
             }
         }
         return lines
@@ -237,7 +237,7 @@ extension ScalingReport {
             let ppl = ScalingReport.sig(last.perplexity, 5).padding(toLength: 9, withPad: " ", startingAt: 0)
             var fitText = "(fewer than 3 sizes)"
             if let chosen = curve.laws?.chosen {
-                let error = chosen.backtests.isEmpty ? "untested" : ScalingReport.percent(chosen.backtestError)
+                let error = curve.laws!.tested ? ScalingReport.percent(chosen.backtestError) : "untested"
                 fitText = chosen.form.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + " "
                     + error.padding(toLength: 15, withPad: " ", startingAt: 0) + " "
                     + (chosen.fit.extrapolations.first?.formatted(digits: 4) ?? "n/a")

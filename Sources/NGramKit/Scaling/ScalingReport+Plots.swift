@@ -12,16 +12,23 @@ extension ScalingReport {
         return (0...80).map { exp(low + (high - low) * Double($0) / 80) }
     }
 
+    /// Kneser-Ney circles, Stupid Backoff squares: the methods differ in shape, not only in dash.
+    static func marker(_ smoothing: SmoothingMethod) -> SVGPlot.Marker {
+        smoothing == .kneserNey ? .circle : .square
+    }
+
     func lossPlot() -> SVGPlot {
         var series: [SVGPlot.Series] = []
         for curve in curves where !curve.points.isEmpty {
             let fit = curve.laws?.chosen.fit
             let fitted = fit.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
-            let label = fit.map { "\(curve.name): \($0.form.rawValue)" } ?? curve.name
+            let label = fit.map { "\(curve.name) (\($0.form.shortName))" } ?? curve.name
             series.append(SVGPlot.Series(name: label, points: curve.points.map { (Double($0.tokens), $0.lossNats) },
-                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff))
+                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         marker: ScalingReport.marker(curve.smoothing),
+                                         extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
-        return SVGPlot(title: "Held-out loss against training data (lines: each curve's headline law)",
+        return SVGPlot(title: "Held-out loss against training data (lines: headline laws; dotted: forecast)",
                        xLabel: "training tokens D (words)", yLabel: "held-out cross-entropy (nats per token)", series: series)
     }
 
@@ -31,7 +38,9 @@ extension ScalingReport {
             let fitted = curve.modelSize.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
             let label = curve.modelSize.map { "\(curve.name): γ = \($0.formattedGamma(digits: 3))" } ?? curve.name
             series.append(SVGPlot.Series(name: label, points: curve.points.map { (Double($0.tokens), Double($0.totalNGrams)) },
-                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff))
+                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         marker: ScalingReport.marker(curve.smoothing),
+                                         extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
         return SVGPlot(title: "Model size against training data (lines: fitted a·D^γ)",
                        xLabel: "training tokens D (words)", yLabel: "unique n-grams in the model", series: series)

@@ -61,6 +61,29 @@ struct ScalingSVGPlotTests {
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
     }
 
+    @Test("Markers by shape, and a curve past the data drawn faint and dotted, joined to the rest")
+    func markersAndForecast() throws {
+        let sizes = [1e4, 1e5, 1e6]
+        let law = { (d: Double) in 2 + 100 * pow(d, -0.3) }
+        let curve = [1e4, 1e5, 1e6, 1e7].map { ($0, law($0)) }
+        let plot = SVGPlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            SVGPlot.Series(name: "KN", points: sizes.map { ($0, law($0)) }, curve: curve, style: 0, marker: .circle, extrapolatedBeyond: 1e6),
+            SVGPlot.Series(name: "SB", points: sizes.map { ($0, 1.1 * law($0)) }, style: 1, marker: .square),
+            SVGPlot.Series(name: "other", points: [(1e5, 3)], style: 2, marker: .triangle),
+        ])
+        let svg = plot.render()
+        _ = try Self.texts(of: svg)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 3 + 1)
+        #expect(svg.components(separatedBy: "width=\"6.6\"").count - 1 == 3 + 1)
+        #expect(svg.components(separatedBy: "<polygon").count - 1 == 1 + 1)
+        // Two pieces of the curve: the fitted range solid, the forecast faint from 1e6 on.
+        let lines = svg.components(separatedBy: "\n").filter { $0.hasPrefix("<polyline") }
+        #expect(lines.count == 2)
+        #expect(lines.filter { $0.contains("stroke-opacity=\"0.6\"") }.count == 1)
+        #expect(lines[0].split(separator: " ").filter { $0.contains(",") }.count == 3)
+        #expect(lines[1].split(separator: " ").filter { $0.contains(",") }.count == 2)
+    }
+
     @Test("Names are escaped")
     func escaping() throws {
         let svg = Self.lossPlot(seriesNames: ["a<b & c>d", "\"quoted\" 'name'"]).render()
@@ -107,6 +130,12 @@ struct ScalingSVGPlotTests {
         ])
         let wideTexts = try Self.texts(of: wide.render())
         for label in ["2", "5", "10", "20"] { #expect(wideTexts.contains(label), "missing \(label)") }
+        // 4.4…6.7 (PTB's loss axis): the multiples give only 5 and 6; half-unit steps instead.
+        let loss = SVGPlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            SVGPlot.Series(name: "s", points: [(1e4, 6.72), (1e6, 4.37)]),
+        ])
+        let lossTexts = try Self.texts(of: loss.render())
+        for label in ["4.5", "5", "5.5", "6", "6.5"] { #expect(lossTexts.contains(label), "missing \(label)") }
     }
 
     @Test("A linear y axis gets nice steps")
