@@ -30,6 +30,9 @@ public struct LawFit: Sendable, Equatable {
     /// The fitted loss at size `d`.
     public func predict(_ d: Double) -> Double { form.predict(parameters, d) }
 
+    /// (observed − fitted) / fitted at size `d`.
+    public func relativeResidual(observed: Double, at d: Double) -> Double { observed / predict(d) - 1 }
+
     /// The parameters for a report: "B 10.4 [9.9, 22.8], β 0.093 [0.081, 0.19]".
     public func formattedParameters(digits: Int = 4) -> String {
         guard succeeded else { return "no fit" }

@@ -39,18 +39,46 @@ public enum SliceSchedule: Sendable, Equatable {
         case .sizes(let list):
             result = list.map { min($0, poolTokens) }
         case .geometric(let start, let factor):
-            result = []
-            var size = Double(start)
-            while Int(size.rounded()) < poolTokens {
-                result.append(Int(size.rounded()))
-                size *= factor
-            }
+            result = SliceSchedule.geometric(start: start, factor: factor, below: poolTokens)
             // The whole pool ends the schedule, unless the last size is within 10% of it.
-            if let last = result.last, Double(last) > 0.9 * Double(poolTokens) { result.removeLast() }
+            if let last = result.last, SliceSchedule.poolReplaces(last, poolTokens: poolTokens) { result.removeLast() }
             result.append(poolTokens)
         }
         return Array(Set(result.filter { $0 > 0 })).sorted()
     }
+
+    /// What `sizes(poolTokens:)` did beyond listing sizes: sizes beyond the pool, and how the
+    /// whole pool joined the geometric schedule. Exact counts: abbreviations can make two sizes
+    /// look alike.
+    public func notes(poolTokens: Int) -> [String] {
+        switch self {
+        case .sizes(let list):
+            let beyond = Array(Set(list.filter { $0 > poolTokens })).sorted()
+            guard !beyond.isEmpty else { return [] }
+            return ["\(beyond.map(String.init).joined(separator: ", ")) \(beyond.count == 1 ? "is" : "are") beyond the pool (\(poolTokens) tokens): measured as the whole pool"]
+        case .geometric(let start, let factor):
+            guard let last = SliceSchedule.geometric(start: start, factor: factor, below: poolTokens).last else {
+                return ["--start \(start) is not below the pool: the whole pool (\(poolTokens) tokens) is the only slice"]
+            }
+            return [SliceSchedule.poolReplaces(last, poolTokens: poolTokens)
+                ? "\(last) is within 10% of the pool: the whole pool (\(poolTokens) tokens) takes its place"
+                : "the whole pool (\(poolTokens) tokens) ends the schedule"]
+        }
+    }
+
+    /// start, start·factor, ... rounded, every one below `limit`.
+    private static func geometric(start: Int, factor: Double, below limit: Int) -> [Int] {
+        var result: [Int] = []
+        var size = Double(start)
+        while Int(size.rounded()) < limit {
+            result.append(Int(size.rounded()))
+            size *= factor
+        }
+        return result
+    }
+
+    /// Whether the whole pool takes the place of the geometric schedule's last size: within 10%.
+    private static func poolReplaces(_ last: Int, poolTokens: Int) -> Bool { Double(last) > 0.9 * Double(poolTokens) }
 }
 
 /// What to measure.
@@ -132,55 +160,27 @@ public final class ScalingExperiment {
 
     /// The (requested size, slice) pairs of the run: sizes whose slices coincide (whole units)
     /// are measured once, under the first size.
-    public func slices() -> [(requested: Int, units: Int, tokens: Int, streamCount: Int)] {
-        var result: [(Int, Int, Int, Int)] = []
-        for size in options.schedule.sizes(poolTokens: corpus.poolTokens) {
-            let slice = corpus.slice(tokens: size)
-            if let last = result.last, last.1 == slice.units { continue }
-            result.append((size, slice.units, slice.tokens, slice.streamCount))
-        }
-        return result
-    }
+    public func slices() -> [(requested: Int, units: Int, tokens: Int, streamCount: Int)] { plan().slices }
 
     /// What became of the sizes the schedule asked for, where it is not simply "measured":
-    /// sizes beyond the pool, the whole pool added at the end or in place of a size near it, and
-    /// sizes whose slices coincide (slices are whole units), measured once.
+    /// the schedule's own notes (`SliceSchedule.notes`), then sizes whose slices coincide.
     public func scheduleNotes() -> [String] {
-        let pool = corpus.poolTokens
-        // Exact counts: abbreviations can make two different sizes look the same.
-        let short = { (size: Int) in String(size) }
-        var notes: [String] = []
-        switch options.schedule {
-        case .sizes(let list):
-            let beyond = Array(Set(list.filter { $0 > pool })).sorted()
-            if !beyond.isEmpty {
-                notes.append("\(beyond.map(short).joined(separator: ", ")) \(beyond.count == 1 ? "is" : "are") beyond the pool (\(pool) tokens): measured as the whole pool")
-            }
-        case .geometric(let start, let factor):
-            var size = Double(start)
-            var last: Int?
-            while Int(size.rounded()) < pool {
-                last = Int(size.rounded())
-                size *= factor
-            }
-            if let last, Double(last) > 0.9 * Double(pool) {
-                notes.append("\(short(last)) is within 10% of the pool: the whole pool (\(pool) tokens) takes its place")
-            } else if last == nil {
-                notes.append("--start \(start) is not below the pool: the whole pool (\(pool) tokens) is the only slice")
-            } else {
-                notes.append("the whole pool (\(pool) tokens) ends the schedule")
-            }
-        }
-        var kept: (size: Int, units: Int)?
-        for size in options.schedule.sizes(poolTokens: pool) {
+        options.schedule.notes(poolTokens: corpus.poolTokens) + plan().merged
+    }
+
+    /// The slices, and a note for every size merged into an earlier one's slice.
+    private func plan() -> (slices: [(requested: Int, units: Int, tokens: Int, streamCount: Int)], merged: [String]) {
+        var slices: [(requested: Int, units: Int, tokens: Int, streamCount: Int)] = []
+        var merged: [String] = []
+        for size in options.schedule.sizes(poolTokens: corpus.poolTokens) {
             let slice = corpus.slice(tokens: size)
-            if let kept, kept.units == slice.units {
-                notes.append("\(short(size)) gives the same slice as \(short(kept.size)) (whole \(corpus.unit.rawValue)s: \(slice.units) units, \(slice.tokens) tokens): measured once, as \(short(kept.size))")
-            } else {
-                kept = (size, slice.units)
+            if let kept = slices.last, kept.units == slice.units {
+                merged.append("\(size) gives the same slice as \(kept.requested) (whole \(corpus.unit.rawValue)s: \(slice.units) units, \(slice.tokens) tokens): measured once, as \(kept.requested)")
+                continue
             }
+            slices.append((size, slice.units, slice.tokens, slice.streamCount))
         }
-        return notes
+        return (slices, merged)
     }
 
     /// Measures every point not in `done`.

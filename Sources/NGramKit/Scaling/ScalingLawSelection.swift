@@ -30,6 +30,12 @@ public struct ScalingLawSelection: Sendable, Equatable {
             return total / Double(backtests.count)
         }
 
+        /// Whether this form's forecasts were tested: it fitted, and every backtest forecast.
+        public var isTested: Bool { fit.succeeded && !backtests.isEmpty && backtestError.isFinite }
+
+        /// The backtest error for a report: "0.26%", or "untested".
+        public var formattedBacktestError: String { isTested ? ScalingReport.percent(backtestError) : "untested" }
+
         /// The backtest error at one hold-back factor k, or nil without that backtest.
         public func error(atHoldBack k: Int) -> Double? {
             backtests.first { $0.holdBackFactor == k }?.farthest?.relativeError
@@ -45,14 +51,15 @@ public struct ScalingLawSelection: Sendable, Equatable {
     public var candidates: [Candidate]
     /// The form whose backtests erred least.
     public var headline: ScalingLawForm
-    /// Whether the headline's forecasts were tested: false when no form has a backtest that
-    /// forecast (the headline is then the saturating law by default).
-    public var tested: Bool
     /// Why: the errors compared, or that there was no backtest.
     public var reason: String
 
     /// The headline form's candidate.
     public var chosen: Candidate { candidates.first { $0.form == headline }! }
+
+    /// Whether the headline's forecasts were tested: false when no form's were (the headline
+    /// is then the saturating law by default).
+    public var tested: Bool { chosen.isTested }
 
     public func candidate(_ form: ScalingLawForm) -> Candidate? { candidates.first { $0.form == form } }
 
@@ -77,11 +84,11 @@ public struct ScalingLawSelection: Sendable, Equatable {
                                                 seed: formSeed &+ 2)
             candidates.append(Candidate(form: form, fit: fit, backtests: backtests))
         }
-        let tested = candidates.filter { $0.fit.succeeded && !$0.backtests.isEmpty && $0.backtestError.isFinite }
+        let tested = candidates.filter(\.isTested)
         guard let best = tested.min(by: { ($0.backtestError, $0.form.minimumDistinctSizes) < ($1.backtestError, $1.form.minimumDistinctSizes) }) else {
             let anyBacktest = candidates.contains { !$0.backtests.isEmpty }
             return ScalingLawSelection(
-                candidates: candidates, headline: .saturating, tested: false,
+                candidates: candidates, headline: .saturating,
                 reason: anyBacktest
                     ? "no form forecast every backtest (a fit on the small slices failed): the saturating law by default, its forecasts untested"
                     : "no backtest (fewer than \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!)): the saturating law by default, its forecasts untested")
@@ -90,6 +97,6 @@ public struct ScalingLawSelection: Sendable, Equatable {
             .map { "\($0.form.rawValue) \(ScalingReport.percent($0.backtestError))" }
         let reason = "smallest backtest error: \(ScalingReport.percent(best.backtestError)) mean |error| at D_max over \(best.backtests.count) backtests"
             + (others.isEmpty ? "" : " (against \(others.joined(separator: ", ")))")
-        return ScalingLawSelection(candidates: candidates, headline: best.form, tested: true, reason: reason)
+        return ScalingLawSelection(candidates: candidates, headline: best.form, reason: reason)
     }
 }

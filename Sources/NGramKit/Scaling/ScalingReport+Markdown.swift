@@ -151,8 +151,7 @@ extension ScalingReport {
             let chosen = laws.chosen
             let (covered, judged) = chosen.coverage
             let extrapolated = chosen.fit.extrapolations.map { "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))" }
-            let untested = !laws.tested
-            lines.append("| \(curve.name) | \(chosen.form.formula) | \(untested ? "untested" : ScalingReport.percent(chosen.backtestError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(([untested ? laws.reason : nil].compactMap { $0 } + chosen.fit.flags).joined(separator: "; ")) |")
+            lines.append("| \(curve.name) | \(chosen.form.formula) | \(chosen.formattedBacktestError) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(([laws.tested ? nil : laws.reason].compactMap { $0 } + chosen.fit.flags).joined(separator: "; ")) |")
         }
         return lines
     }
@@ -190,7 +189,7 @@ extension ScalingReport {
         for d in sizes {
             let cells = fitted.map { curve -> String in
                 guard let point = curve.points.first(where: { $0.tokens == d }), let fit = curve.laws?.chosen.fit, fit.succeeded else { return "" }
-                return ScalingReport.signedPercent(point.lossNats / fit.predict(Double(d)) - 1)
+                return ScalingReport.signedPercent(fit.relativeResidual(observed: point.lossNats, at: Double(d)))
             }
             lines.append("| \(d) | " + cells.joined(separator: " | ") + " |")
         }
@@ -237,9 +236,8 @@ extension ScalingReport {
             let ppl = ScalingReport.sig(last.perplexity, 5).padding(toLength: 9, withPad: " ", startingAt: 0)
             var fitText = "(fewer than 3 sizes)"
             if let chosen = curve.laws?.chosen {
-                let error = curve.laws!.tested ? ScalingReport.percent(chosen.backtestError) : "untested"
                 fitText = chosen.form.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + " "
-                    + error.padding(toLength: 15, withPad: " ", startingAt: 0) + " "
+                    + chosen.formattedBacktestError.padding(toLength: 15, withPad: " ", startingAt: 0) + " "
                     + (chosen.fit.extrapolations.first?.formatted(digits: 4) ?? "n/a")
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")

@@ -129,7 +129,7 @@ public struct ScalingReport {
     /// One law form on one curve: its fit on all points, extrapolations and backtests.
     static func lawJSON(_ candidate: ScalingLawSelection.Candidate, curve: Curve) -> String {
         let fit = candidate.fit
-        let residuals = curve.points.map { JSON.exact($0.lossNats / fit.predict(Double($0.tokens)) - 1) }
+        let residuals = curve.points.map { JSON.exact(fit.relativeResidual(observed: $0.lossNats, at: Double($0.tokens))) }
         let extrapolations = fit.extrapolations.map {
             "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
         }
