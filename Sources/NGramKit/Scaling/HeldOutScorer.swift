@@ -2,7 +2,8 @@
 ///
 /// In:  a model and the held-out ids (`<s> w... </s>` per sentence, in the model's vocabulary).
 /// Out: a `PerplexityResult`: every word and every `</s>` scored, `<s>` never (KenLM's
-///      convention); for Stupid Backoff models also the raw score.
+///      convention); for Stupid Backoff models also the raw score; the tokens and log10 sums by
+///      matched length (what the matched-length law is fitted to).
 ///
 /// The sentences go through the same pieces, threads and sums as `Perplexity.evaluate`
 /// (`SentenceScorer`): the result is the one `ngramkit ppl` gives for the same model and text,
@@ -19,7 +20,7 @@ public enum HeldOutScorer {
     public static func score(model: NGramModel, ids: UnsafeBufferPointer<UInt32>, sentenceStarts: [Int],
                              threads: Int) throws -> PerplexityResult {
         try checkSentences(ids: ids, sentenceStarts: sentenceStarts, vocabularySize: model.vocabulary.count)
-        let scorer = SentenceScorer(model: model, threads: ThreadCount.usable(threads))
+        let scorer = SentenceScorer(model: model, threads: ThreadCount.usable(threads), talliesMatchedLengths: true)
         var piece = scorer.newPiece(path: "held-out", firstLine: 1)
         for (s, start) in sentenceStarts.enumerated() {
             let end = s + 1 < sentenceStarts.count ? sentenceStarts[s + 1] : ids.count   // one past `</s>`

@@ -5,7 +5,7 @@ import Foundation
 /// The saturating law's own fit, with E and β's identification, is `ScalingLawFit`.
 public struct LawFit: Sendable, Equatable {
     public var form: ScalingLawForm
-    /// The parameters, in `form.parameterNames` order; NaN when the fit failed.
+    /// The parameters, in `parameterNames` order; NaN when the fit failed.
     public var parameters: [Double]
     /// Their 95 % percentile bootstrap intervals (nil without a bootstrap).
     public var intervals: [ClosedRange<Double>?]
@@ -24,6 +24,11 @@ public struct LawFit: Sendable, Equatable {
     /// Predictions at the sizes the fit was asked for, in that order.
     public var forecasts: [ScalingLawFit.Extrapolation]
 
+    /// The parameters' names (the matched-length law has three per context length).
+    public var parameterNames: [String] {
+        form.parameterNames(order: MatchedLengthLaw.order(parameterCount: parameters.count))
+    }
+
     /// Whether the fit gave parameters at all.
     public var succeeded: Bool { parameters.allSatisfy(\.isFinite) }
 
@@ -33,13 +38,15 @@ public struct LawFit: Sendable, Equatable {
     /// (observed − fitted) / fitted at size `d`.
     public func relativeResidual(observed: Double, at d: Double) -> Double { observed / predict(d) - 1 }
 
-    /// The parameters for a report: "B 10.4 [9.9, 22.8], β 0.093 [0.081, 0.19]".
+    /// The parameters for a report: "B 10.4 [9.9, 22.8], β 0.093 [0.081, 0.19]". The
+    /// matched-length law shows E and w (its rate curves' parameters are in fits.json).
     public func formattedParameters(digits: Int = 4) -> String {
         guard succeeded else { return "no fit" }
-        return zip(form.parameterNames, zip(parameters, intervals)).map { name, value in
+        let shown = form == .matchedLength ? 2 : parameters.count
+        return zip(parameterNames, zip(parameters, intervals)).prefix(shown).map { name, value in
             notIdentified.contains(name) ? "\(LawFit.displayName(name)) not identified"
                 : "\(LawFit.displayName(name)) \(ScalingLawFit.format(value.0, value.1, digits: digits))"
-        }.joined(separator: ", ")
+        }.joined(separator: ", ") + (shown < parameters.count ? " (rate curves in fits.json)" : "")
     }
 
     static func displayName(_ name: String) -> String {
@@ -60,7 +67,7 @@ public struct LawFit: Sendable, Equatable {
         points = fit.points
         bootstrapResamples = fit.bootstrapResamples
         flags = fit.flags
-        notIdentified = zip(ScalingLawFit.Parameter.allCases, form.parameterNames).filter { fit.notIdentified.contains($0.0) }.map(\.1)
+        notIdentified = zip(ScalingLawFit.Parameter.allCases, form.parameterNames(order: 0)).filter { fit.notIdentified.contains($0.0) }.map(\.1)
         extrapolations = fit.extrapolations
         forecasts = fit.forecasts
     }
@@ -95,25 +102,41 @@ extension ScalingLawFitter {
     ///   - seed: the bootstrap's seed.
     ///   - threads: threads for the bootstrap; the result is the same for any number.
     ///   - forecastSizes: further sizes to predict at, with intervals from the same bootstrap.
+    ///   - matchedTokens: per point, the held-out tokens by matched length
+    ///     (`ScalingPoint.matchedTokens`); the matched-length law needs them, the others ignore them.
     /// - Returns: the fit; `succeeded` is false when the points cannot determine the form.
     public static func fit(form: ScalingLawForm, sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
                            seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                           forecastSizes: [Double] = []) -> LawFit {
+                           forecastSizes: [Double] = [], matchedTokens: [[Int]]? = nil) -> LawFit {
         if form == .saturating {
             return LawFit(fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: seed,
                               threads: threads, forecastSizes: forecastSizes))
         }
-        let (keptSizes, keptLosses) = usablePairs(sizes, losses)
-        let points = WeightedPoints(sizes: keptSizes, values: keptLosses,
-                                    weights: [Double](repeating: 1, count: keptSizes.count))
+        let kept = usableIndices(sizes, losses)
+        let keptSizes = kept.map { sizes[$0] }
+        var weighted = WeightedPoints(sizes: keptSizes, values: kept.map { losses[$0] },
+                                      weights: [Double](repeating: 1, count: kept.count))
         let largest = keptSizes.max() ?? .nan
         let predictionSizes = extrapolationFactors.map { $0 * largest } + forecastSizes
-        let names = form.parameterNames
+        var order = 0
+        if form == .matchedLength {
+            let tallies = matchedTokens.map { all in kept.map { all[$0] } } ?? []
+            order = tallies.first?.count ?? 0
+            weighted.matchedLogits = tallies.map(MatchedLengthLaw.matchedLogits)
+        }
+        let points = weighted
+        let names = form.parameterNames(order: order)
         func failed(_ why: String) -> LawFit {
             let nan = predictionSizes.map { ScalingLawFit.Extrapolation(factor: $0 / largest, size: $0, predicted: .nan, interval: nil) }
             return LawFit(form: form, parameters: names.map { _ in .nan }, intervals: names.map { _ in nil }, huberLoss: .nan,
                           points: keptSizes.count, bootstrapResamples: 0, flags: [why],
                           extrapolations: Array(nan.prefix(extrapolationFactors.count)), forecasts: Array(nan.dropFirst(extrapolationFactors.count)))
+        }
+        if form == .matchedLength {
+            if matchedTokens == nil || (points.count > 0 && order == 0) || !points.matchedLogits.allSatisfy({ $0.count == order - 1 }) {
+                return failed("the points lack the held-out tokens by matched length (a points.csv from an earlier version: pass --fresh to measure them)")
+            }
+            if order < 2 { return failed("an order-1 model matches no context: the matched-length law does not apply") }
         }
         guard points.distinctSizes >= form.minimumDistinctSizes else {
             return failed("fewer than \(form.minimumDistinctSizes) distinct sizes (\(points.distinctSizes)): the \(form.rawValue) law is not identified")
@@ -184,6 +207,8 @@ extension ScalingLawFitter {
             return LogLinearHuberSolver.fitPowerLaw(points, delta: huberDelta).map { ($0.parameters, $0.loss, nil) }
         case .brokenPowerLaw:
             return LogLinearHuberSolver.fitBrokenPowerLaw(points, delta: huberDelta)
+        case .matchedLength:
+            return MatchedLengthLaw.fit(points, delta: huberDelta).map { ($0.parameters, $0.loss, nil) }
         }
     }
 }

@@ -8,6 +8,9 @@ struct WeightedPoints {
     var values: [Double] = []
     var logValues: [Double] = []
     var weights: [Double] = []
+    /// Per point, what `MatchedLengthLaw` fits (the empirical logits of the shares of tokens
+    /// matched at least m words); empty for the other laws.
+    var matchedLogits: [[Double]] = []
 
     var count: Int { logSizes.count }
 
@@ -27,6 +30,7 @@ struct WeightedPoints {
             drawn.values.append(values[i])
             drawn.logValues.append(logValues[i])
             drawn.weights.append(weights[i] * Double(times))
+            if !matchedLogits.isEmpty { drawn.matchedLogits.append(matchedLogits[i]) }
         }
         return drawn
     }

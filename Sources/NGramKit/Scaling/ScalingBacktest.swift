@@ -48,7 +48,9 @@ public struct ScalingBacktest: Sendable, Equatable {
     ///   - tokens: the curve's sizes, ascending.
     ///   - losses: its losses.
     ///   - seed: the curve's bootstrap seed (each backtest draws from its own stream of it).
-    public static func run(form: ScalingLawForm = .saturating, tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64) -> [ScalingBacktest] {
+    ///   - matchedTokens: per point, the held-out tokens by matched length (for the matched-length law).
+    public static func run(form: ScalingLawForm = .saturating, tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64,
+                           matchedTokens: [[Int]]? = nil) -> [ScalingBacktest] {
         guard let largest = tokens.last, tokens.count == losses.count else { return [] }
         var result: [ScalingBacktest] = []
         for k in holdBackFactors {
@@ -58,7 +60,8 @@ public struct ScalingBacktest: Sendable, Equatable {
             guard fitted.count >= minimumFittedPoints, !held.isEmpty else { continue }
             let fit = ScalingLawFitter.fit(form: form, sizes: fitted.map { Double(tokens[$0]) }, losses: fitted.map { losses[$0] },
                                            bootstrapResamples: bootstrapResamples, seed: seed &+ UInt64(k) &* 7919,
-                                           forecastSizes: held.map { Double(tokens[$0]) })
+                                           forecastSizes: held.map { Double(tokens[$0]) },
+                                           matchedTokens: matchedTokens.map { all in fitted.map { all[$0] } })
             let checks = zip(held, fit.forecasts).map { index, forecast in
                 Check(tokens: tokens[index], observed: losses[index], predicted: forecast.predicted, interval: forecast.interval)
             }

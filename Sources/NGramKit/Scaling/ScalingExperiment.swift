@@ -269,7 +269,7 @@ public final class ScalingExperiment {
                     }
                     let end = ProgressClock.now()
                     let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
-                    let point = ScalingPoint(
+                    var point = ScalingPoint(
                         smoothing: smoothing, order: order, requestedTokens: slice.requested, tokens: slice.tokens,
                         sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
                         heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
@@ -280,6 +280,10 @@ public final class ScalingExperiment {
                         ngrams: model.ngramCounts, countSeconds: countSeconds,
                         estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
                         modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                    point.matchedTokens = result.matchedLengthTokens
+                    point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
+                        tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
+                    }
                     measured += 1
                     try onPoint(point)
                 }

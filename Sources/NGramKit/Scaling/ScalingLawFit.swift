@@ -372,14 +372,15 @@ public enum ScalingLawFitter {
         var predictions: [Double]
     }
 
-    /// The pairs with finite, positive size and value, in input order.
+    /// The indices of the pairs with finite, positive size and value, in input order.
+    static func usableIndices(_ sizes: [Double], _ values: [Double]) -> [Int] {
+        (0..<min(sizes.count, values.count)).filter { sizes[$0].isFinite && sizes[$0] > 0 && values[$0].isFinite && values[$0] > 0 }
+    }
+
+    /// Those pairs.
     static func usablePairs(_ sizes: [Double], _ values: [Double]) -> ([Double], [Double]) {
-        var keptSizes: [Double] = [], keptValues: [Double] = []
-        for (size, value) in zip(sizes, values) where size.isFinite && size > 0 && value.isFinite && value > 0 {
-            keptSizes.append(size)
-            keptValues.append(value)
-        }
-        return (keptSizes, keptValues)
+        let kept = usableIndices(sizes, values)
+        return (kept.map { sizes[$0] }, kept.map { values[$0] })
     }
 
     /// E counts as at its bound when it is below 10⁻⁶ of the smallest loss.

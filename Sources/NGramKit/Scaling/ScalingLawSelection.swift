@@ -71,17 +71,20 @@ public struct ScalingLawSelection: Sendable, Equatable {
     ///     E and β); made here otherwise.
     ///   - bootstrapResamples: resamples per fit.
     ///   - seed: the curve's seed; each form and backtest draws from its own stream of it.
+    ///   - matchedTokens: per point, the held-out tokens by matched length (for the
+    ///     matched-length law; without them it reports no fit).
     public static func select(tokens: [Int], losses: [Double], saturatingFit: ScalingLawFit? = nil,
-                              bootstrapResamples: Int, seed: UInt64) -> ScalingLawSelection {
+                              bootstrapResamples: Int, seed: UInt64, matchedTokens: [[Int]]? = nil) -> ScalingLawSelection {
         let sizes = tokens.map(Double.init)
         var candidates: [Candidate] = []
         for (index, form) in ScalingLawForm.allCases.enumerated() {
             // The saturating law keeps the streams it had before the other forms existed.
             let formSeed = seed &+ UInt64(index) &* 1_000_033
             let fit = form == .saturating && saturatingFit != nil ? LawFit(saturatingFit!)
-                : ScalingLawFitter.fit(form: form, sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: formSeed)
+                : ScalingLawFitter.fit(form: form, sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: formSeed,
+                                       matchedTokens: matchedTokens)
             let backtests = ScalingBacktest.run(form: form, tokens: tokens, losses: losses, bootstrapResamples: bootstrapResamples,
-                                                seed: formSeed &+ 2)
+                                                seed: formSeed &+ 2, matchedTokens: matchedTokens)
             candidates.append(Candidate(form: form, fit: fit, backtests: backtests))
         }
         let tested = candidates.filter(\.isTested)

@@ -26,6 +26,12 @@ public struct ScalingPoint: Sendable, Equatable {
     public var zeroProbabilityTokens: Int
     /// Unique n-grams per order in the model (model size).
     public var ngrams: [Int]
+    /// Scored tokens by matched length (element m − 1: the tokens whose longest n-gram found in
+    /// the model has m words) and their mean loss in nats (NaN for none): how the loss is made,
+    /// what `MatchedLengthLaw` is fitted to. Empty for points read from a points.csv written
+    /// before these were measured.
+    public var matchedTokens: [Int] = []
+    public var matchedLossNats: [Double] = []
     public var countSeconds: Double
     public var estimateSeconds: Double
     public var scoreSeconds: Double
@@ -36,6 +42,8 @@ public struct ScalingPoint: Sendable, Equatable {
     public var peakResidentBytes: Int
 
     public var lossBits: Double { lossNats / M_LN2 }
+    /// Whether the point has its tokens by matched length.
+    public var hasMatchedLengths: Bool { !matchedTokens.isEmpty && matchedTokens.count == matchedLossNats.count }
     public var perplexity: Double { Foundation.exp(lossNats) }
     public var totalNGrams: Int { ngrams.reduce(0, +) }
 
@@ -55,7 +63,10 @@ public enum ScalingPointsFile {
                                 "heldout_tokens", "heldout_unk_rate", "heldout_unseen_rate", "loss_nats", "loss_bits",
                                 "perplexity", "sb_raw_score_nats", "zero_probability_tokens", "ngrams_total",
                                 "ngrams_by_order", "count_seconds", "estimate_seconds", "score_seconds",
-                                "model_bytes", "peak_rss_bytes"]
+                                "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length"]
+    /// The columns of the files written before tokens by matched length were measured (read
+    /// back for resuming, without them).
+    static let headerBeforeMatchedLengths = Array(header.prefix(21))
 
     /// The CSV text of `points` (header first). Numbers are written exactly (shortest
     /// round-trip form) except seconds (milliseconds).
@@ -69,6 +80,7 @@ public enum ScalingPointsFile {
                 String(p.zeroProbabilityTokens), String(p.totalNGrams), p.ngrams.map(String.init).joined(separator: " "),
                 String(format: "%.3f", p.countSeconds), String(format: "%.3f", p.estimateSeconds),
                 String(format: "%.3f", p.scoreSeconds), String(p.modelBytes), String(p.peakResidentBytes),
+                p.matchedTokens.map(String.init).joined(separator: " "), p.matchedLossNats.map(exact).joined(separator: " "),
             ]
             lines.append(fields.joined(separator: ","))
         }
@@ -81,9 +93,11 @@ public enum ScalingPointsFile {
     /// - Throws: `NGramKitError.malformedLine` naming the line for anything but a file `render` wrote.
     public static func read(_ path: String) throws -> [ScalingPoint] {
         var points: [ScalingPoint] = []
+        var columns = header.count
         try LineReader.forEachLine(inFile: path) { bytes, number in
             let line = String(decoding: bytes, as: UTF8.self)
             if number == 1 {
+                if line == headerBeforeMatchedLengths.joined(separator: ",") { columns = headerBeforeMatchedLengths.count; return }
                 guard line == header.joined(separator: ",") else {
                     throw NGramKitError.malformedLine(path: path, line: 1, reason: "not a points.csv of this version of ngramkit scale; move it away or pass --fresh")
                 }
@@ -94,7 +108,7 @@ public enum ScalingPointsFile {
             func bad(_ what: String) -> NGramKitError {
                 .malformedLine(path: path, line: number, reason: "\(what); the file is damaged: delete the line or pass --fresh")
             }
-            guard f.count == header.count else { throw bad("expected \(header.count) fields, found \(f.count)") }
+            guard f.count == columns else { throw bad("expected \(columns) fields, found \(f.count)") }
             func int(_ i: Int) throws -> Int { guard let v = Int(f[i]) else { throw bad("\(header[i]) is not an integer") }; return v }
             func double(_ i: Int) throws -> Double {
                 switch f[i] { case "inf": return .infinity; case "-inf": return -.infinity; case "nan": return .nan; default: break }
@@ -102,13 +116,26 @@ public enum ScalingPointsFile {
                 return v
             }
             guard let smoothing = SmoothingMethod(rawValue: f[0]) else { throw bad("unknown smoothing \(f[0])") }
-            let ngrams = try f[15].split(separator: " ").map { s -> Int in guard let v = Int(s) else { throw bad("ngrams_by_order is not a list of integers") }; return v }
-            points.append(ScalingPoint(
+            func integers(_ i: Int) throws -> [Int] {
+                try f[i].split(separator: " ").map { s -> Int in guard let v = Int(s) else { throw bad("\(header[i]) is not a list of integers") }; return v }
+            }
+            let ngrams = try integers(15)
+            var point = ScalingPoint(
                 smoothing: smoothing, order: try int(1), requestedTokens: try int(2), tokens: try int(3), sentences: try int(4),
                 units: try int(5), heldoutTokens: try int(6), heldoutUnknownRate: try double(7), heldoutUnseenRate: try double(8),
                 lossNats: try double(9), rawScoreNats: f[12].isEmpty ? nil : try double(12), zeroProbabilityTokens: try int(13),
                 ngrams: ngrams, countSeconds: try double(16), estimateSeconds: try double(17), scoreSeconds: try double(18),
-                modelBytes: try int(19), peakResidentBytes: try int(20)))
+                modelBytes: try int(19), peakResidentBytes: try int(20))
+            if columns > 21 {
+                point.matchedTokens = try integers(21)
+                point.matchedLossNats = try f[22].split(separator: " ").map { s -> Double in
+                    if s == "nan" { return .nan }
+                    guard let v = Double(s) else { throw bad("\(header[22]) is not a list of numbers") }
+                    return v
+                }
+                guard point.matchedTokens.count == point.matchedLossNats.count else { throw bad("the lists by matched length differ in length") }
+            }
+            points.append(point)
         }
         return points
     }

@@ -86,7 +86,8 @@ public struct ScalingReport {
                                     perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: curvePoints.map(\.perplexity)) : [],
                                     lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : [],
                                     laws: lossFit.map { ScalingLawSelection.select(tokens: curvePoints.map(\.tokens), losses: losses, saturatingFit: $0,
-                                                                                   bootstrapResamples: bootstrapResamples, seed: curveSeed) }))
+                                                                                   bootstrapResamples: bootstrapResamples, seed: curveSeed,
+                                                                                   matchedTokens: curvePoints.allSatisfy(\.hasMatchedLengths) ? curvePoints.map(\.matchedTokens) : nil) }))
             }
         }
         self.curves = curves
@@ -123,7 +124,7 @@ public struct ScalingReport {
 
     /// `{"B": 1.2, "beta": 0.3}` for a law's parameters.
     static func parametersJSON(_ fit: LawFit) -> String {
-        "{" + zip(fit.form.parameterNames, fit.parameters).map { "\(JSON.quote($0)): \(JSON.exact($1))" }.joined(separator: ", ") + "}"
+        "{" + zip(fit.parameterNames, fit.parameters).map { "\(JSON.quote($0)): \(JSON.exact($1))" }.joined(separator: ", ") + "}"
     }
 
     /// One law form on one curve: its fit on all points, extrapolations and backtests.
@@ -133,7 +134,7 @@ public struct ScalingReport {
         let extrapolations = fit.extrapolations.map {
             "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
         }
-        let intervals = "{" + zip(fit.form.parameterNames, fit.intervals).map { "\(JSON.quote($0)): \(ScalingReport.jsonRange($1))" }.joined(separator: ", ") + "}"
+        let intervals = "{" + zip(fit.parameterNames, fit.intervals).map { "\(JSON.quote($0)): \(ScalingReport.jsonRange($1))" }.joined(separator: ", ") + "}"
         let backtests = candidate.backtests.map { test -> String in
             let checks = test.checks.map {
                 "{\"tokens\": \($0.tokens), \"observed_loss_nats\": \(JSON.exact($0.observed)), \"predicted_loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval)), \"relative_error\": \(JSON.exact($0.relativeError)), \"covered\": \($0.covered.map(String.init) ?? "null")}"

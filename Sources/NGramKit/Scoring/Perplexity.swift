@@ -143,6 +143,11 @@ public struct PerplexityResult: Sendable, Equatable {
     public var zeroProbabilityTokens = 0
     /// Stupid Backoff only: Σ log10 S over all tokens, the raw (unnormalized) score.
     public var rawLog10Score: Double?
+    /// Tokens by matched length (element m − 1: the tokens whose longest n-gram found in the
+    /// model has m words), and Σ log10 p over each group, summed in text order. Kept when the
+    /// scorer is asked to (the scaling harness); empty otherwise.
+    public var matchedLengthTokens: [Int] = []
+    public var matchedLengthLog10Prob: [Double] = []
 
     public init() {}
 
@@ -156,6 +161,14 @@ public struct PerplexityResult: Sendable, Equatable {
         log10ProbExcludingOOVs += other.log10ProbExcludingOOVs
         zeroProbabilityTokens += other.zeroProbabilityTokens
         if let raw = other.rawLog10Score { rawLog10Score = (rawLog10Score ?? 0) + raw }
+        if matchedLengthTokens.count < other.matchedLengthTokens.count {
+            matchedLengthTokens += [Int](repeating: 0, count: other.matchedLengthTokens.count - matchedLengthTokens.count)
+            matchedLengthLog10Prob += [Double](repeating: 0, count: other.matchedLengthLog10Prob.count - matchedLengthLog10Prob.count)
+        }
+        for m in other.matchedLengthTokens.indices {
+            matchedLengthTokens[m] += other.matchedLengthTokens[m]
+            matchedLengthLog10Prob[m] += other.matchedLengthLog10Prob[m]
+        }
     }
 
     /// 10^(−Σ log10 p / tokens), infinite when a token has probability 0.

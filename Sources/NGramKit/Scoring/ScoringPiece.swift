@@ -177,6 +177,8 @@ final class SentenceScorer {
     private let pool: ScoringPool?
     private let state: ModelState?
     private let keepsWords: Bool, keepsTokens: Bool
+    /// Whether the result tallies tokens by matched length (`PerplexityResult.matchedLengthTokens`).
+    private let talliesMatchedLengths: Bool
     private let maxInFlight: Int
     // Pieces handed out and not yet delivered, oldest first, and pieces to reuse.
     private var inFlight: [ScoringPiece] = []
@@ -186,13 +188,18 @@ final class SentenceScorer {
     private let onToken: ((Perplexity.Token) throws -> Void)?
     private let onSentence: ((Perplexity.Sentence) throws -> Void)?
 
-    init(model: NGramModel, threads: Int, onToken: ((Perplexity.Token) throws -> Void)? = nil,
+    init(model: NGramModel, threads: Int, talliesMatchedLengths: Bool = false, onToken: ((Perplexity.Token) throws -> Void)? = nil,
          onSentence: ((Perplexity.Sentence) throws -> Void)? = nil) {
         self.model = model
         self.onToken = onToken
         self.onSentence = onSentence
+        self.talliesMatchedLengths = talliesMatchedLengths
         keepsWords = onToken != nil
-        keepsTokens = onToken != nil
+        keepsTokens = onToken != nil || talliesMatchedLengths
+        if talliesMatchedLengths {
+            result.matchedLengthTokens = [Int](repeating: 0, count: max(model.order, 1))
+            result.matchedLengthLog10Prob = [Double](repeating: 0, count: max(model.order, 1))
+        }
         maxInFlight = 4 * threads
         pool = threads > 1 ? ScoringPool(model: model, threads: threads) : nil
         state = pool == nil ? ModelState(model: model) : nil
@@ -262,6 +269,14 @@ final class SentenceScorer {
                         try onToken(Perplexity.Token(word: piece.word(index, in: bytes), id: piece.ids[index],
                                                      matched: Int(piece.tokenMatched[index]), log10Prob: piece.tokenLog10Prob[index]))
                         index += 1
+                    }
+                }
+                if talliesMatchedLengths {
+                    // Token by token in text order, so the sums are the same for any threads.
+                    for i in start..<end {
+                        let m = Int(piece.tokenMatched[i]) - 1
+                        result.matchedLengthTokens[m] += 1
+                        result.matchedLengthLog10Prob[m] += piece.tokenLog10Prob[i]
                     }
                 }
                 index = end

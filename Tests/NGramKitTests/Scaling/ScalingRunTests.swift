@@ -51,6 +51,18 @@ struct ScalingRunTests {
             // The ARPA file rounds probabilities to single precision; the in-memory model does not.
             let loss = -log10Prob / Double(tokens) * M_LN10
             #expect(abs(loss - point.lossNats) < 1e-6 * point.lossNats, "\(point.smoothing): \(loss) vs \(point.lossNats)")
+            // The tokens by matched length, and their mean loss, are the per-token output's.
+            var matched = [Int](repeating: 0, count: 3), log10Sums = [Double](repeating: 0, count: 3)
+            _ = try Perplexity.evaluate(model: try ModelFile.load(model), paths: [heldout], threads: 1) { token in
+                matched[token.matched - 1] += 1
+                log10Sums[token.matched - 1] += token.log10Prob
+            }
+            #expect(point.matchedTokens == matched, "\(point.smoothing)")
+            #expect(matched.reduce(0, +) == point.heldoutTokens && matched.allSatisfy { $0 > 0 })
+            for m in 0..<3 {
+                let mean = -log10Sums[m] / Double(matched[m]) * M_LN10
+                #expect(abs(mean - point.matchedLossNats[m]) < 1e-5 * mean, "\(point.smoothing) length \(m + 1): \(mean) vs \(point.matchedLossNats[m])")
+            }
         }
     }
 
@@ -114,9 +126,17 @@ struct ScalingRunTests {
         #expect(second.points.count == 3)
         try ScalingExperiment(corpus: corpus, options: options).run(skipping: second.done) { try second.record($0) }
         #expect(second.points.map(Self.measurement) == full.map(Self.measurement))
-        // points.csv reads back to the same points.
-        let reread = try ScalingPointsFile.read((out as NSString).appendingPathComponent("points.csv"))
+        // points.csv reads back to the same points, tokens by matched length included.
+        let csv = (out as NSString).appendingPathComponent("points.csv")
+        let reread = try ScalingPointsFile.read(csv)
         #expect(reread.map(Self.measurement) == full.map(Self.measurement))
+        #expect(reread.allSatisfy { $0.hasMatchedLengths && $0.matchedTokens.count == $0.order })
+        // A file from before they were measured (21 columns) still resumes, without them.
+        let older = try TestSupport.lines(of: csv).map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(21).joined(separator: ",") }
+        try (older.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let old = try ScalingPointsFile.read(csv)
+        #expect(old.count == full.count && old.allSatisfy { !$0.hasMatchedLengths })
+        #expect(old.map(\.lossNats) == full.map(\.lossNats))
         // Other settings in the same folder are refused rather than mixed in.
         #expect(throws: NGramKitError.self) { try ScalingRun(directory: out, settings: settings + " ", fresh: false) }
         #expect(try ScalingRun(directory: out, settings: settings + " ", fresh: true).points.isEmpty)
