@@ -18,7 +18,8 @@ struct ScaleCommand: ParsableCommand {
         sentence counted. Stupid Backoff is scored exactly normalized (with add-one unigrams, so \
         every vocabulary word has a probability); its raw score is reported beside it. Writes \
         points.csv, fits.json, report.md and SVG plots to --out; an interrupted run continues \
-        from its points.
+        from its points. With --repeats R the pool's units are shuffled R times (the first \
+        shuffle is --seed's), the schedule measured on each.
         """
     )
 
@@ -56,6 +57,9 @@ struct ScaleCommand: ParsableCommand {
 
     @Option(name: .long, help: "Seed of the shuffle of units and of the bootstrap.")
     var seed: UInt64 = 1
+
+    @Option(name: .long, parsing: .unconditional, help: "Shuffles of the pool to measure the whole schedule on, 1 to 100: each point's mean and spread, and fits over all of them. The held-out set and vocabulary stay the same; a run continued with more repeats keeps the points it has.")
+    var repeats: Int = 1
 
     @Option(name: .long, parsing: .unconditional, help: "Stupid Backoff's backoff factor, in (0, 1].")
     var alpha: Double = StupidBackoff.defaultAlpha
@@ -137,7 +141,7 @@ struct ScaleCommand: ParsableCommand {
 
     func run() throws {
         var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha,
-                                     memory: try memoryOptions.budget())
+                                     memory: try memoryOptions.budget(), repeats: repeats)
         if let threads = threadOptions.count { options.threads = threads }
         let corpus = ScalingCorpus.Configuration(
             trainingPaths: try textOptions.filesOrBundledCorpus(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,

@@ -31,6 +31,7 @@ public struct ScalingBacktest: Sendable, Equatable {
     public var holdBackFactor: Int
     /// The largest size fitted (the largest measured D ≤ D_max / k).
     public var fittedUpTo: Int
+    /// Slices fitted (each with all its repeats).
     public var fittedPoints: Int
     /// The fit on the small slices; its `flags` say what is not to be trusted.
     public var fit: LawFit
@@ -49,23 +50,36 @@ public struct ScalingBacktest: Sendable, Equatable {
     ///   - losses: its losses.
     ///   - seed: the curve's bootstrap seed (each backtest draws from its own stream of it).
     ///   - matchedTokens: per point, the held-out tokens by matched length (for the matched-length law).
+    ///   - slices: per point, its slice (ascending from 0) when slices were measured under several
+    ///     repeats: the cut is made by slices, the fit takes every point of the slices kept, and
+    ///     each held-back slice is checked at its mean size and mean loss. Nil: every point its
+    ///     own slice.
     public static func run(form: ScalingLawForm = .saturating, tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64,
-                           matchedTokens: [[Int]]? = nil) -> [ScalingBacktest] {
-        guard let largest = tokens.last, tokens.count == losses.count else { return [] }
+                           matchedTokens: [[Int]]? = nil, slices: [Int]? = nil) -> [ScalingBacktest] {
+        guard !tokens.isEmpty, tokens.count == losses.count else { return [] }
+        let sliceOf = slices ?? Array(tokens.indices)
+        guard sliceOf.count == tokens.count, let sliceCount = sliceOf.max().map({ $0 + 1 }) else { return [] }
+        var members = [[Int]](repeating: [], count: sliceCount)
+        for (point, slice) in sliceOf.enumerated() { members[slice].append(point) }
+        guard members.allSatisfy({ !$0.isEmpty }) else { return [] }
+        let sliceTokens = members.map { m in Int((Double(m.reduce(0) { $0 + tokens[$1] }) / Double(m.count)).rounded()) }
+        let sliceLosses = members.map { m in m.reduce(0) { $0 + losses[$1] } / Double(m.count) }
+        let largest = sliceTokens.last!
         var result: [ScalingBacktest] = []
         for k in holdBackFactors {
             let cut = Double(largest) / Double(k)
-            let fitted = tokens.indices.filter { Double(tokens[$0]) <= cut }
-            let held = tokens.indices.filter { Double(tokens[$0]) > cut }
-            guard fitted.count >= minimumFittedPoints, !held.isEmpty else { continue }
+            let fittedSlices = sliceTokens.indices.filter { Double(sliceTokens[$0]) <= cut }
+            let held = sliceTokens.indices.filter { Double(sliceTokens[$0]) > cut }
+            guard fittedSlices.count >= minimumFittedPoints, !held.isEmpty else { continue }
+            let fitted = fittedSlices.flatMap { members[$0] }
             let fit = ScalingLawFitter.fit(form: form, sizes: fitted.map { Double(tokens[$0]) }, losses: fitted.map { losses[$0] },
                                            bootstrapResamples: bootstrapResamples, seed: seed &+ UInt64(k) &* 7919,
-                                           forecastSizes: held.map { Double(tokens[$0]) },
+                                           forecastSizes: held.map { Double(sliceTokens[$0]) },
                                            matchedTokens: matchedTokens.map { all in fitted.map { all[$0] } })
-            let checks = zip(held, fit.forecasts).map { index, forecast in
-                Check(tokens: tokens[index], observed: losses[index], predicted: forecast.predicted, interval: forecast.interval)
+            let checks = zip(held, fit.forecasts).map { slice, forecast in
+                Check(tokens: sliceTokens[slice], observed: sliceLosses[slice], predicted: forecast.predicted, interval: forecast.interval)
             }
-            result.append(ScalingBacktest(holdBackFactor: k, fittedUpTo: tokens[fitted.last!], fittedPoints: fitted.count,
+            result.append(ScalingBacktest(holdBackFactor: k, fittedUpTo: sliceTokens[fittedSlices.last!], fittedPoints: fittedSlices.count,
                                           fit: fit, checks: checks))
         }
         return result

@@ -70,12 +70,18 @@ public final class ScalingCorpus: @unchecked Sendable {
     /// The fixed vocabulary (closed): `<unk>`, `<s>`, `</s>`, then the kept words.
     public let vocabulary: Vocabulary
     public let unit: Unit
-    /// The pool, `<s> w... </s>` per sentence, units in shuffled order.
-    let pool: GrowableBuffer<UInt32>
+    /// The pool, `<s> w... </s>` per sentence, units in shuffled order (the order of
+    /// `arrangement`).
+    private(set) var pool: GrowableBuffer<UInt32>
     /// `poolUnitEnd[u]`: stream position one past unit u; `poolUnitTokens[u]`: word tokens in
     /// units 0...u (markers excluded).
-    let poolUnitEnd: [Int]
-    let poolUnitTokens: [Int]
+    private(set) var poolUnitEnd: [Int]
+    private(set) var poolUnitTokens: [Int]
+    /// Which shuffle of the pool's units the stream holds: 0 is the seed's (the one every run
+    /// has); repeat r > 0 reshuffles the same units with a seed of its own (`arrangePool`).
+    public private(set) var arrangement = 0
+    /// `arrangedUnit[i]`: the unit at position i, numbered by its position in arrangement 0.
+    private var arrangedUnit: [Int] = []
     /// The held-out set, `<s> w... </s>` per sentence.
     let heldout: GrowableBuffer<UInt32>
     /// Stream position of every held-out sentence's `<s>`.
@@ -178,6 +184,7 @@ public final class ScalingCorpus: @unchecked Sendable {
         }
         poolUnitEnd = ends
         poolUnitTokens = tokens
+        arrangedUnit = Array(0..<ends.count)
         poolSentences = sentences
         guard running > 0 else {
             let totalTokens = (0..<unitCount).reduce(0) { $0 + unitTokens($1) }
@@ -224,6 +231,45 @@ public final class ScalingCorpus: @unchecked Sendable {
             throw NGramKitError.emptyInput(what: "the held-out set",
                                            hint: "--heldout-fraction \(configuration.heldoutFraction) of \(unitCount) \(unit.rawValue) unit\(unitCount == 1 ? "" : "s") took no whole unit with words; raise --heldout-fraction, use more units, or pass --heldout FILE")
         }
+    }
+
+    /// Puts the pool's units in the order of repeat `r`: arrangement 0 is the one the corpus
+    /// was read in; r > 0 shuffles the units of arrangement 0 again (Fisher–Yates with
+    /// SplitMix64 seeded by the corpus seed and r), so a repeat is the whole schedule on another
+    /// draw of the same pool, with the same held-out set and vocabulary. The stream is rebuilt
+    /// (one more copy of the pool's ids while it is); nothing else may read the corpus meanwhile.
+    public func arrangePool(forRepeat r: Int) {
+        precondition(r >= 0)
+        guard r != arrangement else { return }
+        let units = poolUnitEnd.count
+        var order = Array(0..<units)
+        if r > 0 && units > 1 {
+            var generator = SplitMix64(seed: configuration.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(r)))
+            for i in stride(from: units - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+        }
+        // Where each unit of arrangement 0 lies now.
+        var position = [Int](repeating: 0, count: units)
+        for (i, unit) in arrangedUnit.enumerated() { position[unit] = i }
+        let rearranged = GrowableBuffer<UInt32>(initialCapacity: pool.count + 16)
+        var ends: [Int] = [], tokens: [Int] = []
+        ends.reserveCapacity(units)
+        tokens.reserveCapacity(units)
+        var running = 0
+        for unit in order {
+            let i = position[unit]
+            let start = i == 0 ? 0 : poolUnitEnd[i - 1]
+            for k in start..<poolUnitEnd[i] { rearranged.append(pool[k]) }
+            running += poolUnitTokens[i] - (i == 0 ? 0 : poolUnitTokens[i - 1])
+            ends.append(rearranged.count)
+            tokens.append(running)
+        }
+        pool = rearranged
+        poolUnitEnd = ends
+        poolUnitTokens = tokens
+        arrangedUnit = order
+        arrangement = r
     }
 
     /// The slice of the first units holding at least `tokens` word tokens (all of the pool when

@@ -91,14 +91,19 @@ public struct ScalingOptions: Sendable, Equatable {
     /// Kneser-Ney discounts where the closed form fails (small slices).
     public var discountFallback: KneserNeyDiscount
     public var threads: Int
+    /// The whole schedule is measured on this many shuffles of the pool (`--repeats`): the
+    /// spread of the points, and fits that use all of them.
+    public var repeats: Int
     /// The memory the run may use and where it spills (nil: `MemoryBudget.standard()`): see
     /// `ScalingExperiment`. The points do not depend on it.
     public var memory: MemoryBudget?
 
     public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
                 schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all, memory: MemoryBudget? = nil) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all, memory: MemoryBudget? = nil,
+                repeats: Int = 1) {
         self.memory = memory
+        self.repeats = repeats
         self.smoothings = smoothings
         self.orders = orders
         self.schedule = schedule
@@ -109,6 +114,8 @@ public struct ScalingOptions: Sendable, Equatable {
 
     /// Orders the harness measures.
     public static let orderRange = 1...10
+    /// Repeats a run may ask for.
+    public static let repeatRange = 1...100
 
     /// Checks every option before any work.
     /// - Throws: `NGramKitError.invalidOption` naming the option and its range.
@@ -119,6 +126,9 @@ public struct ScalingOptions: Sendable, Equatable {
             throw NGramKitError.invalidOption(name: "--orders", value: String(order), expected: "orders from 1 to 10")
         }
         guard threads >= 1 else { throw NGramKitError.invalidOption(name: "--threads", value: String(threads), expected: "at least 1") }
+        guard ScalingOptions.repeatRange.contains(repeats) else {
+            throw NGramKitError.invalidOption(name: "--repeats", value: String(repeats), expected: "from 1 to 100 shuffles of the pool")
+        }
         try schedule.validate()
         try EstimationOptions(smoothing: .stupidBackoff, alpha: alpha, discountFallback: discountFallback).validate()
     }
@@ -189,106 +199,113 @@ public final class ScalingExperiment {
     ///   - onPoint: receives each new point.
     public func run(skipping done: Set<ScalingPoint.Key>, onPoint: (ScalingPoint) throws -> Void) throws {
         let orders = options.orders.sorted()
-        let plan = slices()
-        let totalPoints = plan.count * orders.count * options.smoothings.count
+        corpus.arrangePool(forRepeat: 0)
+        let firstPlan = slices()
+        let totalPoints = firstPlan.count * orders.count * options.smoothings.count * options.repeats
         var measured = 0
         let heldoutStarts = corpus.heldoutSentenceStarts
         let budget = try sliceBudget()
         let space = LazyTemporarySpace(budget: budget)
         // The held-out set's n-grams, counted when a slice first spills (what its models keep).
         var heldoutCounts: NGramCounts?
-        for (sliceNumber, slice) in plan.enumerated() {
-            let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested)) } }
-            if pending.isEmpty {
-                measured += orders.count * options.smoothings.count
-                continue
-            }
-            ResourceUsage.resetPeakResident()
-            let describe = "slice \(sliceNumber + 1)/\(plan.count) (\(ScalingExperiment.abbreviated(slice.tokens)) tokens)"
-            progress?.status("\(describe): counting orders 1-\(pending.last!)")
-            let countStart = ProgressClock.now()
-            // Counted once at the highest pending order that fits; higher orders spill.
-            var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids -> NGramCounts? in
-                let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
-                var top: NGramCounter? = try counter(ids, order: pending.last!, within: left)
-                guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: NGramCounter.modelBytesPerNGram) else { return nil }
-                if fitting == top!.order { return try top!.finish() }
-                top = nil   // let go before the slice is loaded again at the order that fits
-                return try counter(ids, order: fitting, within: left).finish()
-            }
-            let inMemoryOrder = counts?.order ?? 0
-            let countSeconds = ProgressClock.now() - countStart
-            // Held-out words never seen in this slice.
-            var unseen: Int?
-            func countUnseen(_ unigramCounts: [UInt64]) -> Int {
-                var result = 0
-                corpus.withHeldout { ids in
-                    for id in ids where id != Vocabulary.beginID && id != Vocabulary.endID && unigramCounts[Int(id)] == 0 { result += 1 }
+        for r in 0..<options.repeats {
+            corpus.arrangePool(forRepeat: r)
+            let plan = r == 0 ? firstPlan : slices()
+            for (sliceNumber, slice) in plan.enumerated() {
+                let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) } }
+                if pending.isEmpty {
+                    measured += orders.count * options.smoothings.count
+                    continue
                 }
-                return result
-            }
-            if let counts { unseen = countUnseen(counts.unigramCounts) }
-            for order in orders {
-                // Past the budget: the models of every pending smoothing, from one count.
-                var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double)] = [:]
-                let spilling = options.smoothings.filter { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested)) }
-                if order > inMemoryOrder && !spilling.isEmpty {
-                    counts = nil
-                    if heldoutCounts == nil {
-                        heldoutCounts = try corpus.withHeldout {
-                            try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: orders.last!, threads: options.threads)
+                ResourceUsage.resetPeakResident()
+                let describe = (options.repeats > 1 ? "repeat \(r + 1)/\(options.repeats), " : "") + "slice \(sliceNumber + 1)/\(plan.count) (\(ScalingExperiment.abbreviated(slice.tokens)) tokens)"
+                progress?.status("\(describe): counting orders 1-\(pending.last!)")
+                let countStart = ProgressClock.now()
+                // Counted once at the highest pending order that fits; higher orders spill.
+                var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids -> NGramCounts? in
+                    let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
+                    var top: NGramCounter? = try counter(ids, order: pending.last!, within: left)
+                    guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: NGramCounter.modelBytesPerNGram) else { return nil }
+                    if fitting == top!.order { return try top!.finish() }
+                    top = nil   // let go before the slice is loaded again at the order that fits
+                    return try counter(ids, order: fitting, within: left).finish()
+                }
+                let inMemoryOrder = counts?.order ?? 0
+                let countSeconds = ProgressClock.now() - countStart
+                // Held-out words never seen in this slice.
+                var unseen: Int?
+                func countUnseen(_ unigramCounts: [UInt64]) -> Int {
+                    var result = 0
+                    corpus.withHeldout { ids in
+                        for id in ids where id != Vocabulary.beginID && id != Vocabulary.endID && unigramCounts[Int(id)] == 0 { result += 1 }
+                    }
+                    return result
+                }
+                if let counts { unseen = countUnseen(counts.unigramCounts) }
+                for order in orders {
+                    // Past the budget: the models of every pending smoothing, from one count.
+                    var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double)] = [:]
+                    let spilling = options.smoothings.filter { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) }
+                    if order > inMemoryOrder && !spilling.isEmpty {
+                        counts = nil
+                        if heldoutCounts == nil {
+                            heldoutCounts = try corpus.withHeldout {
+                                try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: orders.last!, threads: options.threads)
+                            }
                         }
-                    }
-                    progress?.status("\(describe): order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
-                    let built = try buildPastBudget(streamCount: slice.streamCount, order: order, smoothings: spilling,
-                                                    heldoutCounts: heldoutCounts!, budget: budget, space: space.get()) {
-                        self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
-                    }
-                    if unseen == nil { unseen = countUnseen(built.unigramCounts) }
-                    for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds) }
-                }
-                for smoothing in options.smoothings {
-                    let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested)
-                    if done.contains(key) { measured += 1; continue }
-                    progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
-                    let estimateStart = ProgressClock.now()
-                    let model: NGramModel, sentences: Int
-                    if let spilled = spilled[smoothing] {
-                        model = spilled.model
-                        sentences = spilled.sentences
-                    } else {
-                        model = try NGramModel.estimate(from: try counts!.truncated(toOrder: order), options: estimation(smoothing),
-                                                        threads: options.threads) {
+                        progress?.status("\(describe): order \(order) past the memory budget [point \(measured + 1)/\(totalPoints)]")
+                        let built = try buildPastBudget(streamCount: slice.streamCount, order: order, smoothings: spilling,
+                                                        heldoutCounts: heldoutCounts!, budget: budget, space: space.get()) {
                             self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                         }
-                        sentences = counts!.sentences
+                        if unseen == nil { unseen = countUnseen(built.unigramCounts) }
+                        for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds) }
                     }
-                    let scoreStart = ProgressClock.now()
-                    let result = try corpus.withHeldout {
-                        try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                    for smoothing in options.smoothings {
+                        let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested, repeatIndex: r)
+                        if done.contains(key) { measured += 1; continue }
+                        progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
+                        let estimateStart = ProgressClock.now()
+                        let model: NGramModel, sentences: Int
+                        if let spilled = spilled[smoothing] {
+                            model = spilled.model
+                            sentences = spilled.sentences
+                        } else {
+                            model = try NGramModel.estimate(from: try counts!.truncated(toOrder: order), options: estimation(smoothing),
+                                                            threads: options.threads) {
+                                self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
+                            }
+                            sentences = counts!.sentences
+                        }
+                        let scoreStart = ProgressClock.now()
+                        let result = try corpus.withHeldout {
+                            try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                        }
+                        let end = ProgressClock.now()
+                        let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
+                        var point = ScalingPoint(
+                            smoothing: smoothing, order: order, repeatIndex: r, requestedTokens: slice.requested, tokens: slice.tokens,
+                            sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
+                            heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
+                            heldoutUnseenRate: Double(unseen!) / Double(corpus.heldoutTokens),
+                            lossNats: lossNats,
+                            rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
+                            zeroProbabilityTokens: result.zeroProbabilityTokens,
+                            ngrams: model.ngramCounts, countSeconds: countSeconds,
+                            estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
+                            modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                        point.matchedTokens = result.matchedLengthTokens
+                        point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
+                            tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
+                        }
+                        measured += 1
+                        try onPoint(point)
                     }
-                    let end = ProgressClock.now()
-                    let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
-                    var point = ScalingPoint(
-                        smoothing: smoothing, order: order, requestedTokens: slice.requested, tokens: slice.tokens,
-                        sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
-                        heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
-                        heldoutUnseenRate: Double(unseen!) / Double(corpus.heldoutTokens),
-                        lossNats: lossNats,
-                        rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
-                        zeroProbabilityTokens: result.zeroProbabilityTokens,
-                        ngrams: model.ngramCounts, countSeconds: countSeconds,
-                        estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
-                        modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
-                    point.matchedTokens = result.matchedLengthTokens
-                    point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
-                        tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
-                    }
-                    measured += 1
-                    try onPoint(point)
                 }
             }
         }
+        // The report describes the schedule on the first arrangement.
+        corpus.arrangePool(forRepeat: 0)
         progress?.done()
     }
 

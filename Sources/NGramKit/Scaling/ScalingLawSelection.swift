@@ -8,8 +8,10 @@ import Foundation
 ///      (k = 4, 8, 16, 32) of |relative error| of the forecast of the largest slice. Not the
 ///      smallest residual: a form with more freedom always fits the measured points better, and
 ///      only the backtests show whether that freedom forecasts or merely bends to the noise.
-///      Ties go to the form with fewer parameters. Without a backtest (too few slices) the
-///      headline is the saturating law, and the selection says it is untested.
+///      Ties go to the form with fewer parameters. With repeats, a form whose fit misses the
+///      slices by more than their spread (`GoodnessOfFit`) heads the curve only when all do.
+///      Without a backtest (too few slices) the headline is the saturating law, and the
+///      selection says it is untested.
 public struct ScalingLawSelection: Sendable, Equatable {
     /// One form on one curve.
     public struct Candidate: Sendable, Equatable {
@@ -17,6 +19,8 @@ public struct ScalingLawSelection: Sendable, Equatable {
         /// The fit on all points.
         public var fit: LawFit
         public var backtests: [ScalingBacktest]
+        /// How the fit meets the slices against their spread (nil without repeats).
+        public var goodness: GoodnessOfFit?
 
         /// The mean over backtests of |relative error| at the largest slice; ∞ when a backtest
         /// gave no forecast, NaN without backtests.
@@ -65,7 +69,7 @@ public struct ScalingLawSelection: Sendable, Equatable {
 
     /// Fits and backtests every form on one curve and picks the headline.
     /// - Parameters:
-    ///   - tokens: the curve's sizes, ascending.
+    ///   - tokens: the curve's sizes, ascending (every repeat's point).
     ///   - losses: its losses.
     ///   - saturatingFit: the saturating law's fit on all points when already made (the report's
     ///     E and β); made here otherwise.
@@ -73,8 +77,10 @@ public struct ScalingLawSelection: Sendable, Equatable {
     ///   - seed: the curve's seed; each form and backtest draws from its own stream of it.
     ///   - matchedTokens: per point, the held-out tokens by matched length (for the
     ///     matched-length law; without them it reports no fit).
+    ///   - slices: per point, its slice, when slices were measured under several repeats
+    ///     (`ScalingBacktest.run`).
     public static func select(tokens: [Int], losses: [Double], saturatingFit: ScalingLawFit? = nil,
-                              bootstrapResamples: Int, seed: UInt64, matchedTokens: [[Int]]? = nil) -> ScalingLawSelection {
+                              bootstrapResamples: Int, seed: UInt64, matchedTokens: [[Int]]? = nil, slices: [Int]? = nil) -> ScalingLawSelection {
         let sizes = tokens.map(Double.init)
         var candidates: [Candidate] = []
         for (index, form) in ScalingLawForm.allCases.enumerated() {
@@ -84,11 +90,16 @@ public struct ScalingLawSelection: Sendable, Equatable {
                 : ScalingLawFitter.fit(form: form, sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: formSeed,
                                        matchedTokens: matchedTokens)
             let backtests = ScalingBacktest.run(form: form, tokens: tokens, losses: losses, bootstrapResamples: bootstrapResamples,
-                                                seed: formSeed &+ 2, matchedTokens: matchedTokens)
-            candidates.append(Candidate(form: form, fit: fit, backtests: backtests))
+                                                seed: formSeed &+ 2, matchedTokens: matchedTokens, slices: slices)
+            let goodness = slices.flatMap { GoodnessOfFit(fit: fit, tokens: tokens, losses: losses, slices: $0) }
+            candidates.append(Candidate(form: form, fit: fit, backtests: backtests, goodness: goodness))
         }
         let tested = candidates.filter(\.isTested)
-        guard let best = tested.min(by: { ($0.backtestError, $0.form.minimumDistinctSizes) < ($1.backtestError, $1.form.minimumDistinctSizes) }) else {
+        // A law that misses the measured slices by more than their spread is not a description of
+        // the curve, whatever its few backtests say: it heads the curve only when every law does.
+        let fitting = tested.filter { $0.goodness?.misses != true }
+        let eligible = fitting.isEmpty ? tested : fitting
+        guard let best = eligible.min(by: { ($0.backtestError, $0.form.minimumDistinctSizes) < ($1.backtestError, $1.form.minimumDistinctSizes) }) else {
             let anyBacktest = candidates.contains { !$0.backtests.isEmpty }
             return ScalingLawSelection(
                 candidates: candidates, headline: .saturating,
@@ -97,8 +108,8 @@ public struct ScalingLawSelection: Sendable, Equatable {
                     : "no backtest (fewer than \(ScalingBacktest.minimumFittedPoints) slices at or below D_max/\(ScalingBacktest.holdBackFactors.first!)): the saturating law by default, its forecasts untested")
         }
         let others = tested.filter { $0.form != best.form }
-            .map { "\($0.form.rawValue) \(ScalingReport.percent($0.backtestError))" }
-        let reason = "smallest backtest error: \(ScalingReport.percent(best.backtestError)) mean |error| at D_max over \(best.backtests.count) backtests"
+            .map { "\($0.form.rawValue) \(ScalingReport.percent($0.backtestError))\(fitting.count < tested.count && $0.goodness?.misses == true ? " (misses the slices)" : "")" }
+        let reason = "smallest backtest error\(fitting.count < tested.count && !fitting.isEmpty ? " of the laws that meet the slices within their spread" : ""): \(ScalingReport.percent(best.backtestError)) mean |error| at D_max over \(best.backtests.count) backtests"
             + (others.isEmpty ? "" : " (against \(others.joined(separator: ", ")))")
         return ScalingLawSelection(candidates: candidates, headline: best.form, reason: reason)
     }

@@ -5,6 +5,9 @@ import Foundation
 public struct ScalingPoint: Sendable, Equatable {
     public var smoothing: SmoothingMethod
     public var order: Int
+    /// Which shuffle of the pool the slice is a prefix of (0 to `--repeats` − 1:
+    /// `ScalingCorpus.arrangePool`).
+    public var repeatIndex = 0
     /// The slice size asked for (the schedule's value) and the slice's real word tokens (a prefix
     /// of whole units, so at least the size asked for, or the whole pool).
     public var requestedTokens: Int
@@ -47,13 +50,47 @@ public struct ScalingPoint: Sendable, Equatable {
     public var perplexity: Double { Foundation.exp(lossNats) }
     public var totalNGrams: Int { ngrams.reduce(0, +) }
 
+    /// The points of one slice size under several repeats as one: the mean of the loss (and of
+    /// the raw score, rates, sizes and seconds; the counts rounded), the largest peak memory,
+    /// and the first point's tallies by matched length. One point is itself.
+    /// - Precondition: `points` is not empty and its points share smoothing, order and size asked for.
+    public static func mean(of points: [ScalingPoint]) -> ScalingPoint {
+        var result = points[0]
+        guard points.count > 1 else { return result }
+        let n = Double(points.count)
+        func average(_ value: (ScalingPoint) -> Double) -> Double { points.reduce(0) { $0 + value($1) } / n }
+        func rounded(_ value: (ScalingPoint) -> Int) -> Int { Int((average { Double(value($0)) }).rounded()) }
+        result.tokens = rounded(\.tokens)
+        result.sentences = rounded(\.sentences)
+        result.units = rounded(\.units)
+        result.heldoutUnseenRate = average(\.heldoutUnseenRate)
+        result.lossNats = average(\.lossNats)
+        result.rawScoreNats = points.allSatisfy { $0.rawScoreNats != nil } ? average { $0.rawScoreNats! } : nil
+        result.zeroProbabilityTokens = rounded(\.zeroProbabilityTokens)
+        result.ngrams = result.ngrams.indices.map { k in rounded { $0.ngrams.indices.contains(k) ? $0.ngrams[k] : 0 } }
+        result.countSeconds = average(\.countSeconds)
+        result.estimateSeconds = average(\.estimateSeconds)
+        result.scoreSeconds = average(\.scoreSeconds)
+        result.modelBytes = rounded(\.modelBytes)
+        result.peakResidentBytes = points.map(\.peakResidentBytes).max()!
+        return result
+    }
+
+    /// The sample standard deviation of the loss over `points` (repeats of one size); nil for one.
+    public static func lossSpread(of points: [ScalingPoint]) -> Double? {
+        guard points.count > 1 else { return nil }
+        let mean = points.reduce(0) { $0 + $1.lossNats } / Double(points.count)
+        return (points.reduce(0) { $0 + ($1.lossNats - mean) * ($1.lossNats - mean) } / Double(points.count - 1)).squareRoot()
+    }
+
     /// What identifies a point across runs (for resuming).
     public struct Key: Hashable, Sendable {
         public var smoothing: SmoothingMethod
         public var order: Int
         public var requestedTokens: Int
+        public var repeatIndex = 0
     }
-    public var key: Key { Key(smoothing: smoothing, order: order, requestedTokens: requestedTokens) }
+    public var key: Key { Key(smoothing: smoothing, order: order, requestedTokens: requestedTokens, repeatIndex: repeatIndex) }
 }
 
 /// `points.csv`: one row per point, written after every point (temporary file, then rename) and
@@ -63,9 +100,9 @@ public enum ScalingPointsFile {
                                 "heldout_tokens", "heldout_unk_rate", "heldout_unseen_rate", "loss_nats", "loss_bits",
                                 "perplexity", "sb_raw_score_nats", "zero_probability_tokens", "ngrams_total",
                                 "ngrams_by_order", "count_seconds", "estimate_seconds", "score_seconds",
-                                "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length"]
-    /// The columns of the files written before tokens by matched length were measured (read
-    /// back for resuming, without them).
+                                "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length", "repeat"]
+    /// The columns of the files written before tokens by matched length and repeats (read back
+    /// for resuming, without tallies, as repeat 0).
     static let headerBeforeMatchedLengths = Array(header.prefix(21))
 
     /// The CSV text of `points` (header first). Numbers are written exactly (shortest
@@ -81,6 +118,7 @@ public enum ScalingPointsFile {
                 String(format: "%.3f", p.countSeconds), String(format: "%.3f", p.estimateSeconds),
                 String(format: "%.3f", p.scoreSeconds), String(p.modelBytes), String(p.peakResidentBytes),
                 p.matchedTokens.map(String.init).joined(separator: " "), p.matchedLossNats.map(exact).joined(separator: " "),
+                String(p.repeatIndex),
             ]
             lines.append(fields.joined(separator: ","))
         }
@@ -134,6 +172,8 @@ public enum ScalingPointsFile {
                     return v
                 }
                 guard point.matchedTokens.count == point.matchedLossNats.count else { throw bad("the lists by matched length differ in length") }
+                point.repeatIndex = try int(23)
+                guard point.repeatIndex >= 0 else { throw bad("repeat is negative") }
             }
             points.append(point)
         }

@@ -14,7 +14,9 @@ extension ScalingReport {
             "- Held-out sentences that also occur in the pool (the same ids under the fixed vocabulary): \(heldoutOverlap.sentencesInPool) of \(heldoutOverlap.heldoutSentences) (\(ScalingReport.percent(heldoutOverlap.share))), holding \(ScalingReport.percent(heldoutOverlap.tokenShare)) of the held-out words."
                 + (overlapWarning.map { " **Warning:** \($0)" } ?? ""),
             "- Vocabulary (the same for every slice): \(vocabulary): \(corpus.vocabulary.count) entries with `<unk>`, `<s>`, `</s>`.",
-            "- Slices: nested prefixes of the units shuffled with seed \(c.seed); sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
+            "- Slices: nested prefixes of the units shuffled with seed \(c.seed)"
+                + (options.repeats > 1 ? ", and again under \(options.repeats - 1) more shuffles of the same units (`--repeats \(options.repeats)`: each slice size measured \(options.repeats) times, the same held-out set and vocabulary; tables show the mean ± the standard deviation over the repeats, and every fit and backtest takes every repeat's point)" : "")
+                + "; sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
                 + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + "."),
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
             "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with fewer distinct sizes than the law has parameters is drawn again). The headline law of each curve is the one whose backtests erred least. Model size: unique n-grams = a·D^γ.",
@@ -35,18 +37,20 @@ extension ScalingReport {
         var lines: [String] = ["# Data-scaling report", "", "## Setup", ""]
         lines += corpusDescription
         let sizes = Array(Set(curves.flatMap { $0.points.map(\.tokens) })).sorted()
-        func table(_ title: String, _ note: String?, _ value: (ScalingPoint) -> String) {
+        func table(_ title: String, _ note: String?, _ value: (Curve, Int) -> String) {
             lines += ["", "## \(title)", ""]
             if let note { lines += [note, ""] }
             lines.append("| D (tokens) | " + curves.map(\.name).joined(separator: " | ") + " |")
             lines.append("|---:|" + String(repeating: "---:|", count: curves.count))
             for d in sizes {
-                let cells = curves.map { curve in curve.points.first { $0.tokens == d }.map(value) ?? "" }
+                let cells = curves.map { curve in curve.points.firstIndex { $0.tokens == d }.map { value(curve, $0) } ?? "" }
                 lines.append("| \(d) | " + cells.joined(separator: " | ") + " |")
             }
         }
-        table("Held-out loss (nats per token)", nil) { ScalingReport.sig($0.lossNats, 5) }
-        table("Held-out perplexity", nil) { ScalingReport.sig($0.perplexity, 5) }
+        table("Held-out loss (nats per token)", nil) { curve, i in
+            ScalingReport.sig(curve.points[i].lossNats, 5) + (curve.lossSpread[i].map { " ± " + ScalingReport.sig($0, 2) } ?? "")
+        }
+        table("Held-out perplexity", nil) { curve, i in ScalingReport.sig(curve.points[i].perplexity, 5) }
 
         lines += ["", "## Fits of L(D) = E + B·D^−β", "",
                   "A quantity the data do not pin down (E at its bound 0, or an interval that runs to the edge of the search) is written \"not identified\" rather than as a number.",
@@ -150,8 +154,9 @@ extension ScalingReport {
             }
             let chosen = laws.chosen
             let (covered, judged) = chosen.coverage
-            let extrapolated = chosen.fit.extrapolations.map { "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))" }
-            lines.append("| \(curve.name) | \(chosen.form.formula) | \(chosen.formattedBacktestError) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(([laws.tested ? nil : laws.reason].compactMap { $0 } + chosen.fit.flags).joined(separator: "; ")) |")
+            let extrapolated = chosen.fit.extrapolations.map { curve.forecastText($0, "\(ScalingReport.sig($0.predicted)) \(ScalingReport.interval($0.interval))") }
+            let flags = [laws.tested ? nil : laws.reason, curve.goodness?.misses == true ? curve.goodness!.flag : nil].compactMap { $0 } + chosen.fit.flags
+            lines.append("| \(curve.name) | \(chosen.form.formula) | \(chosen.formattedBacktestError) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") | \(flags.joined(separator: "; ")) |")
         }
         return lines
     }
@@ -193,6 +198,13 @@ extension ScalingReport {
             }
             lines.append("| \(d) | " + cells.joined(separator: " | ") + " |")
         }
+        guard fitted.contains(where: { $0.repeats.contains { $0.count > 1 } }) else {
+            return lines + ["", "One measurement per slice: how far the points scatter about a law is not known, so whether a law misses them is not judged (run with `--repeats 3` or more)."]
+        }
+        lines.append("| rms residual against the standard error of the means | " + fitted.map { curve in
+            curve.goodness.map { "\(ScalingReport.percent($0.rmsResidual)) / \(ScalingReport.percent($0.standardError))\($0.misses ? " **misses**" : "")" } ?? ""
+        }.joined(separator: " | ") + " |")
+        lines += ["", "With repeats, a law that is right misses each slice's mean by about its standard error (the spread over the repeats / √repeats); a law whose residuals are more than \(Int(GoodnessOfFit.threshold)) times that, in root mean square, **misses** the slices: its forecasts are printed as approximate (≈), without intervals."]
         return lines
     }
 
@@ -215,9 +227,9 @@ extension ScalingReport {
 
     /// The lines `ngramkit scale` prints at the end.
     public func summary(wallSeconds: Double, resumedPoints: Int, directory: String) -> String {
-        let total = curves.reduce(0) { $0 + $1.points.count }
+        let total = curves.reduce(0) { $0 + $1.repeats.reduce(0) { $0 + $1.count } }
         var lines = [
-            "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods = \(total) points (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
+            "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods\(options.repeats > 1 ? " x \(options.repeats) repeats" : "") = \(total) points (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
             "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units",
             "held out  \(corpus.heldoutTokens + corpus.heldoutSentences) tokens (words and </s>), \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) <unk>; vocabulary \(corpus.vocabulary.count)",
         ]
@@ -238,11 +250,19 @@ extension ScalingReport {
             if let chosen = curve.laws?.chosen {
                 fitText = chosen.form.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + " "
                     + chosen.formattedBacktestError.padding(toLength: 15, withPad: " ", startingAt: 0) + " "
-                    + (chosen.fit.extrapolations.first?.formatted(digits: 4) ?? "n/a")
+                    + (chosen.fit.extrapolations.first.map { curve.forecastText($0, $0.formatted(digits: 4)) } ?? "n/a")
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")
         }
         lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg)"]
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ScalingReport.Curve {
+    /// A forecast of the headline law as printed: `text` (its value and interval), or
+    /// "≈4.513 (misfit)" when the law misses the slices by more than their spread (`Goodness`).
+    func forecastText(_ forecast: ScalingLawFit.Extrapolation, _ text: String) -> String {
+        goodness?.misses == true ? "≈\(ScalingReport.sig(forecast.predicted)) (misfit)" : text
     }
 }

@@ -20,7 +20,10 @@ public struct ScalingReport {
     public struct Curve {
         public var smoothing: SmoothingMethod
         public var order: Int
+        /// Per slice size, ascending in D: its point, or with repeats their mean (`ScalingPoint.mean`).
         public var points: [ScalingPoint]
+        /// Per slice size, every repeat's point (what the fits take).
+        public var repeats: [[ScalingPoint]]
         public var loss: ScalingLawFit?
         public var modelSize: PowerLawFit?
         /// Successive log-log slopes of perplexity and of the loss against D.
@@ -30,6 +33,10 @@ public struct ScalingReport {
         public var laws: ScalingLawSelection?
         /// The headline law's backtests.
         public var backtests: [ScalingBacktest] { laws?.chosen.backtests ?? [] }
+        /// Per slice, the standard deviation of the loss over its repeats (nil with one).
+        public var lossSpread: [Double?] { repeats.map(ScalingPoint.lossSpread) }
+        /// How the headline law meets the slices against their spread; nil without repeats or a law.
+        public var goodness: GoodnessOfFit? { laws?.chosen.goodness }
         public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
     }
 
@@ -64,14 +71,19 @@ public struct ScalingReport {
         var curves: [Curve] = []
         for smoothing in options.smoothings {
             for order in options.orders.sorted() {
-                // The latest measurement of each planned size.
-                var bySize: [Int: ScalingPoint] = [:]
-                for p in points where p.smoothing == smoothing && p.order == order && planned.contains(p.requestedTokens) {
-                    bySize[p.requestedTokens] = p
+                // The latest measurement of each planned size under each repeat of the run.
+                var bySize: [Int: [Int: ScalingPoint]] = [:]
+                for p in points where p.smoothing == smoothing && p.order == order && planned.contains(p.requestedTokens)
+                    && p.repeatIndex < options.repeats {
+                    bySize[p.requestedTokens, default: [:]][p.repeatIndex] = p
                 }
-                let curvePoints = bySize.values.sorted { $0.tokens < $1.tokens }
-                let sizes = curvePoints.map { Double($0.tokens) }
-                let losses = curvePoints.map(\.lossNats)
+                let repeats = bySize.keys.sorted().map { size in bySize[size]!.keys.sorted().map { bySize[size]![$0]! } }
+                let curvePoints = repeats.map(ScalingPoint.mean)
+                // The fits take every repeat's point; slices are the groups the backtests cut by.
+                let all = repeats.flatMap { $0 }
+                let slices = repeats.indices.flatMap { i in repeats[i].map { _ in i } }
+                let sizes = all.map { Double($0.tokens) }
+                let losses = all.map(\.lossNats)
                 let finite = losses.allSatisfy(\.isFinite)
                 // Fits need three sizes; the per-curve seed keeps curves independent of each other.
                 let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17)
@@ -80,14 +92,16 @@ public struct ScalingReport {
                 // Unigram models hold the whole fixed vocabulary at every size: nothing to fit.
                 let sizeVaries = Set(curvePoints.map(\.totalNGrams)).count > 1
                 let sizeFit = curvePoints.count >= 3 && sizeVaries
-                    ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: curvePoints.map { Double($0.totalNGrams) },
+                    ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: all.map { Double($0.totalNGrams) },
                                                    bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
-                curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, loss: lossFit, modelSize: sizeFit,
-                                    perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: curvePoints.map(\.perplexity)) : [],
-                                    lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: sizes, values: losses) : [],
-                                    laws: lossFit.map { ScalingLawSelection.select(tokens: curvePoints.map(\.tokens), losses: losses, saturatingFit: $0,
-                                                                                   bootstrapResamples: bootstrapResamples, seed: curveSeed,
-                                                                                   matchedTokens: curvePoints.allSatisfy(\.hasMatchedLengths) ? curvePoints.map(\.matchedTokens) : nil) }))
+                let meanSizes = curvePoints.map { Double($0.tokens) }
+                curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, repeats: repeats, loss: lossFit, modelSize: sizeFit,
+                                  perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: meanSizes, values: curvePoints.map(\.perplexity)) : [],
+                                  lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: meanSizes, values: curvePoints.map(\.lossNats)) : [],
+                                  laws: lossFit.map { ScalingLawSelection.select(tokens: all.map(\.tokens), losses: losses, saturatingFit: $0,
+                                                                                 bootstrapResamples: bootstrapResamples, seed: curveSeed,
+                                                                                 matchedTokens: all.allSatisfy(\.hasMatchedLengths) ? all.map(\.matchedTokens) : nil,
+                                                                                 slices: slices) }))
             }
         }
         self.curves = curves
@@ -152,6 +166,7 @@ public struct ScalingReport {
         "bootstrap_resamples": \(fit.bootstrapResamples), "flags": [\(fit.flags.map(JSON.quote).joined(separator: ", "))], \
         "not_identified": [\(fit.notIdentified.map(JSON.quote).joined(separator: ", "))], \
         "relative_residuals": [\(residuals.joined(separator: ", "))], \
+        "goodness_of_fit": \(candidate.goodness.map { "{\"rms_relative_residual\": \(JSON.exact($0.rmsResidual)), \"standard_error\": \(JSON.exact($0.standardError)), \"slices\": \($0.slices), \"misses\": \($0.misses)}" } ?? "null"), \
         "extrapolations": [\(extrapolations.joined(separator: ", "))], \
         "backtest_error": \(JSON.exact(candidate.backtestError)), "backtest_intervals_covering": \(covered), "backtest_intervals": \(judged), \
         "backtests": [\(backtests.joined(separator: ", "))]}
@@ -165,8 +180,10 @@ public struct ScalingReport {
                 "\"smoothing\": \(JSON.quote(curve.smoothing.rawValue))",
                 "\"order\": \(curve.order)",
                 "\"points\": \(curve.points.count)",
+                "\"repeats\": [\(curve.repeats.map { String($0.count) }.joined(separator: ", "))]",
                 "\"tokens\": [\(curve.points.map { String($0.tokens) }.joined(separator: ", "))]",
                 "\"loss_nats\": [\(curve.points.map { JSON.exact($0.lossNats) }.joined(separator: ", "))]",
+                "\"loss_spread_nats\": [\(curve.lossSpread.map { $0.map(JSON.exact) ?? "null" }.joined(separator: ", "))]",
                 "\"perplexity_loglog_slopes\": [\(curve.perplexitySlopes.map(JSON.exact).joined(separator: ", "))]",
                 "\"loss_loglog_slopes\": [\(curve.lossSlopes.map(JSON.exact).joined(separator: ", "))]",
             ]

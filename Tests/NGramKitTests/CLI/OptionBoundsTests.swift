@@ -71,6 +71,9 @@ struct OptionBoundsTests {
         try expectRefused(base + ["--heldout-fraction", "1.5"], "--heldout-fraction must be in (0, 1)", in: directory)
         try expectRefused(base + ["--heldout-fraction", "-0.1"], "--heldout-fraction must be in (0, 1)", in: directory)
         try expectRefused(base + ["--orders", "11"], "is not an order from 1 to 10", in: directory)
+        for repeats in ["0", "101", "-1"] {
+            try expectRefused(base + ["--repeats", repeats], "for --repeats: expected from 1 to 100 shuffles of the pool", in: directory)
+        }
     }
 
     @Test("scale's empty inputs say which: no index row for these files, or an empty held-out set")
