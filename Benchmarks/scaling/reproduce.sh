@@ -7,6 +7,9 @@
 #   bash Benchmarks/scaling/reproduce.sh ptb         # PTB: ptb.train slices, ptb.valid held out
 #   bash Benchmarks/scaling/reproduce.sh gutenberg   # Gutenberg: shards 00-04 slices, shard05 held out
 #
+# Both measure the schedule on 3 shuffles of the pool (--repeats 3): each slice's spread, and the
+# goodness of fit it makes possible.
+#
 # Options after the name are passed to `ngramkit scale` (for example --threads 16 on a larger machine).
 # An interrupted run continues where it stopped when started again.
 set -euo pipefail
@@ -19,13 +22,13 @@ case "$name" in
         # PTB's 10k vocabulary is already closed (rare words are the literal <unk>), so every
         # training word is kept (--min-count 1), as in the published PTB numbers.
         args=(--text "$shared/ptb/ptb.train.txt.gz" --heldout "$shared/ptb/ptb.valid.txt.gz"
-              --min-count 1 --start 10k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff)
+              --min-count 1 --start 10k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff --repeats 3)
         ;;
     gutenberg)
         g="$shared/gutenberg/gutenberg_top100authors"
         args=(--text "$g.shard00.txt.gz" "$g.shard01.txt.gz" "$g.shard02.txt.gz" "$g.shard03.txt.gz" "$g.shard04.txt.gz"
               --heldout "$g.shard05.txt.gz" --index "$g.index.tsv.gz" --tokenizer unicode
-              --start 100k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff)
+              --start 100k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff --repeats 3)
         ;;
     *) echo "unknown run '$name' (ptb or gutenberg)" >&2; exit 2 ;;
 esac

@@ -51,6 +51,23 @@ package struct SVGPlot: Sendable {
         case circle, square, triangle
     }
 
+    /// One line of the legend: a swatch (a line, a marker, or both) and a name.
+    package struct LegendEntry: Sendable {
+        package var name: String
+        package var color: String
+        package var dashed: Bool
+        package var line: Bool
+        package var marker: Marker?
+
+        package init(name: String, color: String, dashed: Bool = false, line: Bool = true, marker: Marker? = nil) {
+            self.name = name
+            self.color = color
+            self.dashed = dashed
+            self.line = line
+            self.marker = marker
+        }
+    }
+
     package var title: String
     /// The x axis' label, units included (e.g. "training tokens D").
     package var xLabel: String
@@ -62,13 +79,18 @@ package struct SVGPlot: Sendable {
     /// The document's size in pixels.
     package var width: Double
     package var height: Double
+    /// The legend's lines; nil for one per series (its name, colour, line and marker). A chart
+    /// of many series that vary along two dimensions (order by colour, method by marker and
+    /// dash) reads better with one line per value of each than one per series.
+    package var legend: [LegendEntry]?
 
     /// Ten colours told apart by most readers (Tableau 10).
     package static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
     package init(title: String, xLabel: String, yLabel: String, series: [Series] = [],
-                xScale: Scale = .log, yScale: Scale = .log, width: Double = 800, height: Double = 500) {
+                xScale: Scale = .log, yScale: Scale = .log, width: Double = 800, height: Double = 500, legend: [LegendEntry]? = nil) {
+        self.legend = legend
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -82,8 +104,22 @@ package struct SVGPlot: Sendable {
     // MARK: - Rendering
 
     /// The chart as a standalone SVG document.
+    /// The colour of palette entry `style` (taken modulo the palette's size).
+    package static func color(_ style: Int) -> String {
+        palette[((style % palette.count) + palette.count) % palette.count]
+    }
+
+    /// The legend's lines: `legend`, or one per series.
+    private var legendEntries: [LegendEntry] {
+        legend ?? series.map { series in
+            LegendEntry(name: series.name, color: Self.color(series.style), dashed: series.dashed,
+                        line: series.curve != nil || series.joinPoints, marker: series.points.isEmpty ? nil : series.marker)
+        }
+    }
+
     package func render() -> String {
-        let legendWidth = series.isEmpty ? 0.0 : min(300, 60 + 7 * Double(series.map(\.name.count).max() ?? 0))
+        let entries = legendEntries
+        let legendWidth = entries.isEmpty ? 0.0 : min(300, 60 + 7 * Double(entries.map(\.name.count).max() ?? 0))
         let plot = (left: 80.0, top: 50.0, right: width - 20 - legendWidth, bottom: height - 60)
         let drawable = series.map { series in
             (points: series.points.filter { isDrawable($0) }, curve: (series.curve ?? []).map { isDrawable($0) ? $0 : nil })
@@ -126,7 +162,7 @@ package struct SVGPlot: Sendable {
         // Data, clipped to the plot area.
         svg += "<g clip-path=\"url(#plot-area)\">\n"
         for (index, series) in series.enumerated() {
-            let color = Self.palette[((series.style % Self.palette.count) + Self.palette.count) % Self.palette.count]
+            let color = Self.color(series.style)
             let dash = series.dashed ? " stroke-dasharray=\"7 4\"" : ""
             let name = escape(series.name)
             svg += "<g id=\"series-\(index)\"><title>\(name)</title>\n"
@@ -167,22 +203,21 @@ package struct SVGPlot: Sendable {
         let yMiddle = (plot.top + plot.bottom) / 2
         svg += text(yLabel, x: 20, y: yMiddle, anchor: "middle",
                     extra: " font-size=\"13\" transform=\"rotate(-90 20 \(n(yMiddle)))\"")
-        if !series.isEmpty {
+        if !entries.isEmpty {
             let left = plot.right + 15, top = plot.top
             svg += "<g id=\"legend\"><rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(legendWidth - 5))\" "
-                + "height=\"\(n(10 + 20 * Double(series.count)))\" fill=\"white\" stroke=\"#999999\"/>\n"
-            for (index, series) in series.enumerated() {
-                let color = Self.palette[((series.style % Self.palette.count) + Self.palette.count) % Self.palette.count]
+                + "height=\"\(n(10 + 20 * Double(entries.count)))\" fill=\"white\" stroke=\"#999999\"/>\n"
+            for (index, entry) in entries.enumerated() {
                 let y = top + 17 + 20 * Double(index)
-                let dash = series.dashed ? " stroke-dasharray=\"7 4\"" : ""
-                if series.curve != nil || series.joinPoints {
+                let dash = entry.dashed ? " stroke-dasharray=\"7 4\"" : ""
+                if entry.line {
                     svg += "<line x1=\"\(n(left + 8))\" y1=\"\(n(y - 4))\" x2=\"\(n(left + 36))\" y2=\"\(n(y - 4))\" "
-                        + "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+                        + "stroke=\"\(entry.color)\" stroke-width=\"2\"\(dash)/>\n"
                 }
-                if !series.points.isEmpty {
-                    svg += marker(series.marker, x: left + 22, y: y - 4, color: color)
+                if let shape = entry.marker {
+                    svg += marker(shape, x: left + 22, y: y - 4, color: entry.color)
                 }
-                svg += text(series.name, x: left + 44, y: y, anchor: "start")
+                svg += text(entry.name, x: left + 44, y: y, anchor: "start")
             }
             svg += "</g>\n"
         }
@@ -306,9 +341,10 @@ package struct SVGPlot: Sendable {
             let decades = candidates.filter { $0.multiple == 1 }.count
             let oneTwoFive = candidates.filter { [1, 2, 5].contains($0.multiple) }.count
             let labeled: Set<Int> = decades >= 2 ? [1] : oneTwoFive >= 2 ? [1, 2, 5] : Set(1...9)
-            // A range too narrow for even that to give 4 labels (a loss axis from 4.4 to 6.7 has
-            // only 5 and 6): nice linear steps, still placed on the log scale.
-            if candidates.filter({ labeled.contains($0.multiple) }).count < 4 {
+            // A range under a decade too narrow for even that to give 4 labels (a loss axis from
+            // 4.4 to 6.7 has only 5 and 6): nice linear steps, still placed on the log scale.
+            // Wider ranges keep their decades (10k, 100k, 1M), however few.
+            if upper - lower < 1 && candidates.filter({ labeled.contains($0.multiple) }).count < 4 {
                 let (low, high) = (pow(10, lower), pow(10, upper))
                 // The largest 1-2-5 step that fits four times in the range.
                 let rough = (high - low) / 4

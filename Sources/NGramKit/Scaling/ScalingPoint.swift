@@ -49,6 +49,8 @@ public struct ScalingPoint: Sendable, Equatable {
     public var hasMatchedLengths: Bool { !matchedTokens.isEmpty && matchedTokens.count == matchedLossNats.count }
     public var perplexity: Double { Foundation.exp(lossNats) }
     public var totalNGrams: Int { ngrams.reduce(0, +) }
+    /// N-grams of orders 2 and up: what grows with D (the unigrams are the fixed vocabulary).
+    public var higherOrderNGrams: Int { ngrams.dropFirst().reduce(0, +) }
 
     /// The points of one slice size under several repeats as one: the mean of the loss (and of
     /// the raw score, rates, sizes and seconds; the counts rounded), the largest peak memory,

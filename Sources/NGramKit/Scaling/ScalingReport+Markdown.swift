@@ -19,7 +19,7 @@ extension ScalingReport {
                 + "; sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
                 + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + "."),
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
-            "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with fewer distinct sizes than the law has parameters is drawn again). The headline law of each curve is the one whose backtests erred least. Model size: unique n-grams = a·D^γ.",
+            "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with fewer distinct sizes than the law has parameters is drawn again). The headline law of each curve is the one whose backtests erred least. Model size: unique n-grams of orders ≥ 2 = a·D^γ.",
         ]
     }
 
@@ -79,16 +79,18 @@ extension ScalingReport {
             lines.append("| \(curve.name) | \(curve.perplexitySlopes.map { ScalingReport.sig($0, 3) }.joined(separator: ", ")) | \(curve.lossSlopes.map { ScalingReport.sig($0, 3) }.joined(separator: ", ")) | \(ScalingReport.sig(overall, 3)) |")
         }
 
-        lines += ["", "## Model size: unique n-grams = a·D^γ", "", "| curve | n-grams at D_max | γ [95%] | n-grams at 10× D_max [95%] | at 100× [95%] |", "|---|---:|---|---|---|"]
+        lines += ["", "## Model size: unique n-grams of orders ≥ 2 = a·D^γ", "",
+                  "The unigrams are the fixed vocabulary at every D: a constant that would bend the power law at small D, so the law is fitted to the n-grams of orders 2 and up.", "",
+                  "| curve | n-grams at D_max (all orders) | of orders ≥ 2 | γ [95%] | n-grams of orders ≥ 2 at 10× D_max [95%] | at 100× [95%] |", "|---|---:|---:|---|---|---|"]
         for curve in curves {
             guard let last = curve.points.last else { continue }
             guard let fit = curve.modelSize else {
-                let constant = Set(curve.points.map(\.totalNGrams)).count == 1
-                lines.append("| \(curve.name) | \(last.totalNGrams) | \(constant ? "0 (the same at every D: the fixed vocabulary)" : "n/a (fewer than 3 sizes)") | | |")
+                let constant = Set(curve.points.map(\.higherOrderNGrams)).count == 1
+                lines.append("| \(curve.name) | \(last.totalNGrams) | \(last.higherOrderNGrams) | \(constant ? "0 (none: a unigram model is the fixed vocabulary)" : "n/a (fewer than 3 sizes)") | | |")
                 continue
             }
             let extrapolated = fit.extrapolations.map { "\(ScalingReport.sig($0.predicted, 3)) \(ScalingReport.interval($0.interval))" }
-            lines.append("| \(curve.name) | \(last.totalNGrams) | \(fit.formattedGamma()) | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") |")
+            lines.append("| \(curve.name) | \(last.totalNGrams) | \(last.higherOrderNGrams) | \(fit.formattedGamma()) | \(extrapolated.first ?? "n/a") | \(extrapolated.dropFirst().first ?? "n/a") |")
         }
 
         lines += ["", "## Held-out words unseen in each slice", "", "| D (tokens) | units | held-out words never seen in the slice (`<unk>` included) |", "|---:|---:|---:|"]
@@ -112,7 +114,7 @@ extension ScalingReport {
             lines += warnings.map { "- \($0)" }
         }
         lines += ["", "## Plots", "", "![Held-out loss against training tokens](loss.svg)", "", "![Model size against training tokens](model-size.svg)", "",
-                  "![Backtests: predicted against observed loss](backtest.svg)", ""]
+                  "![Backtests: predicted against observed loss](backtest.svg)", "", "![Residuals of the headline laws](residuals.svg)", ""]
         return lines.joined(separator: "\n")
     }
 
@@ -254,7 +256,7 @@ extension ScalingReport {
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")
         }
-        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg)"]
+        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg, residuals.svg)"]
         return lines.joined(separator: "\n")
     }
 }

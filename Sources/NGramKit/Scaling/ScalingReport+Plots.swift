@@ -17,6 +17,22 @@ extension ScalingReport {
         smoothing == .kneserNey ? .circle : .square
     }
 
+    /// The legend of the per-curve plots: one line per order (its colour), one per method (its
+    /// marker and dash), instead of one per curve.
+    static func curveLegend(orders: [Int], methods: [SmoothingMethod], mergedMethods: Bool = false) -> [SVGPlot.LegendEntry] {
+        let ink = "#555555"
+        var entries = orders.map { SVGPlot.LegendEntry(name: "\($0)-gram", color: SVGPlot.color($0 - 1)) }
+        if mergedMethods {
+            entries.append(SVGPlot.LegendEntry(name: "both methods", color: ink, marker: marker(.kneserNey)))
+        } else {
+            for method in methods {
+                entries.append(SVGPlot.LegendEntry(name: method == .kneserNey ? "Kneser-Ney" : "Stupid Backoff", color: ink,
+                                                   dashed: method == .stupidBackoff, marker: marker(method)))
+            }
+        }
+        return entries
+    }
+
     func lossPlot() -> SVGPlot {
         var series: [SVGPlot.Series] = []
         for curve in curves where !curve.points.isEmpty {
@@ -29,21 +45,48 @@ extension ScalingReport {
                                          extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
         return SVGPlot(title: "Held-out loss against training data (lines: headline laws; dotted: forecast)",
-                       xLabel: "training tokens D (words)", yLabel: "held-out cross-entropy (nats per token)", series: series)
+                       xLabel: "training tokens D (words)", yLabel: "held-out cross-entropy (nats per token)", series: series,
+                       legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order))).sorted(), methods: options.smoothings))
     }
 
+    /// Model size (n-grams of orders ≥ 2: the unigrams are the fixed vocabulary at every D) and
+    /// its power law. One curve per distinct model: a method whose models hold the n-grams of
+    /// another's at every slice (Stupid Backoff and Kneser-Ney keep the same n-grams) is not
+    /// drawn twice.
     func modelSizePlot() -> SVGPlot {
         var series: [SVGPlot.Series] = []
-        for curve in curves where !curve.points.isEmpty {
+        var drawn: [[[Int]]] = []
+        var merged = false
+        for curve in curves where curve.order >= 2 && !curve.points.isEmpty {
+            let sizes = curve.points.map(\.ngrams)
+            if drawn.contains(sizes) { merged = true; continue }
+            drawn.append(sizes)
             let fitted = curve.modelSize.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
-            let label = curve.modelSize.map { "\(curve.name): γ = \($0.formattedGamma(digits: 3))" } ?? curve.name
-            series.append(SVGPlot.Series(name: label, points: curve.points.map { (Double($0.tokens), Double($0.totalNGrams)) },
+            series.append(SVGPlot.Series(name: curve.name, points: curve.points.map { (Double($0.tokens), Double($0.higherOrderNGrams)) },
                                          curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
                                          marker: ScalingReport.marker(curve.smoothing),
                                          extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
+        let allMerged = merged && Set(series.map(\.dashed)).count == 1
         return SVGPlot(title: "Model size against training data (lines: fitted a·D^γ)",
-                       xLabel: "training tokens D (words)", yLabel: "unique n-grams in the model", series: series)
+                       xLabel: "training tokens D (words)", yLabel: "unique n-grams of orders 2 and up", series: series,
+                       legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order).filter { $0 >= 2 })).sorted(),
+                                                         methods: options.smoothings, mergedMethods: allMerged && options.smoothings.count > 1))
+    }
+
+    /// The headline laws' relative residuals, (observed − fitted) / fitted, against D: a run of
+    /// one sign is a bend the law does not follow.
+    func residualPlot() -> SVGPlot {
+        var series: [SVGPlot.Series] = []
+        for curve in curves {
+            guard let fit = curve.laws?.chosen.fit, fit.succeeded else { continue }
+            series.append(SVGPlot.Series(name: curve.name, points: curve.points.map { (Double($0.tokens), 100 * fit.relativeResidual(observed: $0.lossNats, at: Double($0.tokens))) },
+                                         joinPoints: true, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         marker: ScalingReport.marker(curve.smoothing)))
+        }
+        return SVGPlot(title: "Residuals of the headline laws", xLabel: "training tokens D (words)",
+                       yLabel: "(observed − fitted) / fitted (%)", series: series, yScale: .linear,
+                       legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order))).sorted(), methods: options.smoothings))
     }
 
     /// Backtests: each held-back slice's predicted loss against the loss measured there, one

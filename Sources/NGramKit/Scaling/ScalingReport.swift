@@ -10,7 +10,7 @@ import Foundation
 ///      and of the loss, and every law form fitted and backtested (refitted on D ≤ D_max/k,
 ///      checked against the larger slices), the headline law the one that forecast best
 ///      (`ScalingLawSelection`), with its extrapolations to 10× and 100× the largest slice. Written
-///      as `fits.json`, `report.md`, `loss.svg`, `model-size.svg` and `backtest.svg`.
+///      as `fits.json`, `report.md`, `loss.svg`, `model-size.svg`, `backtest.svg` and `residuals.svg`.
 ///
 /// Every number comes from the points and the seed: the same points and seed give the same
 /// files byte for byte, except the seconds and memory columns of `points.csv` and of the cost
@@ -90,9 +90,11 @@ public struct ScalingReport {
                 let lossFit = curvePoints.count >= 3 && finite
                     ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed) : nil
                 // Unigram models hold the whole fixed vocabulary at every size: nothing to fit.
-                let sizeVaries = Set(curvePoints.map(\.totalNGrams)).count > 1
+                // Model size: the n-grams of orders ≥ 2 (unigrams are the fixed vocabulary, a
+                // constant that bends a power law at small D).
+                let sizeVaries = Set(curvePoints.map(\.higherOrderNGrams)).count > 1
                 let sizeFit = curvePoints.count >= 3 && sizeVaries
-                    ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: all.map { Double($0.totalNGrams) },
+                    ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: all.map { Double($0.higherOrderNGrams) },
                                                    bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
                 let meanSizes = curvePoints.map { Double($0.tokens) }
                 curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, repeats: repeats, loss: lossFit, modelSize: sizeFit,
@@ -107,12 +109,14 @@ public struct ScalingReport {
         self.curves = curves
     }
 
-    /// Writes `fits.json`, `report.md`, `loss.svg`, `model-size.svg` and `backtest.svg` into the run's folder.
+    /// Writes `fits.json`, `report.md`, `loss.svg`, `model-size.svg`, `backtest.svg` and
+    /// `residuals.svg` into the run's folder.
     public func write(to run: ScalingRun) throws {
         try ScalingRun.writeAtomically(fitsJSON(), to: run.path("fits.json"))
         try ScalingRun.writeAtomically(lossPlot().render(), to: run.path("loss.svg"))
         try ScalingRun.writeAtomically(modelSizePlot().render(), to: run.path("model-size.svg"))
         try ScalingRun.writeAtomically(backtestPlot().render(), to: run.path("backtest.svg"))
+        try ScalingRun.writeAtomically(residualPlot().render(), to: run.path("residuals.svg"))
         try ScalingRun.writeAtomically(markdown(), to: run.path("report.md"))
     }
 
@@ -210,7 +214,7 @@ public struct ScalingReport {
                     "{\"factor\": \(JSON.exact($0.factor)), \"tokens\": \(JSON.exact($0.size)), \"ngrams\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval))}"
                 }
                 fields.append("""
-                "model_size_fit": {"model": "ngrams = a*D^gamma", "a": \(JSON.exact(size.a)), "gamma": \(JSON.exact(size.gamma)), \
+                "model_size_fit": {"model": "ngrams of orders >= 2 = a*D^gamma", "a": \(JSON.exact(size.a)), "gamma": \(JSON.exact(size.gamma)), \
                 "gamma_interval95": \(ScalingReport.jsonRange(size.gammaInterval)), "extrapolations": [\(extrapolations.joined(separator: ", "))]}
                 """)
             } else {

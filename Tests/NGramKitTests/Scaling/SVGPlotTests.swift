@@ -136,6 +136,31 @@ struct ScalingSVGPlotTests {
         ])
         let lossTexts = try Self.texts(of: loss.render())
         for label in ["4.5", "5", "5.5", "6", "6.5"] { #expect(lossTexts.contains(label), "missing \(label)") }
+        // 10k…888k (PTB's slices): two decades keep their decade labels, not linear steps.
+        let slices = SVGPlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            SVGPlot.Series(name: "s", points: [(10_012, 1), (887_521, 2)]),
+        ])
+        let sliceTexts = try Self.texts(of: slices.render())
+        #expect(sliceTexts.contains("100k") && !sliceTexts.contains("200k") && !sliceTexts.contains("400k"), "\(sliceTexts)")
+    }
+
+    @Test("A legend of its own: one line per entry given, not one per series")
+    func legendEntries() throws {
+        let series = (1...3).flatMap { order in
+            [SVGPlot.Series(name: "KN \(order)-gram", points: [(1e4, 6), (1e5, 5)], style: order - 1),
+             SVGPlot.Series(name: "SB \(order)-gram", points: [(1e4, 6.5), (1e5, 5.5)], style: order - 1, dashed: true, marker: .square)]
+        }
+        let legend = [SVGPlot.LegendEntry(name: "1-gram", color: SVGPlot.color(0)), SVGPlot.LegendEntry(name: "2-gram", color: SVGPlot.color(1)),
+                      SVGPlot.LegendEntry(name: "3-gram", color: SVGPlot.color(2)),
+                      SVGPlot.LegendEntry(name: "Stupid Backoff", color: "#555555", dashed: true, marker: .square)]
+        let svg = SVGPlot(title: "t", xLabel: "x", yLabel: "y", series: series, legend: legend).render()
+        let group = try #require(svg.components(separatedBy: "<g id=\"legend\">").last?.components(separatedBy: "</g>").first)
+        let texts = group.components(separatedBy: "</text>").dropLast().map { String($0.split(separator: ">", omittingEmptySubsequences: false).last!) }
+        #expect(texts == ["1-gram", "2-gram", "3-gram", "Stupid Backoff"], "\(texts)")
+        #expect(group.contains("stroke-dasharray") && group.contains("<rect x="))
+        // Without one, every series has its line.
+        let plain = SVGPlot(title: "t", xLabel: "x", yLabel: "y", series: series).render()
+        #expect(plain.contains(">SB 3-gram<"))
     }
 
     @Test("A linear y axis gets nice steps")
