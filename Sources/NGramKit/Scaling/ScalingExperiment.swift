@@ -220,7 +220,7 @@ public final class ScalingExperiment {
                 ResourceUsage.resetPeakResident()
                 let describe = (options.repeats > 1 ? "repeat \(r + 1)/\(options.repeats), " : "") + "slice \(sliceNumber + 1)/\(plan.count) (\(ScalingExperiment.abbreviated(slice.tokens)) tokens)"
                 progress?.status("\(describe): counting orders 1-\(pending.last!)")
-                let countStart = ProgressClock.now()
+                let countStart = ProgressClock.now(), countCPUStart = ResourceUsage.processCPUSeconds()
                 // Counted once at the highest pending order that fits; higher orders spill.
                 var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids -> NGramCounts? in
                     let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
@@ -232,6 +232,7 @@ public final class ScalingExperiment {
                 }
                 let inMemoryOrder = counts?.order ?? 0
                 let countSeconds = ProgressClock.now() - countStart
+                let countCPUSeconds = ResourceUsage.processCPUSeconds() - countCPUStart
                 // Held-out words never seen in this slice.
                 var unseen: Int?
                 func countUnseen(_ unigramCounts: [UInt64]) -> Int {
@@ -244,7 +245,7 @@ public final class ScalingExperiment {
                 if let counts { unseen = countUnseen(counts.unigramCounts) }
                 for order in orders {
                     // Past the budget: the models of every pending smoothing, from one count.
-                    var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double)] = [:]
+                    var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double, cpuSeconds: Double)] = [:]
                     let spilling = options.smoothings.filter { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) }
                     if order > inMemoryOrder && !spilling.isEmpty {
                         counts = nil
@@ -259,13 +260,13 @@ public final class ScalingExperiment {
                             self.warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): \($0)")
                         }
                         if unseen == nil { unseen = countUnseen(built.unigramCounts) }
-                        for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds) }
+                        for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds, model.cpuSeconds) }
                     }
                     for smoothing in options.smoothings {
                         let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested, repeatIndex: r)
                         if done.contains(key) { measured += 1; continue }
                         progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
-                        let estimateStart = ProgressClock.now()
+                        let estimateStart = ProgressClock.now(), estimateCPUStart = ResourceUsage.processCPUSeconds()
                         let model: NGramModel, sentences: Int
                         if let spilled = spilled[smoothing] {
                             model = spilled.model
@@ -277,7 +278,7 @@ public final class ScalingExperiment {
                             }
                             sentences = counts!.sentences
                         }
-                        let scoreStart = ProgressClock.now()
+                        let scoreStart = ProgressClock.now(), scoreCPUStart = ResourceUsage.processCPUSeconds()
                         let result = try corpus.withHeldout {
                             try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
                         }
@@ -294,6 +295,9 @@ public final class ScalingExperiment {
                             ngrams: model.ngramCounts, countSeconds: countSeconds,
                             estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
                             modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                        // A model built past the budget counted its own slice: its share is in its seconds.
+                        point.countCPUSeconds = spilled[smoothing] == nil ? countCPUSeconds : 0
+                        point.estimateCPUSeconds = spilled[smoothing]?.cpuSeconds ?? (scoreCPUStart - estimateCPUStart)
                         point.matchedTokens = result.matchedLengthTokens
                         point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
                             tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
@@ -351,8 +355,8 @@ public final class ScalingExperiment {
     /// to the highest order); each with the seconds it took, its share of the count included.
     private func buildPastBudget(streamCount: Int, order: Int, smoothings: [SmoothingMethod], heldoutCounts: NGramCounts,
                                  budget: MemoryBudget, space: TemporarySpace, warn: (String) -> Void) throws
-        -> (models: [SmoothingMethod: (model: NGramModel, seconds: Double)], sentences: Int, unigramCounts: [UInt64]) {
-        let start = ProgressClock.now()
+        -> (models: [SmoothingMethod: (model: NGramModel, seconds: Double, cpuSeconds: Double)], sentences: Int, unigramCounts: [UInt64]) {
+        let start = ProgressClock.now(), cpuStart = ResourceUsage.processCPUSeconds()
         let heldout = try heldoutCounts.truncated(toOrder: order)
         // Beside the partitions, while counting: the held-out set's counts (all orders) and the
         // slice's ids; while merging: those counts and the parts of the models kept for them.
@@ -367,9 +371,10 @@ public final class ScalingExperiment {
                                          for: "the held-out set's n-grams and the parts of the models they need")
         let threads = ThreadCount.usable(options.threads)
         let countSeconds = (ProgressClock.now() - start) / Double(smoothings.count)
-        var models: [SmoothingMethod: (model: NGramModel, seconds: Double)] = [:]
+        let countCPUSeconds = (ResourceUsage.processCPUSeconds() - cpuStart) / Double(smoothings.count)
+        var models: [SmoothingMethod: (model: NGramModel, seconds: Double, cpuSeconds: Double)] = [:]
         for (index, smoothing) in smoothings.enumerated() {
-            let estimateStart = ProgressClock.now()
+            let estimateStart = ProgressClock.now(), estimateCPUStart = ResourceUsage.processCPUSeconds()
             let (estimated, provenance) = try PartitionedEstimate.estimate(spilledCounts, options: estimation(smoothing), space: space,
                                                                            threads: threads, keepCounts: index + 1 < smoothings.count,
                                                                            progress: nil, warn: warn)
@@ -378,7 +383,8 @@ public final class ScalingExperiment {
             _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
                                              space: space, budget: mergeBudget, threads: threads, progress: nil)
             models[smoothing] = (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance),
-                                 countSeconds + ProgressClock.now() - estimateStart)
+                                 countSeconds + ProgressClock.now() - estimateStart,
+                                 countCPUSeconds + ResourceUsage.processCPUSeconds() - estimateCPUStart)
         }
         return (models, spilledCounts.base.sentences, spilledCounts.base.unigramCounts)
     }

@@ -38,6 +38,13 @@ public struct ScalingPoint: Sendable, Equatable {
     public var countSeconds: Double
     public var estimateSeconds: Double
     public var scoreSeconds: Double
+    /// CPU seconds (all threads) of counting the slice (one count serves every order of it)
+    /// and of estimating this model: the compute C of L(C). NaN for points read from a file
+    /// written before they were measured.
+    public var countCPUSeconds: Double = .nan
+    public var estimateCPUSeconds: Double = .nan
+    /// C: `countCPUSeconds + estimateCPUSeconds`.
+    public var computeSeconds: Double { countCPUSeconds + estimateCPUSeconds }
     /// Bytes the model holds (tables, probabilities, vocabulary).
     public var modelBytes: Int
     /// Peak resident memory of the process while this slice was counted and this model built and
@@ -73,6 +80,8 @@ public struct ScalingPoint: Sendable, Equatable {
         result.countSeconds = average(\.countSeconds)
         result.estimateSeconds = average(\.estimateSeconds)
         result.scoreSeconds = average(\.scoreSeconds)
+        result.countCPUSeconds = average(\.countCPUSeconds)
+        result.estimateCPUSeconds = average(\.estimateCPUSeconds)
         result.modelBytes = rounded(\.modelBytes)
         result.peakResidentBytes = points.map(\.peakResidentBytes).max()!
         return result
@@ -102,7 +111,8 @@ public enum ScalingPointsFile {
                                 "heldout_tokens", "heldout_unk_rate", "heldout_unseen_rate", "loss_nats", "loss_bits",
                                 "perplexity", "sb_raw_score_nats", "zero_probability_tokens", "ngrams_total",
                                 "ngrams_by_order", "count_seconds", "estimate_seconds", "score_seconds",
-                                "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length", "repeat"]
+                                "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length", "repeat",
+                                "count_cpu_seconds", "estimate_cpu_seconds"]
     /// The columns of the files written before tokens by matched length and repeats (read back
     /// for resuming, without tallies, as repeat 0).
     static let headerBeforeMatchedLengths = Array(header.prefix(21))
@@ -120,7 +130,7 @@ public enum ScalingPointsFile {
                 String(format: "%.3f", p.countSeconds), String(format: "%.3f", p.estimateSeconds),
                 String(format: "%.3f", p.scoreSeconds), String(p.modelBytes), String(p.peakResidentBytes),
                 p.matchedTokens.map(String.init).joined(separator: " "), p.matchedLossNats.map(exact).joined(separator: " "),
-                String(p.repeatIndex),
+                String(p.repeatIndex), String(format: "%.6f", p.countCPUSeconds), String(format: "%.6f", p.estimateCPUSeconds),
             ]
             lines.append(fields.joined(separator: ","))
         }
@@ -176,6 +186,8 @@ public enum ScalingPointsFile {
                 guard point.matchedTokens.count == point.matchedLossNats.count else { throw bad("the lists by matched length differ in length") }
                 point.repeatIndex = try int(23)
                 guard point.repeatIndex >= 0 else { throw bad("repeat is negative") }
+                point.countCPUSeconds = try double(24)
+                point.estimateCPUSeconds = try double(25)
             }
             points.append(point)
         }

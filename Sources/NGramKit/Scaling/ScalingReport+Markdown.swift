@@ -109,6 +109,8 @@ extension ScalingReport {
             lines.append("| \(d) | \(String(format: "%.2f", first.countSeconds)) | \(String(format: "%.2f", atD.reduce(0) { $0 + $1.estimateSeconds })) | \(String(format: "%.2f", atD.reduce(0) { $0 + $1.scoreSeconds })) | \(ScalingReport.bytes(atD.map(\.peakResidentBytes).max() ?? 0)) | \(ScalingReport.bytes(atD.map(\.modelBytes).max() ?? 0)) |")
         }
 
+        lines += computeSection()
+
         if !warnings.isEmpty {
             lines += ["", "## Warnings", ""]
             lines += warnings.map { "- \($0)" }
@@ -180,6 +182,23 @@ extension ScalingReport {
                 lines.append("| \(curve.name) | \(bold)\(candidate.form.formula)\(bold) | \(candidate.fit.formattedParameters(digits: 3)) | " + errors.joined(separator: " | ")
                              + " | \(candidate.backtests.isEmpty ? "" : candidate.backtestError.isFinite ? ScalingReport.percent(candidate.backtestError) : "no forecast") | \(judged == 0 ? "" : "\(covered)/\(judged)") | \(tenfold) |")
             }
+        }
+        return lines
+    }
+
+    /// L(C) beside L(D): the loss against the CPU seconds its model cost.
+    private func computeSection() -> [String] {
+        let fitted = curves.filter { $0.computeLaw != nil }
+        guard !fitted.isEmpty else { return [] }
+        var lines = ["", "## Compute: L(C)", "",
+                     "C = CPU seconds (all threads) of counting the slice and estimating the model, on this machine (one count serves every order of a slice, so C overstates the lower orders' cost). C = a·D^κ says how compute grows with data; L(C) = E + B·C^−β is fitted as L(D) is (summed Huber loss of log residuals, \(bootstrapResamples) bootstrap resamples). Timings are noisy, and these numbers differ from run to run.", "",
+                     "| curve | C at D_max (s) | κ [95%] | E [95%] | β [95%] | L at 10× C [95%] | β of L(D), for comparison |",
+                     "|---|---:|---|---|---|---|---|"]
+        for curve in fitted {
+            let law = curve.computeLaw!
+            let growth = curve.computeGrowth.map { $0.formattedGamma(digits: 3) } ?? "n/a"
+            let tenfold = law.extrapolations.first.map { $0.formatted(digits: 4) } ?? "n/a"
+            lines.append("| \(curve.name) | \(curve.points.last.map { String(format: "%.2f", $0.computeSeconds) } ?? "") | \(growth) | \(law.formatted(.e)) | \(law.formatted(.beta)) | \(tenfold) | \(curve.loss.map { $0.formatted(.beta) } ?? "n/a") |")
         }
         return lines
     }

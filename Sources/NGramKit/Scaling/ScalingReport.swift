@@ -13,8 +13,8 @@ import Foundation
 ///      as `fits.json`, `report.md`, `loss.svg`, `model-size.svg`, `backtest.svg` and `residuals.svg`.
 ///
 /// Every number comes from the points and the seed: the same points and seed give the same
-/// files byte for byte, except the seconds and memory columns of `points.csv` and of the cost
-/// table, which measure this machine.
+/// files byte for byte, except the seconds and memory columns of `points.csv`, and the cost
+/// table and L(C) of `report.md`, which measure this machine.
 public struct ScalingReport {
     /// One curve: the points of one smoothing method and order, ascending in D, and their fits.
     public struct Curve {
@@ -33,6 +33,12 @@ public struct ScalingReport {
         public var laws: ScalingLawSelection?
         /// The headline law's backtests.
         public var backtests: [ScalingBacktest] { laws?.chosen.backtests ?? [] }
+        /// L(C) = E + B·C^−β, C the CPU seconds of counting the slice and estimating the model
+        /// (`ScalingPoint.computeSeconds`), and C = a·D^κ: nil without those seconds. They
+        /// measure this machine, so these fits are in report.md beside its cost table, not in
+        /// fits.json.
+        public var computeLaw: ScalingLawFit?
+        public var computeGrowth: PowerLawFit?
         /// Per slice, the standard deviation of the loss over its repeats (nil with one).
         public var lossSpread: [Double?] { repeats.map(ScalingPoint.lossSpread) }
         /// How the headline law meets the slices against their spread; nil without repeats or a law.
@@ -97,13 +103,19 @@ public struct ScalingReport {
                     ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: all.map { Double($0.higherOrderNGrams) },
                                                    bootstrapResamples: bootstrapResamples, seed: curveSeed &+ 1) : nil
                 let meanSizes = curvePoints.map { Double($0.tokens) }
+                let compute = all.map(\.computeSeconds)
+                let computeKnown = curvePoints.count >= 3 && finite && compute.allSatisfy { $0.isFinite && $0 > 0 }
                 curves.append(Curve(smoothing: smoothing, order: order, points: curvePoints, repeats: repeats, loss: lossFit, modelSize: sizeFit,
                                   perplexitySlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: meanSizes, values: curvePoints.map(\.perplexity)) : [],
                                   lossSlopes: finite ? ScalingLawFitter.logLogSlopes(sizes: meanSizes, values: curvePoints.map(\.lossNats)) : [],
                                   laws: lossFit.map { ScalingLawSelection.select(tokens: all.map(\.tokens), losses: losses, saturatingFit: $0,
                                                                                  bootstrapResamples: bootstrapResamples, seed: curveSeed,
                                                                                  matchedTokens: all.allSatisfy(\.hasMatchedLengths) ? all.map(\.matchedTokens) : nil,
-                                                                                 slices: slices) }))
+                                                                                 slices: slices) },
+                                    computeLaw: computeKnown ? ScalingLawFitter.fit(sizes: compute, losses: losses, bootstrapResamples: bootstrapResamples,
+                                                                                    seed: curveSeed &+ 5) : nil,
+                                    computeGrowth: computeKnown ? ScalingLawFitter.fitPowerLaw(sizes: sizes, values: compute, bootstrapResamples: bootstrapResamples,
+                                                                                               seed: curveSeed &+ 6) : nil))
             }
         }
         self.curves = curves

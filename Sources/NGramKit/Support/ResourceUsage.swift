@@ -12,6 +12,13 @@ package enum ResourceUsage {
         return nil
     }
 
+    /// CPU seconds this process has used so far, all threads together (user and system).
+    package static func processCPUSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return .nan }
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
     /// Resets the peak resident set size to the current one (Linux ≥ 4.0: writing 5 to
     /// `/proc/self/clear_refs`), so that `peakResidentBytes` measures one stage of a long run.
     /// - Returns: whether the reset happened.

@@ -61,6 +61,8 @@ struct ScaleCommandLineTests {
         #expect(report.contains("## Fits of L(D) = E + B·D^−β"))
         #expect(report.contains("## Forecasts") && report.contains("## Laws compared by how they forecast"))
         #expect(report.contains("![Held-out loss against training tokens](loss.svg)"))
+        #expect(report.contains("## Compute: L(C)") && report.contains("| KN 3-gram |"))
+        #expect(FileManager.default.fileExists(atPath: out + "/residuals.svg"))
         let svg = try String(contentsOfFile: out + "/loss.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("held-out cross-entropy (nats per token)"))

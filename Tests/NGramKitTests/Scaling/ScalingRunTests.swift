@@ -18,6 +18,7 @@ struct ScalingRunTests {
     static func measurement(_ p: ScalingPoint) -> ScalingPoint {
         var copy = p
         copy.countSeconds = 0; copy.estimateSeconds = 0; copy.scoreSeconds = 0; copy.peakResidentBytes = 0
+        copy.countCPUSeconds = 0; copy.estimateCPUSeconds = 0
         return copy
     }
 
@@ -58,6 +59,8 @@ struct ScalingRunTests {
                 log10Sums[token.matched - 1] += token.log10Prob
             }
             #expect(point.matchedTokens == matched, "\(point.smoothing)")
+            // C of L(C): CPU seconds spent counting the slice and estimating the model.
+            #expect(point.countCPUSeconds > 0 && point.estimateCPUSeconds > 0 && point.computeSeconds.isFinite)
             #expect(matched.reduce(0, +) == point.heldoutTokens && matched.allSatisfy { $0 > 0 })
             for m in 0..<3 {
                 let mean = -log10Sums[m] / Double(matched[m]) * M_LN10
