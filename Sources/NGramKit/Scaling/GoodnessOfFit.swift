@@ -25,22 +25,15 @@ public struct GoodnessOfFit: Sendable, Equatable {
     /// failed fit.
     /// - Parameters:
     ///   - tokens, losses: every point.
-    ///   - slices: per point, its slice.
+    ///   - slices: per point, its slice (0, 1, ... ascending with the size).
     init?(fit: LawFit, tokens: [Int], losses: [Double], slices: [Int]) {
-        guard fit.succeeded, tokens.count == losses.count, slices.count == losses.count else { return nil }
-        var members: [Int: [Int]] = [:]
-        for (point, slice) in slices.enumerated() { members[slice, default: []].append(point) }
+        guard fit.succeeded, let groups = SliceGroups(tokens: tokens, losses: losses, slices: slices) else { return nil }
         var squares = 0.0, errors = 0.0, n = 0
-        for slice in members.keys.sorted() {
-            let m = members[slice]!
-            guard m.count >= 2 else { continue }
-            let count = Double(m.count)
-            let mean = m.reduce(0) { $0 + losses[$1] } / count
-            let size = m.reduce(0) { $0 + Double(tokens[$1]) } / count
-            let spread = (m.reduce(0) { $0 + (losses[$1] - mean) * (losses[$1] - mean) } / (count - 1)).squareRoot()
-            guard spread > 0 else { continue }
-            let residual = fit.relativeResidual(observed: mean, at: size.rounded())
-            let error = spread / (mean * count.squareRoot())
+        for slice in groups.members.indices {
+            guard let spread = groups.spreads[slice], spread > 0 else { continue }
+            let mean = groups.losses[slice]
+            let residual = fit.relativeResidual(observed: mean, at: groups.sizes[slice].rounded())
+            let error = spread / (mean * Double(groups.members[slice].count).squareRoot())
             squares += residual * residual
             errors += error * error
             n += 1
@@ -53,6 +46,6 @@ public struct GoodnessOfFit: Sendable, Equatable {
 
     /// The flag a report prints.
     public var flag: String {
-        "the law misses the slices by more than their spread (residuals \(ScalingReport.percent(rmsResidual)) rms against a standard error of \(ScalingReport.percent(standardError)) over the repeats): its forecasts are shown as approximate, without intervals"
+        "the law misses the slices by more than their spread (residuals \(ScalingReport.percent(rmsResidual)) rms against a standard error of \(ScalingReport.percent(standardError)) over the repeats): its forecasts are shown as approximate, without intervals, here and in the summary"
     }
 }

@@ -104,25 +104,32 @@ extension ScalingLawFitter {
     ///   - forecastSizes: further sizes to predict at, with intervals from the same bootstrap.
     ///   - matchedTokens: per point, the held-out tokens by matched length
     ///     (`ScalingPoint.matchedTokens`); the matched-length law needs them, the others ignore them.
+    ///   - matchReach: per context length m = 2 ... N, the share of held-out tokens whose position
+    ///     allows m words (`ScalingCorpus.matchReach`; nil: all of them).
+    ///   - slices: per point, its slice, when slices were measured under several repeats: a
+    ///     slice counts as one size.
     /// - Returns: the fit; `succeeded` is false when the points cannot determine the form.
     public static func fit(form: ScalingLawForm, sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
                            seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                           forecastSizes: [Double] = [], matchedTokens: [[Int]]? = nil) -> LawFit {
+                           forecastSizes: [Double] = [], matchedTokens: [[Int]]? = nil, matchReach: [Double]? = nil,
+                           slices: [Int]? = nil) -> LawFit {
         if form == .saturating {
             return LawFit(fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: seed,
-                              threads: threads, forecastSizes: forecastSizes))
+                              threads: threads, forecastSizes: forecastSizes, slices: slices))
         }
         let kept = usableIndices(sizes, losses)
         let keptSizes = kept.map { sizes[$0] }
         var weighted = WeightedPoints(sizes: keptSizes, values: kept.map { losses[$0] },
                                       weights: [Double](repeating: 1, count: kept.count))
+        if let slices { weighted.slices = kept.map { slices[$0] } }
         let largest = keptSizes.max() ?? .nan
         let predictionSizes = extrapolationFactors.map { $0 * largest } + forecastSizes
         var order = 0
         if form == .matchedLength {
             let tallies = matchedTokens.map { all in kept.map { all[$0] } } ?? []
             order = tallies.first?.count ?? 0
-            weighted.matchedLogits = tallies.map(MatchedLengthLaw.matchedLogits)
+            weighted.matchedLogits = tallies.map { MatchedLengthLaw.matchedLogits($0, reach: matchReach) }
+            weighted.matchReach = matchReach
         }
         let points = weighted
         let names = form.parameterNames(order: order)
@@ -133,7 +140,8 @@ extension ScalingLawFitter {
                           extrapolations: Array(nan.prefix(extrapolationFactors.count)), forecasts: Array(nan.dropFirst(extrapolationFactors.count)))
         }
         if form == .matchedLength {
-            if matchedTokens == nil || (points.count > 0 && order == 0) || !points.matchedLogits.allSatisfy({ $0.count == order - 1 }) {
+            if matchedTokens == nil || (points.count > 0 && order == 0) || !points.matchedLogits.allSatisfy({ $0.count == order - 1 })
+                || (matchReach != nil && matchReach!.count != max(order - 1, 0)) {
                 return failed("the points lack the held-out tokens by matched length (a points.csv from an earlier version: pass --fresh to measure them)")
             }
             if order < 2 { return failed("an order-1 model matches no context: the matched-length law does not apply") }

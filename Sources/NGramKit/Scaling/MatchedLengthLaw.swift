@@ -25,34 +25,44 @@ import Foundation
 ///
 /// With a_m = γ_m it is the logistic curve in log D, where each fit starts.
 ///
-/// Fitting. Each rate by least squares on empirical logits log((k + ½)/(n − k + ½)) (k tokens of
-/// n matched at least m words), by Levenberg–Marquardt from the logistic fit; then E and w by the
-/// summed Huber loss (δ as for the other laws) of the relative residuals (equal to the log
-/// residuals to first order) of L = E + w·(N − E[M]) with the measured E[M]. Deterministic.
+/// A token can match no more words than its sentence gives it: the j-th word (from 0) has
+/// `<s>` and j words before it, so it matches at most j + 2 words, and `</s>` likewise. The
+/// share ρ_m of held-out tokens whose position allows m words is fixed by the held-out set
+/// (`ScalingCorpus.matchReach`), so the curves are of the matches among those tokens:
+/// P(M ≥ m | D) = ρ_m·(1 − (1 + (D/D_m)^a_m)^−(γ_m/a_m)), and P(M < m) never falls below 1 − ρ_m.
+///
+/// Fitting. Each rate by least squares on empirical logits log((k + ½)/(n − k + ½)) (k tokens
+/// matched at least m words of the n whose position allows it), by Levenberg–Marquardt from the
+/// logistic fit; then E ≥ 0 and w > 0 by the summed Huber loss (δ as for the other laws) of the
+/// relative residuals (equal to the log residuals to first order) of L = E + w·(N − E[M]) with
+/// the measured E[M]. Deterministic.
 enum MatchedLengthLaw {
-    /// Parameters per context length: ln D_m, ln γ_m, ln a_m in the fit; D_m, γ_m, a_m reported.
-    static let parametersPerLength = 3
+    /// Parameters per context length: D_m, γ_m, a_m (fitted) and ρ_m (the reach, fixed by the
+    /// held-out set and carried so that a parameter vector predicts on its own).
+    static let parametersPerLength = 4
     static let levenbergMarquardtSteps = 200
     /// The exponents' range: beyond it a rate's curve is a step or flat over any data.
     static let exponentRange = 0.01...50.0
 
-    /// The parameters' names for a model of order `order`: E, w, then D_m, γ_m, a_m for m = 2 ... N.
+    /// The parameters' names for a model of order `order`: E, w, then D_m, γ_m, a_m, ρ_m for m = 2 ... N.
     static func parameterNames(order: Int) -> [String] {
-        ["E", "w"] + (max(order, 1) >= 2 ? (2...order).flatMap { ["D_\($0)", "gamma_\($0)", "a_\($0)"] } : [])
+        ["E", "w"] + (max(order, 1) >= 2 ? (2...order).flatMap { ["D_\($0)", "gamma_\($0)", "a_\($0)", "reach_\($0)"] } : [])
     }
 
     /// The order a parameter vector belongs to.
     static func order(parameterCount: Int) -> Int { (parameterCount - 2) / parametersPerLength + 1 }
 
     /// Per context length m = 2 ... N, the empirical logit of the share of tokens matched at
-    /// least m words, from the tokens by matched length (element m − 1 for length m).
-    static func matchedLogits(_ tokensByLength: [Int]) -> [Double] {
+    /// least m words among those whose position allows it, from the tokens by matched length
+    /// (element m − 1 for length m) and the reach (element m − 2 for length m; all 1 for none).
+    static func matchedLogits(_ tokensByLength: [Int], reach: [Double]? = nil) -> [Double] {
         let total = Double(tokensByLength.reduce(0, +))
         var atLeast = total
         var logits: [Double] = []
         for m in 1..<max(tokensByLength.count, 1) {
             atLeast -= Double(tokensByLength[m - 1])
-            logits.append(log((atLeast + 0.5) / (total - atLeast + 0.5)))
+            let reachable = max(atLeast, total * (reach?[m - 1] ?? 1))
+            logits.append(log((atLeast + 0.5) / (reachable - atLeast + 0.5)))
         }
         return logits
     }
@@ -70,11 +80,16 @@ enum MatchedLengthLaw {
         var floor = 0.0, sum = 0.0
         for m in 0..<(order(parameterCount: parameters.count) - 1) {
             let base = 2 + parametersPerLength * m
-            let rate = unmatchedRate(logBreak: log(parameters[base]), gamma: parameters[base + 1], a: parameters[base + 2], x: x)
-            floor = max(floor, rate)
+            let reachable = unmatchedRate(logBreak: log(parameters[base]), gamma: parameters[base + 1], a: parameters[base + 2], x: x)
+            floor = max(floor, 1 - parameters[base + 3] * (1 - reachable))
             sum += floor
         }
         return sum
+    }
+
+    /// The measured N − E[M] of a point from its logits and the reach.
+    static func measuredDeficit(_ logits: [Double], reach: [Double]?) -> Double {
+        logits.indices.reduce(0) { sum, m in sum + 1 - (reach?[m] ?? 1) / (1 + exp(-logits[m])) }
     }
 
     /// The law's loss at size `d`.
@@ -89,19 +104,26 @@ enum MatchedLengthLaw {
     static func fit(_ points: WeightedPoints, delta: Double) -> (parameters: [Double], loss: Double)? {
         guard points.distinctSizes >= 4, let lengths = points.matchedLogits.first?.count, lengths >= 1,
               points.matchedLogits.allSatisfy({ $0.count == lengths }) else { return nil }
+        let reach = points.matchReach
+        guard reach == nil || reach!.count == lengths else { return nil }
         var rates: [Double] = []
         for m in 0..<lengths {
             guard let rate = fitRate(logSizes: points.logSizes, logits: points.matchedLogits.map { $0[m] }, weights: points.weights) else { return nil }
-            rates += rate
+            rates += rate + [reach?[m] ?? 1]
         }
-        // E and w with the measured deficits: minimize Σ Huber((E + w·δ_i)/L_i − 1).
-        let deficits = points.matchedLogits.map { logits in logits.reduce(0) { $0 + 1 / (1 + exp($1)) } }
+        // E and w with the measured deficits: minimize Σ Huber((E + w·δ_i)/L_i − 1), E ≥ 0
+        // (a negative E would forecast a negative loss far out: then E = 0 is the optimum).
+        let deficits = points.matchedLogits.map { measuredDeficit($0, reach: reach) }
         var relative = points
         relative.logValues = [Double](repeating: 1, count: points.count)
-        let columns = [points.values.map { 1 / $0 }, zip(deficits, points.values).map { $0 / $1 }]
-        guard let linear = LogLinearHuberSolver.huberRegression(columns: columns, points: relative, delta: delta),
-              linear.coefficients[1] > 0 else { return nil }
-        let parameters = linear.coefficients + rates
+        let ones = points.values.map { 1 / $0 }, slope = zip(deficits, points.values).map { $0 / $1 }
+        guard var linear = LogLinearHuberSolver.huberRegression(columns: [ones, slope], points: relative, delta: delta)?.coefficients else { return nil }
+        if linear[0] < 0 {
+            guard let through = LogLinearHuberSolver.huberRegression(columns: [slope], points: relative, delta: delta) else { return nil }
+            linear = [0, through.coefficients[0]]
+        }
+        guard linear[1] > 0 else { return nil }
+        let parameters = linear + rates
         var loss = 0.0
         for i in 0..<points.count {
             loss += points.weights[i] * HuberLoss.value(log(predict(parameters, exp(points.logSizes[i]))) - points.logValues[i], delta: delta)

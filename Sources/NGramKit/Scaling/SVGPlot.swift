@@ -103,7 +103,6 @@ package struct SVGPlot: Sendable {
 
     // MARK: - Rendering
 
-    /// The chart as a standalone SVG document.
     /// The colour of palette entry `style` (taken modulo the palette's size).
     package static func color(_ style: Int) -> String {
         palette[((style % palette.count) + palette.count) % palette.count]
@@ -117,6 +116,7 @@ package struct SVGPlot: Sendable {
         }
     }
 
+    /// The chart as a standalone SVG document.
     package func render() -> String {
         let entries = legendEntries
         let legendWidth = entries.isEmpty ? 0.0 : min(300, 60 + 7 * Double(entries.map(\.name.count).max() ?? 0))

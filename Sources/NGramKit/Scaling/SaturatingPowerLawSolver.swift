@@ -11,6 +11,12 @@ struct WeightedPoints {
     /// Per point, what `MatchedLengthLaw` fits (the empirical logits of the shares of tokens
     /// matched at least m words); empty for the other laws.
     var matchedLogits: [[Double]] = []
+    /// With `matchedLogits`: per context length, the share of tokens whose position allows it
+    /// (`MatchedLengthLaw`); nil for none given.
+    var matchReach: [Double]?
+    /// Per point, its slice when slices were measured under several repeats (their points'
+    /// sizes differ a little, but they are one size); empty: every distinct size its own.
+    var slices: [Int] = []
 
     var count: Int { logSizes.count }
 
@@ -25,18 +31,21 @@ struct WeightedPoints {
     /// The points of `self` drawn at least once in `multiplicities`, weighted by the draws.
     func resampled(_ multiplicities: [Int]) -> WeightedPoints {
         var drawn = WeightedPoints(sizes: [], values: [], weights: [])
+        drawn.matchReach = matchReach
         for (i, times) in multiplicities.enumerated() where times > 0 {
             drawn.logSizes.append(logSizes[i])
             drawn.values.append(values[i])
             drawn.logValues.append(logValues[i])
             drawn.weights.append(weights[i] * Double(times))
             if !matchedLogits.isEmpty { drawn.matchedLogits.append(matchedLogits[i]) }
+            if !slices.isEmpty { drawn.slices.append(slices[i]) }
         }
         return drawn
     }
 
-    /// The number of distinct sizes (what identifies the curve; repeats of one size do not).
-    var distinctSizes: Int { Set(logSizes).count }
+    /// The number of distinct sizes (what identifies the curve; repeats of one size do not):
+    /// the distinct slices when they are given.
+    var distinctSizes: Int { slices.isEmpty ? Set(logSizes).count : Set(slices).count }
 }
 
 /// The minimizer of the summed Huber loss of log residuals for `L(D) = E + B·D^(−β)`,

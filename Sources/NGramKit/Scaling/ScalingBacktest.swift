@@ -32,7 +32,7 @@ public struct ScalingBacktest: Sendable, Equatable {
     /// The largest size fitted (the largest measured D ≤ D_max / k).
     public var fittedUpTo: Int
     /// Slices fitted (each with all its repeats).
-    public var fittedPoints: Int
+    public var fittedSlices: Int
     /// The fit on the small slices; its `flags` say what is not to be trusted.
     public var fit: LawFit
     /// Every measured point past `fittedUpTo`, ascending in D.
@@ -49,21 +49,18 @@ public struct ScalingBacktest: Sendable, Equatable {
     ///   - tokens: the curve's sizes, ascending.
     ///   - losses: its losses.
     ///   - seed: the curve's bootstrap seed (each backtest draws from its own stream of it).
-    ///   - matchedTokens: per point, the held-out tokens by matched length (for the matched-length law).
+    ///   - matchedTokens, matchReach: per point, the held-out tokens by matched length, and the
+    ///     held-out set's reach (for the matched-length law).
     ///   - slices: per point, its slice (ascending from 0) when slices were measured under several
     ///     repeats: the cut is made by slices, the fit takes every point of the slices kept, and
     ///     each held-back slice is checked at its mean size and mean loss. Nil: every point its
     ///     own slice.
     public static func run(form: ScalingLawForm = .saturating, tokens: [Int], losses: [Double], bootstrapResamples: Int, seed: UInt64,
-                           matchedTokens: [[Int]]? = nil, slices: [Int]? = nil) -> [ScalingBacktest] {
-        guard !tokens.isEmpty, tokens.count == losses.count else { return [] }
-        let sliceOf = slices ?? Array(tokens.indices)
-        guard sliceOf.count == tokens.count, let sliceCount = sliceOf.max().map({ $0 + 1 }) else { return [] }
-        var members = [[Int]](repeating: [], count: sliceCount)
-        for (point, slice) in sliceOf.enumerated() { members[slice].append(point) }
-        guard members.allSatisfy({ !$0.isEmpty }) else { return [] }
-        let sliceTokens = members.map { m in Int((Double(m.reduce(0) { $0 + tokens[$1] }) / Double(m.count)).rounded()) }
-        let sliceLosses = members.map { m in m.reduce(0) { $0 + losses[$1] } / Double(m.count) }
+                           matchedTokens: [[Int]]? = nil, matchReach: [Double]? = nil, slices: [Int]? = nil) -> [ScalingBacktest] {
+        guard let groups = SliceGroups(tokens: tokens, losses: losses, slices: slices) else { return [] }
+        let members = groups.members
+        let sliceTokens = groups.sizes.map { Int($0.rounded()) }
+        let sliceLosses = groups.losses
         let largest = sliceTokens.last!
         var result: [ScalingBacktest] = []
         for k in holdBackFactors {
@@ -75,11 +72,12 @@ public struct ScalingBacktest: Sendable, Equatable {
             let fit = ScalingLawFitter.fit(form: form, sizes: fitted.map { Double(tokens[$0]) }, losses: fitted.map { losses[$0] },
                                            bootstrapResamples: bootstrapResamples, seed: seed &+ UInt64(k) &* 7919,
                                            forecastSizes: held.map { Double(sliceTokens[$0]) },
-                                           matchedTokens: matchedTokens.map { all in fitted.map { all[$0] } })
+                                           matchedTokens: matchedTokens.map { all in fitted.map { all[$0] } }, matchReach: matchReach,
+                                           slices: slices.map { all in fitted.map { all[$0] } })
             let checks = zip(held, fit.forecasts).map { slice, forecast in
                 Check(tokens: sliceTokens[slice], observed: sliceLosses[slice], predicted: forecast.predicted, interval: forecast.interval)
             }
-            result.append(ScalingBacktest(holdBackFactor: k, fittedUpTo: sliceTokens[fittedSlices.last!], fittedPoints: fittedSlices.count,
+            result.append(ScalingBacktest(holdBackFactor: k, fittedUpTo: sliceTokens[fittedSlices.last!], fittedSlices: fittedSlices.count,
                                           fit: fit, checks: checks))
         }
         return result

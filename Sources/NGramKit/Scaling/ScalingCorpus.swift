@@ -233,6 +233,22 @@ public final class ScalingCorpus: @unchecked Sendable {
         }
     }
 
+    /// Per context length m = 2 ... `order`, the share of held-out tokens whose position in
+    /// their sentence allows a match of m words: the j-th word (from 0) and `</s>` after j
+    /// words have `<s>` and j words before them, so they can match j + 2 words at most.
+    public func matchReach(order: Int) -> [Double] {
+        guard order >= 2 else { return [] }
+        var reachable = [Int](repeating: 0, count: order - 1)
+        var total = 0
+        for (s, start) in heldoutSentenceStarts.enumerated() {
+            let end = s + 1 < heldoutSentenceStarts.count ? heldoutSentenceStarts[s + 1] : heldout.count
+            let scored = end - start - 1   // the words and </s>
+            total += scored
+            for m in 2...order { reachable[m - 2] += max(0, scored - (m - 2)) }
+        }
+        return reachable.map { total == 0 ? 1 : Double($0) / Double(total) }
+    }
+
     /// Puts the pool's units in the order of repeat `r`: arrangement 0 is the one the corpus
     /// was read in; r > 0 shuffles the units of arrangement 0 again (Fisher–Yates with
     /// SplitMix64 seeded by the corpus seed and r), so a repeat is the whole schedule on another

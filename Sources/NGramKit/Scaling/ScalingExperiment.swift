@@ -200,6 +200,8 @@ public final class ScalingExperiment {
     public func run(skipping done: Set<ScalingPoint.Key>, onPoint: (ScalingPoint) throws -> Void) throws {
         let orders = options.orders.sorted()
         corpus.arrangePool(forRepeat: 0)
+        // The report describes the schedule on the first arrangement, also after an error.
+        defer { corpus.arrangePool(forRepeat: 0) }
         let firstPlan = slices()
         let totalPoints = firstPlan.count * orders.count * options.smoothings.count * options.repeats
         var measured = 0
@@ -209,8 +211,20 @@ public final class ScalingExperiment {
         // The held-out set's n-grams, counted when a slice first spills (what its models keep).
         var heldoutCounts: NGramCounts?
         for r in 0..<options.repeats {
+            let repeatDone = firstPlan.allSatisfy { slice in
+                orders.allSatisfy { order in options.smoothings.allSatisfy { done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) } }
+            }
+            if repeatDone {
+                measured += firstPlan.count * orders.count * options.smoothings.count
+                continue
+            }
             corpus.arrangePool(forRepeat: r)
-            let plan = r == 0 ? firstPlan : slices()
+            // Every repeat measures the sizes of the first one's plan (sizes that coincide under
+            // this shuffle are measured apart, as alike slices), so every slice has R points.
+            let plan = r == 0 ? firstPlan : firstPlan.map { first in
+                let slice = corpus.slice(tokens: first.requested)
+                return (requested: first.requested, units: slice.units, tokens: slice.tokens, streamCount: slice.streamCount)
+            }
             for (sliceNumber, slice) in plan.enumerated() {
                 let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) } }
                 if pending.isEmpty {
@@ -292,7 +306,7 @@ public final class ScalingExperiment {
                             lossNats: lossNats,
                             rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
                             zeroProbabilityTokens: result.zeroProbabilityTokens,
-                            ngrams: model.ngramCounts, countSeconds: countSeconds,
+                            ngrams: model.ngramCounts, countSeconds: spilled[smoothing] == nil ? countSeconds : 0,
                             estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
                             modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
                         // A model built past the budget counted its own slice: its share is in its seconds.
@@ -308,8 +322,6 @@ public final class ScalingExperiment {
                 }
             }
         }
-        // The report describes the schedule on the first arrangement.
-        corpus.arrangePool(forRepeat: 0)
         progress?.done()
     }
 

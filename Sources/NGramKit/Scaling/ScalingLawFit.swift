@@ -170,9 +170,9 @@ public enum ScalingLawFitter {
 
     /// Fits `L(D) = E + B·D^(−β)` on all cores. See `fit(sizes:losses:bootstrapResamples:seed:threads:)`.
     public static func fit(sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
-                           seed: UInt64 = 0, forecastSizes: [Double] = []) -> ScalingLawFit {
+                           seed: UInt64 = 0, forecastSizes: [Double] = [], slices: [Int]? = nil) -> ScalingLawFit {
         fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: seed,
-            threads: ProcessInfo.processInfo.activeProcessorCount, forecastSizes: forecastSizes)
+            threads: ProcessInfo.processInfo.activeProcessorCount, forecastSizes: forecastSizes, slices: slices)
     }
 
     /// Fits `L(D) = E + B·D^(−β)`, `E ≥ 0, B > 0, β > 0`, with bootstrap intervals.
@@ -184,12 +184,17 @@ public enum ScalingLawFitter {
     ///   - threads: threads for the bootstrap; the result is the same for any number.
     ///   - forecastSizes: further sizes to predict at, with intervals from the same bootstrap
     ///     (`forecasts`; the backtests' held-back points).
+    ///   - slices: per point, its slice, when slices were measured under several repeats: a
+    ///     slice counts as one size (nil: every distinct size its own).
     /// - Returns: the fit; its `flags` say what is not to be trusted.
     public static func fit(sizes: [Double], losses: [Double], bootstrapResamples: Int = 1000,
-                           seed: UInt64 = 0, threads: Int, forecastSizes: [Double] = []) -> ScalingLawFit {
-        let (keptSizes, keptLosses) = usablePairs(sizes, losses)
-        let points = WeightedPoints(sizes: keptSizes, values: keptLosses,
-                                    weights: [Double](repeating: 1, count: keptSizes.count))
+                           seed: UInt64 = 0, threads: Int, forecastSizes: [Double] = [], slices: [Int]? = nil) -> ScalingLawFit {
+        let kept = usableIndices(sizes, losses)
+        let keptSizes = kept.map { sizes[$0] }, keptLosses = kept.map { losses[$0] }
+        var weighted = WeightedPoints(sizes: keptSizes, values: keptLosses,
+                                      weights: [Double](repeating: 1, count: kept.count))
+        if let slices { weighted.slices = kept.map { slices[$0] } }
+        let points = weighted
         let distinct = points.distinctSizes
         let largest = keptSizes.max() ?? .nan
         // The extrapolations' sizes, then the forecasts': predicted by every bootstrap fit alike.

@@ -53,7 +53,7 @@ public struct ScalingLawSelection: Sendable, Equatable {
 
     /// Every form, in `ScalingLawForm.allCases` order.
     public var candidates: [Candidate]
-    /// The form whose backtests erred least.
+    /// The form whose backtests erred least (of those that meet the slices, with repeats).
     public var headline: ScalingLawForm
     /// Why: the errors compared, or that there was no backtest.
     public var reason: String
@@ -77,10 +77,12 @@ public struct ScalingLawSelection: Sendable, Equatable {
     ///   - seed: the curve's seed; each form and backtest draws from its own stream of it.
     ///   - matchedTokens: per point, the held-out tokens by matched length (for the
     ///     matched-length law; without them it reports no fit).
+    ///   - matchReach: the held-out set's reach per context length (`ScalingCorpus.matchReach`).
     ///   - slices: per point, its slice, when slices were measured under several repeats
     ///     (`ScalingBacktest.run`).
     public static func select(tokens: [Int], losses: [Double], saturatingFit: ScalingLawFit? = nil,
-                              bootstrapResamples: Int, seed: UInt64, matchedTokens: [[Int]]? = nil, slices: [Int]? = nil) -> ScalingLawSelection {
+                              bootstrapResamples: Int, seed: UInt64, matchedTokens: [[Int]]? = nil, matchReach: [Double]? = nil,
+                              slices: [Int]? = nil) -> ScalingLawSelection {
         let sizes = tokens.map(Double.init)
         var candidates: [Candidate] = []
         for (index, form) in ScalingLawForm.allCases.enumerated() {
@@ -88,9 +90,9 @@ public struct ScalingLawSelection: Sendable, Equatable {
             let formSeed = seed &+ UInt64(index) &* 1_000_033
             let fit = form == .saturating && saturatingFit != nil ? LawFit(saturatingFit!)
                 : ScalingLawFitter.fit(form: form, sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: formSeed,
-                                       matchedTokens: matchedTokens)
+                                       matchedTokens: matchedTokens, matchReach: matchReach, slices: slices)
             let backtests = ScalingBacktest.run(form: form, tokens: tokens, losses: losses, bootstrapResamples: bootstrapResamples,
-                                                seed: formSeed &+ 2, matchedTokens: matchedTokens, slices: slices)
+                                                seed: formSeed &+ 2, matchedTokens: matchedTokens, matchReach: matchReach, slices: slices)
             let goodness = slices.flatMap { GoodnessOfFit(fit: fit, tokens: tokens, losses: losses, slices: $0) }
             candidates.append(Candidate(form: form, fit: fit, backtests: backtests, goodness: goodness))
         }

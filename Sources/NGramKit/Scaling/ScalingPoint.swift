@@ -89,9 +89,7 @@ public struct ScalingPoint: Sendable, Equatable {
 
     /// The sample standard deviation of the loss over `points` (repeats of one size); nil for one.
     public static func lossSpread(of points: [ScalingPoint]) -> Double? {
-        guard points.count > 1 else { return nil }
-        let mean = points.reduce(0) { $0 + $1.lossNats } / Double(points.count)
-        return (points.reduce(0) { $0 + ($1.lossNats - mean) * ($1.lossNats - mean) } / Double(points.count - 1)).squareRoot()
+        SliceGroups.standardDeviation(points.map(\.lossNats))
     }
 
     /// What identifies a point across runs (for resuming).
@@ -118,7 +116,7 @@ public enum ScalingPointsFile {
     static let headerBeforeMatchedLengths = Array(header.prefix(21))
 
     /// The CSV text of `points` (header first). Numbers are written exactly (shortest
-    /// round-trip form) except seconds (milliseconds).
+    /// round-trip form) except wall seconds (milliseconds) and CPU seconds (microseconds).
     public static func render(_ points: [ScalingPoint]) -> String {
         var lines = [header.joined(separator: ",")]
         for p in points {
@@ -179,7 +177,6 @@ public enum ScalingPointsFile {
             if columns > 21 {
                 point.matchedTokens = try integers(21)
                 point.matchedLossNats = try f[22].split(separator: " ").map { s -> Double in
-                    if s == "nan" { return .nan }
                     guard let v = Double(s) else { throw bad("\(header[22]) is not a list of numbers") }
                     return v
                 }

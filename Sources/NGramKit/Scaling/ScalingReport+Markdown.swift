@@ -19,7 +19,7 @@ extension ScalingReport {
                 + "; sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
                 + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + "."),
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
-            "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with fewer distinct sizes than the law has parameters is drawn again). The headline law of each curve is the one whose backtests erred least. Model size: unique n-grams of orders ≥ 2 = a·D^γ.",
+            "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with too few distinct slices for the law, fewer than its parameters or 4 for the matched-length law, is drawn again). The headline law of each curve is the one whose backtests erred least, of those that meet the slices within their spread when there are repeats. Model size: unique n-grams of orders ≥ 2 = a·D^γ.",
         ]
     }
 
@@ -58,7 +58,7 @@ extension ScalingReport {
                   "|---|---:|---|---|---|---|"]
         for curve in curves {
             guard let fit = curve.loss else {
-                lines.append("| \(curve.name) | \(curve.points.count) | n/a | n/a | n/a | \(curve.points.count < 3 ? "fewer than 3 sizes" : "a loss is infinite") |")
+                lines.append("| \(curve.name) | \(curve.repeats.reduce(0) { $0 + $1.count }) | n/a | n/a | n/a | \(curve.points.count < 3 ? "fewer than 3 sizes" : "a loss is infinite") |")
                 continue
             }
             lines.append("| \(curve.name) | \(fit.points) | \(fit.formatted(.e)) | \(fit.formatted(.b)) | \(fit.formatted(.beta)) | \(fit.flags.isEmpty ? "" : fit.flags.joined(separator: "; ")) |")
@@ -137,7 +137,7 @@ extension ScalingReport {
                 guard let far = test.farthest else { continue }
                 let (covered, judged) = test.coverage
                 errors += test.checks.map(\.relativeError)
-                lines.append("| \(curve.name) | \(test.fit.form.rawValue) | \(test.holdBackFactor) | \(ScalingExperiment.abbreviated(test.fittedUpTo)) (\(test.fittedPoints) slices) | \(ScalingReport.sig(far.predicted)) \(ScalingReport.interval(far.interval)) | \(ScalingReport.sig(far.observed)) | \(ScalingReport.signedPercent(far.relativeError)) | \(ScalingReport.percent(test.meanAbsoluteError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") |")
+                lines.append("| \(curve.name) | \(test.fit.form.rawValue) | \(test.holdBackFactor) | \(ScalingExperiment.abbreviated(test.fittedUpTo)) (\(test.fittedSlices) slices) | \(ScalingReport.sig(far.predicted)) \(ScalingReport.interval(far.interval)) | \(ScalingReport.sig(far.observed)) | \(ScalingReport.signedPercent(far.relativeError)) | \(ScalingReport.percent(test.meanAbsoluteError)) | \(judged == 0 ? "n/a" : "\(covered)/\(judged)") |")
             }
         }
         let high = errors.filter { $0 > 0 }.count
@@ -145,7 +145,8 @@ extension ScalingReport {
         return lines
     }
 
-    /// The headline forecasts: per curve the law whose backtests erred least, and its predictions.
+    /// The headline forecasts: per curve the law whose backtests erred least (of those that meet
+    /// the slices, with repeats), and its predictions.
     private func forecastSection() -> [String] {
         var lines = ["", "## Forecasts", "",
                      "Per curve, the law whose forecasts held up best: of the forms compared below, the one with the smallest backtest error (the mean over k of |relative error| when the law, fitted on D ≤ D_max/k, predicts the largest slice), not the one with the smallest residuals. The backtest error is the size of error to expect of these forecasts (if anything on the low side: it is the smallest of the forms' errors, measured on the same few backtests, so compare it with the other forms' below); the 95% intervals come from the bootstrap of the points and say how well the law is pinned down, not whether it is the right law.", "",
@@ -169,7 +170,7 @@ extension ScalingReport {
     private func lawComparisonSection() -> [String] {
         let factors = ScalingBacktest.holdBackFactors
         var lines = ["", "## Laws compared by how they forecast", "",
-                     "The first three forms fitted by the same objective (summed Huber loss of log residuals); the matched-length law (this project's: the loss as a price w per context word the model cannot match, M the matched length, with one curve per context length m of the measured share of held-out tokens matched fewer than m words, each extrapolated on its own) fitted to those shares and then to the losses. All backtested alike. Error at k: the law fitted on D ≤ D_max/k, its prediction of the largest slice, (predicted − observed) / observed. The headline law (**bold**) has the smallest mean |error|.", "",
+                     "The first three forms fitted by the same objective (summed Huber loss of log residuals); the matched-length law (this project's: the loss as a price w per context word the model cannot match, M the matched length, with one curve per context length m of the measured share of held-out tokens matched fewer than m words, each extrapolated on its own) fitted to those shares and then to the losses. All backtested alike. Error at k: the law fitted on D ≤ D_max/k, its prediction of the largest slice, (predicted − observed) / observed. The headline law (**bold**) has the smallest mean |error| (with repeats: of the laws that meet the slices within their spread, see the residuals below).", "",
                      "| curve | law | parameters [95%] | " + factors.map { "error, k = \($0)" }.joined(separator: " | ") + " | mean abs error | intervals covering | L at 10× D_max |",
                      "|---|---|---|" + String(repeating: "---:|", count: factors.count) + "---:|---:|---:|"]
         for curve in curves {
@@ -225,7 +226,7 @@ extension ScalingReport {
         lines.append("| rms residual against the standard error of the means | " + fitted.map { curve in
             curve.goodness.map { "\(ScalingReport.percent($0.rmsResidual)) / \(ScalingReport.percent($0.standardError))\($0.misses ? " **misses**" : "")" } ?? ""
         }.joined(separator: " | ") + " |")
-        lines += ["", "With repeats, a law that is right misses each slice's mean by about its standard error (the spread over the repeats / √repeats); a law whose residuals are more than \(Int(GoodnessOfFit.threshold)) times that, in root mean square, **misses** the slices: its forecasts are printed as approximate (≈), without intervals."]
+        lines += ["", "With repeats, a law that is right misses each slice's mean by about its standard error (the spread over the repeats / √repeats); a law whose residuals are more than \(Int(GoodnessOfFit.threshold)) times that, in root mean square, **misses** the slices: it heads its curve only when every law does, and its forecasts are printed as approximate (≈), without intervals, in the Forecasts table and the summary."]
         return lines
     }
 

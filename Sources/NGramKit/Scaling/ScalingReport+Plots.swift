@@ -19,11 +19,12 @@ extension ScalingReport {
 
     /// The legend of the per-curve plots: one line per order (its colour), one per method (its
     /// marker and dash), instead of one per curve.
-    static func curveLegend(orders: [Int], methods: [SmoothingMethod], mergedMethods: Bool = false) -> [SVGPlot.LegendEntry] {
+    /// With `drawnForBoth`, one method's curves stand for every method's (the same models).
+    static func curveLegend(orders: [Int], methods: [SmoothingMethod], drawnForBoth: SmoothingMethod? = nil) -> [SVGPlot.LegendEntry] {
         let ink = "#555555"
         var entries = orders.map { SVGPlot.LegendEntry(name: "\($0)-gram", color: SVGPlot.color($0 - 1)) }
-        if mergedMethods {
-            entries.append(SVGPlot.LegendEntry(name: "both methods", color: ink, marker: marker(.kneserNey)))
+        if let drawn = drawnForBoth {
+            entries.append(SVGPlot.LegendEntry(name: "both methods", color: ink, dashed: drawn == .stupidBackoff, marker: marker(drawn)))
         } else {
             for method in methods {
                 entries.append(SVGPlot.LegendEntry(name: method == .kneserNey ? "Kneser-Ney" : "Stupid Backoff", color: ink,
@@ -31,6 +32,11 @@ extension ScalingReport {
             }
         }
         return entries
+    }
+
+    /// The legend of the loss and residual plots: every order and method of the run.
+    private var curvesLegend: [SVGPlot.LegendEntry] {
+        ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order))).sorted(), methods: options.smoothings)
     }
 
     func lossPlot() -> SVGPlot {
@@ -46,7 +52,7 @@ extension ScalingReport {
         }
         return SVGPlot(title: "Held-out loss against training data (lines: headline laws; dotted: forecast)",
                        xLabel: "training tokens D (words)", yLabel: "held-out cross-entropy (nats per token)", series: series,
-                       legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order))).sorted(), methods: options.smoothings))
+                       legend: curvesLegend)
     }
 
     /// Model size (n-grams of orders ≥ 2: the unigrams are the fixed vocabulary at every D) and
@@ -71,7 +77,8 @@ extension ScalingReport {
         return SVGPlot(title: "Model size against training data (lines: fitted a·D^γ)",
                        xLabel: "training tokens D (words)", yLabel: "unique n-grams of orders 2 and up", series: series,
                        legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order).filter { $0 >= 2 })).sorted(),
-                                                         methods: options.smoothings, mergedMethods: allMerged && options.smoothings.count > 1))
+                                                         methods: options.smoothings,
+                                                         drawnForBoth: allMerged && options.smoothings.count > 1 ? options.smoothings.first : nil))
     }
 
     /// The headline laws' relative residuals, (observed − fitted) / fitted, against D: a run of
@@ -85,8 +92,7 @@ extension ScalingReport {
                                          marker: ScalingReport.marker(curve.smoothing)))
         }
         return SVGPlot(title: "Residuals of the headline laws", xLabel: "training tokens D (words)",
-                       yLabel: "(observed − fitted) / fitted (%)", series: series, yScale: .linear,
-                       legend: ScalingReport.curveLegend(orders: Array(Set(curves.map(\.order))).sorted(), methods: options.smoothings))
+                       yLabel: "(observed − fitted) / fitted (%)", series: series, yScale: .linear, legend: curvesLegend)
     }
 
     /// Backtests: each held-back slice's predicted loss against the loss measured there, one

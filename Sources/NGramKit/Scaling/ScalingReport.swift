@@ -94,7 +94,7 @@ public struct ScalingReport {
                 // Fits need three sizes; the per-curve seed keeps curves independent of each other.
                 let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17)
                 let lossFit = curvePoints.count >= 3 && finite
-                    ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed) : nil
+                    ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed, slices: slices) : nil
                 // Unigram models hold the whole fixed vocabulary at every size: nothing to fit.
                 // Model size: the n-grams of orders ≥ 2 (unigrams are the fixed vocabulary, a
                 // constant that bends a power law at small D).
@@ -111,6 +111,7 @@ public struct ScalingReport {
                                   laws: lossFit.map { ScalingLawSelection.select(tokens: all.map(\.tokens), losses: losses, saturatingFit: $0,
                                                                                  bootstrapResamples: bootstrapResamples, seed: curveSeed,
                                                                                  matchedTokens: all.allSatisfy(\.hasMatchedLengths) ? all.map(\.matchedTokens) : nil,
+                                                                                 matchReach: corpus.matchReach(order: order),
                                                                                  slices: slices) },
                                     computeLaw: computeKnown ? ScalingLawFitter.fit(sizes: compute, losses: losses, bootstrapResamples: bootstrapResamples,
                                                                                     seed: curveSeed &+ 5) : nil,
@@ -170,7 +171,7 @@ public struct ScalingReport {
                 "{\"tokens\": \($0.tokens), \"observed_loss_nats\": \(JSON.exact($0.observed)), \"predicted_loss_nats\": \(JSON.exact($0.predicted)), \"interval95\": \(ScalingReport.jsonRange($0.interval)), \"relative_error\": \(JSON.exact($0.relativeError)), \"covered\": \($0.covered.map(String.init) ?? "null")}"
             }
             return """
-            {"hold_back_factor": \(test.holdBackFactor), "fitted_up_to_tokens": \(test.fittedUpTo), "fitted_points": \(test.fittedPoints), \
+            {"hold_back_factor": \(test.holdBackFactor), "fitted_up_to_tokens": \(test.fittedUpTo), "fitted_slices": \(test.fittedSlices), \
             "parameters": \(parametersJSON(test.fit)), "flags": [\(test.fit.flags.map(JSON.quote).joined(separator: ", "))], \
             "mean_abs_relative_error": \(JSON.exact(test.meanAbsoluteError)), "checks": [\(checks.joined(separator: ", "))]}
             """

@@ -26,15 +26,15 @@ struct ScalingBacktestTests {
         let tests = ScalingBacktest.run(tokens: six, losses: ScalingLawFitTests.law(2, 30, 0.3, at: six.map(Double.init)),
                                         bootstrapResamples: 0, seed: 1)
         #expect(tests.map(\.holdBackFactor) == [4])
-        #expect(tests[0].fittedPoints == 4 && tests[0].fittedUpTo == 8000)
+        #expect(tests[0].fittedSlices == 4 && tests[0].fittedUpTo == 8000)
         #expect(tests[0].checks.map(\.tokens) == [16_000, 32_000])
         // 10 doublings: every k (D_max/32 = 16k keeps 5 slices).
         let ten = Self.doubling(10)
         let all = ScalingBacktest.run(tokens: ten, losses: ScalingLawFitTests.law(2, 30, 0.3, at: ten.map(Double.init)),
                                       bootstrapResamples: 0, seed: 1)
         #expect(all.map(\.holdBackFactor) == [4, 8, 16, 32])
-        #expect(all.map(\.fittedPoints) == [8, 7, 6, 5])
-        #expect(all.allSatisfy { $0.fittedPoints + $0.checks.count == 10 })
+        #expect(all.map(\.fittedSlices) == [8, 7, 6, 5])
+        #expect(all.allSatisfy { $0.fittedSlices + $0.checks.count == 10 })
         // Too few slices: none.
         #expect(ScalingBacktest.run(tokens: Self.doubling(4), losses: [5, 4.8, 4.6, 4.5], bootstrapResamples: 0, seed: 1).isEmpty)
     }

@@ -105,6 +105,6 @@ struct ScalingRepeatsTests {
         // Backtests check each held-back slice at its mean.
         let test = try #require(selection.chosen.backtests.first)
         #expect(test.checks.allSatisfy { check in sizes.contains(Double(check.tokens)) })
-        #expect(test.fittedPoints == sizes.filter { $0 <= sizes.last! / Double(test.holdBackFactor) }.count)
+        #expect(test.fittedSlices == sizes.filter { $0 <= sizes.last! / Double(test.holdBackFactor) }.count)
     }
 }
