@@ -33,15 +33,20 @@ struct ScalingRepeatsTests {
         corpus.arrangePool(forRepeat: 2)
         let second = try Self.units(corpus)
         #expect(corpus.arrangement == 2)
-        #expect(second != original)
-        #expect(second.sorted { $0.lexicographicallyPrecedes($1) } == original.sorted { $0.lexicographicallyPrecedes($1) })
+        // (Compared apart from #expect, so a failure prints a line, not the whole pool.)
+        let moved = second != original
+        let sameUnits = second.sorted { $0.lexicographicallyPrecedes($1) } == original.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(moved, "repeat 2 left the units in the order of repeat 0")
+        #expect(sameUnits, "repeat 2 holds other units than repeat 0")
         #expect(corpus.slice(tokens: corpus.poolTokens).tokens == corpus.poolTokens)
         // The same repeat is the same order, from any arrangement.
         corpus.arrangePool(forRepeat: 1)
         corpus.arrangePool(forRepeat: 2)
-        #expect(try Self.units(corpus) == second)
+        let again = try Self.units(corpus) == second
+        #expect(again, "repeat 2 arranged twice differs")
         corpus.arrangePool(forRepeat: 0)
-        #expect(try Self.units(corpus) == original)
+        let restored = try Self.units(corpus) == original
+        #expect(restored, "arrangement 0 is not the corpus as read")
         // The held-out set and vocabulary do not move.
         let fresh = try Self.corpus()
         #expect(corpus.withHeldout { Array($0) } == fresh.withHeldout { Array($0) })
