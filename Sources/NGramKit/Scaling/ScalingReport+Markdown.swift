@@ -17,13 +17,34 @@ extension ScalingReport {
             "- Slices: nested prefixes of the units shuffled with seed \(c.seed)"
                 + (options.repeats > 1 ? ", and again under \(options.repeats - 1) more shuffles of the same units (`--repeats \(options.repeats)`: each slice size measured \(options.repeats) times, the same held-out set and vocabulary; tables show the mean ± the standard deviation over the repeats, and every fit and backtest takes every repeat's point)" : "")
                 + "; sizes measured: \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) word tokens (each slice is whole units, so its real size, the D below, is at least that)"
-                + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + "."),
+                + (scheduleNotes.isEmpty ? "." : "; " + scheduleNotes.joined(separator: "; ") + ".")
+                + (noisySlicesWarning.map { " **Warning:** \($0)" } ?? ""),
             "- Loss: held-out cross-entropy in nats per token, every word (an OOV as `<unk>`) and every `</s>` counted; bits = nats / ln 2; perplexity = e^loss. Modified Kneser-Ney is exactly `ngramkit build`'s (as KenLM's lmplz); Stupid Backoff (α = \(options.alpha)) is scored exactly normalized, with add-one unigrams so that every vocabulary word has a probability (`ngramkit build --smoothing stupid-backoff --unigram-add-one`); its raw score, not a probability, is in `points.csv` (`sb_raw_score_nats`).",
             "- Fits: \(ScalingLawForm.allCases.map { "L(D) = \($0.formula)" }.joined(separator: "; ")), each minimizing the summed Huber loss (δ = \(ScalingLawFitter.huberDelta)) of log residuals (Hoffmann et al. 2022, as corrected by Besiroglu et al. 2024); the broken power law has one break (Caballero et al. 2022) searched in [D_min/\(Int(LogLinearHuberSolver.breakBelowRange)), D_max]; the matched-length law's rates by least squares on empirical logits of the held-out tokens matched at least m words, then E and w by the same Huber loss on relative residuals; 95% intervals from \(bootstrapResamples) bootstrap resamples of the points (seed \(seed); a resample with too few distinct slices for the law, fewer than its parameters or 4 for the matched-length law, is drawn again). The headline law of each curve is the one whose backtests erred least, of those that meet the slices within their spread when there are repeats. Model size: unique n-grams of orders ≥ 2 = a·D^γ.",
         ]
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+
+    /// Relative spread of a slice's loss over its repeats above which the slice is called noisy.
+    static let noisySliceSpread = 0.01
+
+    /// With repeats, a warning naming the slice sizes whose loss scatters between shuffles by
+    /// more than `noisySliceSpread` (relative standard deviation, the largest over the curves of
+    /// order ≥ 2): a law fitted on them carries that scatter into every forecast made from them.
+    var noisySlicesWarning: String? {
+        var worst: [Int: Double] = [:]
+        for curve in curves where curve.order >= 2 {
+            for (slice, spread) in zip(curve.repeats, curve.lossSpread) {
+                guard let spread, let point = slice.first else { continue }
+                let relative = spread / ScalingPoint.mean(of: slice).lossNats
+                worst[point.requestedTokens] = max(worst[point.requestedTokens] ?? 0, relative)
+            }
+        }
+        let noisy = worst.filter { $0.value > ScalingReport.noisySliceSpread }.sorted { $0.key < $1.key }
+        guard !noisy.isEmpty else { return nil }
+        return "the slices of \(noisy.map { ScalingExperiment.abbreviated($0.key) }.joined(separator: ", ")) tokens scatter between the \(options.repeats) shuffles by up to \(noisy.map { ScalingReport.percent($0.value) }.joined(separator: ", ")) of their loss (above \(ScalingReport.percent(ScalingReport.noisySliceSpread))): laws fitted on them, and the backtests that start from them, carry that scatter into their forecasts; start the schedule above them (--start) or measure more repeats."
+    }
 
     /// A warning when more than `ScalingCorpus.overlapWarningShare` of the held-out sentences
     /// occur in the pool, or nil.
@@ -258,6 +279,7 @@ extension ScalingReport {
         lines.append("slices    \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) (sizes asked for; D_max is the real size of the last)")
         lines += scheduleNotes.map { "          \($0)" }
         if let warning = overlapWarning { lines.append("warning   \(warning)") }
+        if let warning = noisySlicesWarning { lines.append("warning   \(warning)") }
         lines += [
             "",
             "curve          D_max    loss(nats)  ppl       headline law      backtest error  L at 10x D_max [95%]",

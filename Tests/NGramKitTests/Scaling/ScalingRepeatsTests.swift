@@ -73,6 +73,27 @@ struct ScalingRepeatsTests {
         #expect(corpus.arrangement == 0)
     }
 
+    @Test("Slices that scatter by more than 1% between shuffles are named in a warning, with their spread")
+    func noisySlices() throws {
+        let corpus = try Self.corpus()
+        var options = ScalingOptions(smoothings: [.kneserNey], orders: [1, 2], schedule: .sizes([20_000, 60_000, 150_000]), threads: 2)
+        options.repeats = 2
+        let experiment = ScalingExperiment(corpus: corpus, options: options)
+        var points = try ScalingRunTests.measure(corpus, options)
+        func report() -> ScalingReport {
+            ScalingReport(corpus: corpus, options: options, points: points, plan: experiment.slices(), bootstrapResamples: 0, seed: 1, warnings: [])
+        }
+        // KJV's verses scatter little: no warning.
+        #expect(report().noisySlicesWarning == nil)
+        #expect(!report().summary(wallSeconds: 1, resumedPoints: 0, directory: "d").contains("scatter between"))
+        // One repeat of the 20k slice 5% off: that slice is named, the others are not.
+        let index = try #require(points.firstIndex { $0.order == 2 && $0.requestedTokens == 20_000 && $0.repeatIndex == 1 })
+        points[index].lossNats *= 1.05
+        let warning = try #require(report().noisySlicesWarning)
+        #expect(warning.contains("the slices of 20k tokens scatter between the 2 shuffles"), "\(warning)")
+        #expect(report().summary(wallSeconds: 1, resumedPoints: 0, directory: "d").contains("warning   the slices of 20k tokens"))
+    }
+
     @Test("Goodness of fit by hand: residuals of the means against their standard errors")
     func goodnessByHand() throws {
         // Three slices of two repeats each: losses 1 ± 0.01 about the law L = 1 (a power law
