@@ -39,6 +39,23 @@ struct SpillingScaleTests {
         #expect(try TestSupport.contents(temporary).isEmpty)
     }
 
+    @Test("Repeats past the budget: every shuffle's points equal the in-memory ones")
+    func repeatsPastBudget() throws {
+        let corpus = try Self.ptb()
+        let temporary = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        var options = ScalingOptions(smoothings: [.kneserNey], orders: [2, 4], schedule: .sizes([300_000, 900_000]), threads: 2)
+        options.repeats = 2
+        let inMemory = try ScalingRunTests.measure(corpus, options)
+        options.memory = try MemoryBudget(bytes: corpus.memoryFootprint + (24 << 20), temporaryDirectory: temporary.path)
+        let spilled = try ScalingRunTests.measure(corpus, options)
+        #expect(spilled.count == 8 && Set(spilled.map(\.repeatIndex)) == [0, 1])
+        #expect(spilled.map(Self.measurement) == inMemory.map(Self.measurement))
+        #expect(spilled.contains { $0.repeatIndex == 1 && $0.modelBytes == 0 }, "no model of the second shuffle was built past the budget")
+        #expect(corpus.arrangement == 0)
+        #expect(try TestSupport.contents(temporary).isEmpty)
+    }
+
     @Test("The part of a model the held-out set needs scores it as the whole model does (Stupid Backoff's raw scores too)",
           arguments: [SmoothingMethod.kneserNey, .stupidBackoff])
     func restrictedModel(smoothing: SmoothingMethod) throws {
