@@ -195,6 +195,18 @@ extension ScalingLawFitter {
         }
         var extrapolations = Array(predictions.prefix(extrapolationFactors.count))
         for k in extrapolations.indices { extrapolations[k].factor = extrapolationFactors[k] }
+        // The saturating law's rule for an irreducible loss, applied to the matched-length law's
+        // E (kept ≥ 0): at its bound, or an interval reaching it, E is not identified.
+        if form == .matchedLength {
+            let losses = kept.map { losses[$0] }
+            if isAtZero(best.parameters[0], losses: losses) {
+                flags.append("E at its bound 0: the data do not show a loss that full matches leave")
+                notIdentified.append("E")
+            } else if let interval = intervals[0], isAtZero(interval.lowerBound, losses: losses) {
+                flags.append("E's 95% interval reaches 0: E is not bounded below by the data")
+                notIdentified.append("E")
+            }
+        }
         var fit = LawFit(form: form, parameters: best.parameters, intervals: intervals, huberLoss: best.loss, points: keptSizes.count,
                          bootstrapResamples: used, flags: flags, extrapolations: extrapolations,
                          forecasts: Array(predictions.dropFirst(extrapolationFactors.count)))

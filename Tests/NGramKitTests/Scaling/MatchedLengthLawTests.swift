@@ -121,6 +121,9 @@ struct MatchedLengthLawTests {
         let fit = ScalingLawFitter.fit(form: .matchedLength, sizes: Self.sizes, losses: losses, bootstrapResamples: 0, matchedTokens: matched)
         #expect(fit.succeeded && fit.parameters[0] == 0 && fit.parameters[1] > 0, "\(fit.parameters)")
         #expect(fit.extrapolations.allSatisfy { $0.predicted > 0 })
+        // E at its bound is not identified, by the saturating law's rule.
+        #expect(fit.notIdentified == ["E"] && fit.formattedParameters().hasPrefix("E not identified"), "\(fit.formattedParameters())")
+        #expect(fit.flags.contains { $0.hasPrefix("E at its bound 0") })
     }
 
     @Test("No tallies, order 1, or a match rate that falls with D: no fit, and a reason")
