@@ -164,9 +164,11 @@ public enum ScalingPointsFile {
                 return v
             }
             guard let smoothing = SmoothingMethod(rawValue: f[0]) else { throw bad("unknown smoothing \(f[0])") }
-            func integers(_ i: Int) throws -> [Int] {
-                try f[i].split(separator: " ").map { s -> Int in guard let v = Int(s) else { throw bad("\(header[i]) is not a list of integers") }; return v }
+            // A space-separated list of column i.
+            func list<T>(_ i: Int, of kind: String, _ parse: (Substring) -> T?) throws -> [T] {
+                try f[i].split(separator: " ").map { s -> T in guard let v = parse(s) else { throw bad("\(header[i]) is not a list of \(kind)") }; return v }
             }
+            func integers(_ i: Int) throws -> [Int] { try list(i, of: "integers") { Int($0) } }
             let ngrams = try integers(15)
             var point = ScalingPoint(
                 smoothing: smoothing, order: try int(1), requestedTokens: try int(2), tokens: try int(3), sentences: try int(4),
@@ -176,10 +178,7 @@ public enum ScalingPointsFile {
                 modelBytes: try int(19), peakResidentBytes: try int(20))
             if columns > 21 {
                 point.matchedTokens = try integers(21)
-                point.matchedLossNats = try f[22].split(separator: " ").map { s -> Double in
-                    guard let v = Double(s) else { throw bad("\(header[22]) is not a list of numbers") }
-                    return v
-                }
+                point.matchedLossNats = try list(22, of: "numbers") { Double($0) }
                 guard point.matchedTokens.count == point.matchedLossNats.count else { throw bad("the lists by matched length differ in length") }
                 point.repeatIndex = try int(23)
                 guard point.repeatIndex >= 0 else { throw bad("repeat is negative") }

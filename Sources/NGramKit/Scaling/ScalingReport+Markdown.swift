@@ -35,10 +35,9 @@ extension ScalingReport {
     var noisySlicesWarning: String? {
         var worst: [Int: Double] = [:]
         for curve in curves where curve.order >= 2 {
-            for (slice, spread) in zip(curve.repeats, curve.lossSpread) {
-                guard let spread, let point = slice.first else { continue }
-                let relative = spread / ScalingPoint.mean(of: slice).lossNats
-                worst[point.requestedTokens] = max(worst[point.requestedTokens] ?? 0, relative)
+            for (mean, spread) in zip(curve.points, curve.lossSpread) {
+                guard let spread else { continue }
+                worst[mean.requestedTokens] = max(worst[mean.requestedTokens] ?? 0, spread / mean.lossNats)
             }
         }
         let noisy = worst.filter { $0.value > ScalingReport.noisySliceSpread }.sorted { $0.key < $1.key }
