@@ -15,7 +15,9 @@ struct BuildCommand: ParsableCommand {
         model records the tokenizer, which ppl and query then use. Every output location is \
         checked before any input is read; each file is written under a temporary name and gets \
         its name only when all are complete (an ARPA name ending in .gz is written gzipped). A \
-        summary goes to stderr (JSON on stdout with --json).
+        summary goes to stderr (JSON on stdout with --json). With --prune-entropy or --prune-target \
+        the estimated model is pruned by relative entropy before it is written (as `ngramkit \
+        prune` does; it must fit in --memory).
         """
     )
 
@@ -48,6 +50,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout instead of text on stderr.")
     var json = false
 
+    @OptionGroup var pruningOptions: PruningOptions
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var memoryOptions: MemoryOptions
 
@@ -77,7 +80,8 @@ struct BuildCommand: ParsableCommand {
         let configuration = BuildConfiguration(order: orderOption.order, source: source, vocabularyPath: vocabularyOptions.vocab,
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,
-                                               standardOutputInUse: json, memory: try memoryOptions.budget())
+                                               standardOutputInUse: json, memory: try memoryOptions.budget(),
+                                               pruning: pruningOptions.criterion, heldOutPaths: pruningOptions.heldOut)
         let summary = try BuildPipeline.run(configuration, progress: ProgressReporter.forTerminal()) { StandardError.write($0 + "\n") }
         if json { try StandardOutput.line(summary.json) } else { StandardError.write(summary.text + "\n") }
     }

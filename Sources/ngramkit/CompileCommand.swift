@@ -49,12 +49,3 @@ struct CompileCommand: ParsableCommand {
             + "\(verify ? "; checksum verified" : "") (read \(String(format2: result.readSeconds)) s)\(spilled)\n")
     }
 }
-
-extension String {
-    /// `value` with two decimals.
-    init(format2 value: Double) {
-        let scaled = (value * 100).rounded()
-        let whole = Int(scaled) / 100, fraction = abs(Int(scaled) % 100)
-        self = "\(scaled < 0 && whole == 0 ? "-" : "")\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-}

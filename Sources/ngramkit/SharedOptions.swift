@@ -141,3 +141,31 @@ struct OrderOption: ParsableArguments {
 extension TokenizerKind: ExpressibleByArgument {}
 extension InvalidUTF8Policy: ExpressibleByArgument {}
 extension SmoothingMethod: ExpressibleByArgument {}
+
+/// Relative-entropy pruning, shared by build and prune.
+struct PruningOptions: ParsableArguments {
+    @Option(name: .customLong("prune-entropy"), parsing: .unconditional, help: "Remove every n-gram of order 2 and up whose removal raises the model's perplexity (on its own distribution) by less than this share, as SRILM's -prune (Stolcke 1998), e.g. 1e-8; backoff weights are recomputed so every context sums to 1. Default: no pruning.")
+    var pruneEntropy: Double?
+
+    @Option(name: .customLong("prune-target"), parsing: .unconditional, help: "Prune by relative entropy to at most this many n-grams in all (unigrams included), with the smallest threshold that gets there, as OpenGrm's ngramshrink --target_number_of_ngrams. Default: no pruning.")
+    var pruneTarget: Int?
+
+    @Option(name: .customLong("held-out"), parsing: .upToNextOption, help: "Text to score before and after pruning (tokenized as the model records), to report the perplexity increase measured on it. Default: none (only Stolcke's estimate is reported).")
+    var heldOut: [String] = []
+
+    func validate() throws {
+        if pruneEntropy != nil && pruneTarget != nil { throw ValidationError("give --prune-entropy or --prune-target, not both") }
+        if let pruneEntropy, !(pruneEntropy.isFinite && pruneEntropy >= 0) {
+            throw ValidationError("--prune-entropy must be a share ≥ 0 (e.g. 1e-8), not \(pruneEntropy)")
+        }
+        if let pruneTarget, pruneTarget < 1 { throw ValidationError("--prune-target must be at least 1, not \(pruneTarget)") }
+        if !heldOut.isEmpty && criterion == nil { throw ValidationError("--held-out measures pruning: give --prune-entropy or --prune-target with it") }
+    }
+
+    /// The criterion given, if any.
+    var criterion: PruningCriterion? {
+        if let pruneEntropy { return .threshold(pruneEntropy) }
+        if let pruneTarget { return .targetNGrams(pruneTarget) }
+        return nil
+    }
+}

@@ -117,6 +117,13 @@ extension String {
         self = "\(sign)\(Int(magnitude / 10)).\(Int(magnitude.truncatingRemainder(dividingBy: 10)))"
     }
 
+    /// `value` with two decimals.
+    package init(format2 value: Double) {
+        let scaled = (value * 100).rounded()
+        let whole = Int(scaled) / 100, fraction = abs(Int(scaled) % 100)
+        self = "\(scaled < 0 && whole == 0 ? "-" : "")\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
     /// `value` with up to six decimals, trailing zeros removed.
     init(format6 value: Double) {
         if value == value.rounded() && abs(value) < 1e15 {

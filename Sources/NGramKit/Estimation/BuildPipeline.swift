@@ -28,6 +28,7 @@ public enum BuildPipeline {
         case .counts(let path, _): inputs.append(("--counts", path))
         }
         if let vocabulary = configuration.vocabularyPath { inputs.append(("--vocab", vocabulary)) }
+        inputs += configuration.heldOutPaths.map { ("--held-out", $0) }
         var outputs: [JobFiles.Named] = []
         if let arpa = configuration.arpaPath { outputs.append(("--arpa", arpa)) }
         if let binary = configuration.binaryPath { outputs.append(("--binary", binary)) }
@@ -59,6 +60,10 @@ public enum BuildPipeline {
             counter.limitMemory(to: budget, space: space.get)
             try counter.addFiles(paths, configuration: chosen)
             if try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
+                if configuration.pruning != nil {
+                    throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
+                                                      expected: "room for the whole model: pruning works on a model in memory; raise --memory, or build without pruning")
+                }
                 return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
                                         arpa: arpa, binary: binary, start: start, progress: progress, warn: warn)
             }
@@ -66,9 +71,15 @@ public enum BuildPipeline {
         }
         let countSeconds = ProgressClock.now() - start
         progress?.status("estimating \(configuration.estimation.smoothing.rawValue) order \(configuration.order)")
-        let model = try NGramModel.estimate(consuming: counts, options: configuration.estimation, threads: threads, warn: warn)
+        var model = try NGramModel.estimate(consuming: counts, options: configuration.estimation, threads: threads, warn: warn)
         model.provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds
+        var pruning: PruningReport? = nil
+        if let criterion = configuration.pruning {
+            try PruningJob.checkMemory(model, budget: configuration.memory ?? .standard())
+            (model, pruning) = try PruningJob.prune(model, criterion, heldOut: configuration.heldOutPaths, threads: threads, progress: progress)
+        }
+        let pruneSeconds = ProgressClock.now() - start - countSeconds - estimateSeconds
         if let arpa {
             progress?.status("writing \(arpa.path)")
             try ARPAWriter.write(model, to: arpa, threads: threads)
@@ -82,9 +93,12 @@ public enum BuildPipeline {
         try binary?.commit()
         progress?.done()
         let now = ProgressClock.now()
-        return ModelSummary(model: model, sentences: counts.sentences, tokens: counts.tokens, seconds: now - start,
-                            phases: [("count", countSeconds), ("estimate", estimateSeconds),
-                                     ("write", now - start - countSeconds - estimateSeconds)])
+        var summary = ModelSummary(model: model, sentences: counts.sentences, tokens: counts.tokens, seconds: now - start,
+                                   phases: [("count", countSeconds), ("estimate", estimateSeconds)]
+                                       + (pruning == nil ? [] : [("prune", pruneSeconds)])
+                                       + [("write", now - start - countSeconds - estimateSeconds - pruneSeconds)])
+        summary.pruning = pruning
+        return summary
     }
 }
 
@@ -151,14 +165,21 @@ public struct BuildConfiguration: Sendable {
     public var standardOutputInUse: Bool
     /// The memory the build may use and where it spills the rest (nil: `MemoryBudget.standard()`).
     public var memory: MemoryBudget?
+    /// Relative-entropy pruning of the estimated model (nil: none; see `RelativeEntropyPruning`).
+    public var pruning: PruningCriterion?
+    /// Text scored before and after pruning, to report the measured perplexity increase.
+    public var heldOutPaths: [String]
 
     /// The highest order the ARPA reader and the binary format take.
     public static let maximumOrder = BinaryModel.maximumOrder
 
     public init(order: Int, source: Source, vocabularyPath: String? = nil, restriction: VocabularyRestriction = .init(),
                 estimation: EstimationOptions = .init(), arpaPath: String? = nil, binaryPath: String? = nil,
-                threads: Int? = nil, standardOutputInUse: Bool = false, memory: MemoryBudget? = nil) {
+                threads: Int? = nil, standardOutputInUse: Bool = false, memory: MemoryBudget? = nil,
+                pruning: PruningCriterion? = nil, heldOutPaths: [String] = []) {
         self.memory = memory
+        self.pruning = pruning
+        self.heldOutPaths = heldOutPaths
         self.order = order
         self.source = source
         self.vocabularyPath = vocabularyPath
@@ -192,5 +213,9 @@ public struct BuildConfiguration: Sendable {
             throw NGramKitError.invalidOption(name: "--arpa", value: "-", expected: "a file: the summary already goes to standard output (--json)")
         }
         try estimation.validate()
+        try pruning?.validate()
+        if !heldOutPaths.isEmpty && pruning == nil {
+            throw NGramKitError.invalidOption(name: "--held-out", value: heldOutPaths[0], expected: "--prune-entropy or --prune-target with it: held-out text measures pruning")
+        }
     }
 }

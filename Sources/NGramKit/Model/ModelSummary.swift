@@ -17,6 +17,8 @@ public struct ModelSummary: Sendable {
     public var partitions = 1
     /// The most bytes of temporary files the build held at once (0: none).
     public var peakTemporaryBytes = 0
+    /// What relative-entropy pruning did (nil: not pruned).
+    public var pruning: PruningReport?
 
     public init(model: NGramModel, sentences: Int, tokens: Int, seconds: Double, phases: [(phase: String, seconds: Double)]) {
         order = model.order
@@ -56,6 +58,7 @@ public struct ModelSummary: Sendable {
             + "\"discounts\":[\(d.joined(separator: ","))],\"alpha\":\(alpha.map(JSON.exact) ?? "null"),"
             + "\"seconds\":\(JSON.number(seconds)),\"peak_memory_bytes\":\(peakMemoryBytes.map(String.init) ?? "null"),"
             + "\"model_bytes\":\(modelBytes),\"partitions\":\(partitions),\"peak_temporary_bytes\":\(peakTemporaryBytes),"
+            + "\"pruning\":\(pruning.map { "{" + $0.jsonFields + "}" } ?? "null"),"
             + "\"phase_seconds\":{" + phases.map { "\(JSON.quote($0.phase)):\(JSON.number($0.seconds))" }.joined(separator: ",") + "}}"
     }
 
@@ -72,6 +75,7 @@ public struct ModelSummary: Sendable {
         if let peak = peakMemoryBytes {
             lines.append("peak memory \(String(format1: Double(peak) / 1_048_576)) MiB")
         }
+        if let pruning { lines.append(pruning.text) }
         if partitions > 1 {
             lines.append("spilled     \(partitions) partitions; peak temporary files \(String(format1: Double(peakTemporaryBytes) / 1_048_576)) MiB")
         }
