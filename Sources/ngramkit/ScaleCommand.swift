@@ -61,6 +61,9 @@ struct ScaleCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Shuffles of the pool to measure the whole schedule on, 1 to 100: each point's mean and spread, and fits over all of them. The held-out set and vocabulary stay the same; a run continued with more repeats keeps the points it has.")
     var repeats: Int = 1
 
+    @Option(name: .long, help: "Relative-entropy thresholds, comma-separated (e.g. 1e-8,1e-7,1e-6): every model of order 2 and up is also pruned at each (as `ngramkit prune --prune-entropy`), and each pruned model is a point: loss against model size N (n-grams and binary bytes) and D, the joint fit L(N, D) and the frontier in the report. Models built past the memory budget are not pruned. Default: none.")
+    var prune: String?
+
     @Option(name: .long, parsing: .unconditional, help: "Stupid Backoff's backoff factor, in (0, 1].")
     var alpha: Double = StupidBackoff.defaultAlpha
 
@@ -89,6 +92,7 @@ struct ScaleCommand: ParsableCommand {
         }
         _ = try smoothings()
         _ = try orderList()
+        _ = try pruneThresholds()
         try schedule().validate()
     }
 
@@ -111,6 +115,18 @@ struct ScaleCommand: ParsableCommand {
             return n
         }
         guard !list.isEmpty else { throw ValidationError("--orders needs at least one order") }
+        return Array(Set(list)).sorted()
+    }
+
+    func pruneThresholds() throws -> [Double] {
+        guard let prune else { return [] }
+        let list = try prune.split(separator: ",").map { text -> Double in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
+                throw ValidationError("--prune: '\(text)' is not a relative-entropy threshold > 0 (like 1e-8)")
+            }
+            return value
+        }
+        guard !list.isEmpty else { throw ValidationError("--prune needs at least one threshold") }
         return Array(Set(list)).sorted()
     }
 
@@ -143,6 +159,7 @@ struct ScaleCommand: ParsableCommand {
         var options = ScalingOptions(smoothings: try smoothings(), orders: try orderList(), schedule: try schedule(), alpha: alpha,
                                      memory: try memoryOptions.budget(), repeats: repeats)
         if let threads = threadOptions.count { options.threads = threads }
+        options.pruneThresholds = try pruneThresholds()
         let corpus = ScalingCorpus.Configuration(
             trainingPaths: try textOptions.filesOrBundledCorpus(), heldoutPaths: heldout, heldoutFraction: heldoutFraction,
             indexPath: index, tokenizer: try textOptions.configuration(), minCount: UInt64(minCount),

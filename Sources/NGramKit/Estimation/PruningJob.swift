@@ -71,12 +71,17 @@ public enum PruningJob {
     /// Pruning holds the model, its copy's scores and the pruned model: about three times the
     /// model's tables. Past the budget it stops before the work, with what to do.
     static func checkMemory(_ model: NGramModel, budget: MemoryBudget) throws {
-        let entries = model.binary.map { $0.entryCounts.reduce(0, +) } ?? model.tables.reduce(model.vocabulary.count) { $0 + $1.capacity }
-        let needed = entries * PruningJob.bytesPerEntry
+        let needed = memoryNeeded(model)
         guard needed <= budget.bytes else {
             throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
-                                              expected: "at least \(ByteCount.text(needed)) to prune this model (\(entries) entries) in memory; raise --memory")
+                                              expected: "at least \(ByteCount.text(needed)) to prune this model (\(model.totalNGrams) n-grams) in memory; raise --memory")
         }
+    }
+
+    /// The memory pruning `model` takes at most, the model included.
+    package static func memoryNeeded(_ model: NGramModel) -> Int {
+        let entries = model.binary.map { $0.entryCounts.reduce(0, +) } ?? model.tables.reduce(model.vocabulary.count) { $0 + $1.capacity }
+        return entries * bytesPerEntry
     }
 
     /// Memory per entry of the model while it is pruned: the model's slot and values, its score,

@@ -72,51 +72,12 @@ extension PruningScores {
     /// weights for the contexts that lost an extension (every context, for a model that is not
     /// complete: there p(w | h') may have been a filled-in value that changed).
     func model(keeping kept: KeptEntries) throws -> NGramModel {
-        let order = model.order, v = model.vocabulary.count
-        var tables: [CountTable] = [], probs = [model.logProb[0]], backoffs = [copy(model.logBackoff[0])]
-        var filled: [Set<Int>] = []
-        var maps: [[UInt32]] = []   // maps[m - 2]: order m's slot here → slot in the pruned model
-        var ngramCounts = [model.ngramCounts[0]]
-        for n in stride(from: 2, through: order, by: 1) {
-            let source = model.tables[n - 2], keep = kept.keep[n - 2]
-            var keys: [(source: Int, key: UInt64)] = []
-            for slot in 0..<source.capacity where keep[slot] != 0 { keys.append((slot, 0)) }
-            let table = try CountTable(order: n, capacity: Int(Double(keys.count) / 0.8) + 64, wordLimit: v,
-                                       contextLimit: n == 2 ? v : tables[n - 3].capacity)
-            for k in keys.indices {
-                let slot = keys[k].source, context = source.context(ofSlot: slot)
-                keys[k].key = table.key(context: n == 2 ? context : maps[n - 3][Int(context)], word: source.word(ofSlot: slot))
-            }
-            let values = (model.logProb[n - 1], n < order ? model.logBackoff[n - 1] : nil)
-            let (prob, backoff, map) = table.place(keys, sources: source.capacity, backoffs: n < order) {
-                (values.0[keys[$0].source], values.1?[keys[$0].source] ?? 0)
-            }
-            tables.append(table)
-            probs.append(prob)
-            backoffs.append(backoff)
-            ngramCounts.append(keys.reduce(0) { $0 + (model.isNGram(order: n, slot: $1.source) ? 1 : 0) })
-            if n - 2 < model.filled.count, !model.filled[n - 2].isEmpty {
-                filled.append(Set(model.filled[n - 2].compactMap { keep[$0] != 0 ? Int(map[$0]) : nil }))
-            } else {
-                filled.append([])
-            }
-            maps.append(map)
-        }
-        var provenance = model.provenance
+        let (pruned, maps) = try model.keeping(kept.keep)
         // Stupid Backoff's raw scores are read off the backoffs of an unpruned model (`StupidBackoff`):
         // after pruning only the normalized model is defined.
-        if provenance.smoothing == .stupidBackoff { provenance.alpha = nil }
-        let pruned = NGramModel(order: order, vocabulary: model.vocabulary, tables: tables, logProb: probs, logBackoff: backoffs,
-                                ngramCounts: ngramCounts, provenance: provenance, filled: filled.contains { !$0.isEmpty } ? filled : [],
-                                isComplete: model.isComplete)
+        if pruned.provenance.smoothing == .stupidBackoff { pruned.provenance.alpha = nil }
         renormalize(pruned, kept: kept, maps: maps)
         return pruned
-    }
-
-    private func copy(_ buffer: LargeBuffer<Double>) -> LargeBuffer<Double> {
-        let copy = LargeBuffer<Double>(zeroedCount: buffer.count)
-        for i in 0..<buffer.count { copy[i] = buffer[i] }
-        return copy
     }
 
     /// Backoff weights of the pruned model, lowest order first (p(w | h') of a context of order

@@ -41,27 +41,35 @@ public enum RelativeEntropyPruning {
     /// - Throws: `NGramKitError.invalidOption` for a criterion out of range;
     ///   `capacityExceeded` when a binary model cannot be copied into counting tables.
     public static func prune(_ model: NGramModel, _ criterion: PruningCriterion, threads: Int? = nil) throws -> PrunedModel {
-        try criterion.validate()
+        try prune(model, [criterion], threads: threads)[0]
+    }
+
+    /// Prunes `model` once per criterion, scoring its n-grams once (the scaling harness's grid).
+    /// - Returns: one pruned model per criterion, in their order.
+    public static func prune(_ model: NGramModel, _ criteria: [PruningCriterion], threads: Int? = nil) throws -> [PrunedModel] {
+        for criterion in criteria { try criterion.validate() }
         let source = try model.inMemory()
         let job = PruningScores(model: source, threads: ThreadCount.usable(threads))
-        let threshold: Double
-        switch criterion {
-        case .threshold(let value): threshold = value
-        case .targetNGrams(let target): threshold = job.threshold(keepingAtMost: target)
-        }
-        let kept = job.select(threshold: threshold)
-        let pruned = try job.model(keeping: kept)
-        // Stolcke's estimate: the removed n-grams' entropy increases, added.
-        var entropy = 0.0
-        var removed = [Int](repeating: 0, count: source.order)
-        for n in stride(from: 2, through: source.order, by: 1) {
-            let scores = job.scores[n - 2], keep = kept.keep[n - 2], table = source.tables[n - 2]
-            for slot in 0..<table.capacity where table.isOccupied(slot) && !scores[slot].isNaN && keep[slot] == 0 {
-                entropy += log1p(scores[slot])
-                removed[n - 1] += 1
+        return try criteria.map { criterion in
+            let threshold: Double
+            switch criterion {
+            case .threshold(let value): threshold = value
+            case .targetNGrams(let target): threshold = job.threshold(keepingAtMost: target)
             }
+            let kept = job.select(threshold: threshold)
+            let pruned = try job.model(keeping: kept)
+            // Stolcke's estimate: the removed n-grams' entropy increases, added.
+            var entropy = 0.0
+            var removed = [Int](repeating: 0, count: source.order)
+            for n in stride(from: 2, through: source.order, by: 1) {
+                let scores = job.scores[n - 2], keep = kept.keep[n - 2], table = source.tables[n - 2]
+                for slot in 0..<table.capacity where table.isOccupied(slot) && !scores[slot].isNaN && keep[slot] == 0 {
+                    entropy += log1p(scores[slot])
+                    removed[n - 1] += 1
+                }
+            }
+            return PrunedModel(model: pruned, threshold: threshold, removed: removed, estimatedPerplexityIncrease: expm1(entropy))
         }
-        return PrunedModel(model: pruned, threshold: threshold, removed: removed, estimatedPerplexityIncrease: expm1(entropy))
     }
 }
 

@@ -97,6 +97,9 @@ public struct ScalingOptions: Sendable, Equatable {
     /// The memory the run may use and where it spills (nil: `MemoryBudget.standard()`): see
     /// `ScalingExperiment`. The points do not depend on it.
     public var memory: MemoryBudget?
+    /// Relative-entropy thresholds (`--prune`): every model of order 2 and up built in memory is
+    /// also pruned at each, and each pruned model is a point of its own (the model-size axis).
+    public var pruneThresholds: [Double] = []
 
     public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
                 schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
@@ -128,6 +131,9 @@ public struct ScalingOptions: Sendable, Equatable {
         guard threads >= 1 else { throw NGramKitError.invalidOption(name: "--threads", value: String(threads), expected: "at least 1") }
         guard ScalingOptions.repeatRange.contains(repeats) else {
             throw NGramKitError.invalidOption(name: "--repeats", value: String(repeats), expected: "from 1 to 100 shuffles of the pool")
+        }
+        for threshold in pruneThresholds where !(threshold.isFinite && threshold > 0) {
+            throw NGramKitError.invalidOption(name: "--prune", value: String(threshold), expected: "relative-entropy thresholds > 0, e.g. 1e-8,1e-7,1e-6")
         }
         try schedule.validate()
         try EstimationOptions(smoothing: .stupidBackoff, alpha: alpha, discountFallback: discountFallback).validate()
@@ -203,7 +209,18 @@ public final class ScalingExperiment {
         // The report describes the schedule on the first arrangement, also after an error.
         defer { corpus.arrangePool(forRepeat: 0) }
         let firstPlan = slices()
-        let totalPoints = firstPlan.count * orders.count * options.smoothings.count * options.repeats
+        let totalPoints = firstPlan.count * options.repeats * options.smoothings.count
+            * orders.reduce(0) { $0 + 1 + ($1 >= 2 ? options.pruneThresholds.count : 0) }
+        // Every point of a model: unpruned, then pruned at each threshold (orders 2 and up).
+        func keys(_ smoothing: SmoothingMethod, _ order: Int, _ requested: Int, _ r: Int) -> [ScalingPoint.Key] {
+            [.init(smoothing: smoothing, order: order, requestedTokens: requested, repeatIndex: r)]
+                + (order >= 2 ? options.pruneThresholds : []).map {
+                    .init(smoothing: smoothing, order: order, requestedTokens: requested, repeatIndex: r, pruneThreshold: $0)
+                }
+        }
+        func isDone(_ smoothing: SmoothingMethod, _ order: Int, _ requested: Int, _ r: Int) -> Bool {
+            keys(smoothing, order, requested, r).allSatisfy(done.contains)
+        }
         var measured = 0
         let heldoutStarts = corpus.heldoutSentenceStarts
         let budget = try sliceBudget()
@@ -212,10 +229,10 @@ public final class ScalingExperiment {
         var heldoutCounts: NGramCounts?
         for r in 0..<options.repeats {
             let repeatDone = firstPlan.allSatisfy { slice in
-                orders.allSatisfy { order in options.smoothings.allSatisfy { done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) } }
+                orders.allSatisfy { order in options.smoothings.allSatisfy { isDone($0, order, slice.requested, r) } }
             }
             if repeatDone {
-                measured += firstPlan.count * orders.count * options.smoothings.count
+                measured += totalPoints / options.repeats
                 continue
             }
             corpus.arrangePool(forRepeat: r)
@@ -226,9 +243,9 @@ public final class ScalingExperiment {
                 return (requested: first.requested, units: slice.units, tokens: slice.tokens, streamCount: slice.streamCount)
             }
             for (sliceNumber, slice) in plan.enumerated() {
-                let pending = orders.filter { order in options.smoothings.contains { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) } }
+                let pending = orders.filter { order in options.smoothings.contains { !isDone($0, order, slice.requested, r) } }
                 if pending.isEmpty {
-                    measured += orders.count * options.smoothings.count
+                    measured += totalPoints / options.repeats / plan.count
                     continue
                 }
                 ResourceUsage.resetPeakResident()
@@ -261,6 +278,11 @@ public final class ScalingExperiment {
                     // Past the budget: the models of every pending smoothing, from one count.
                     var spilled: [SmoothingMethod: (model: NGramModel, sentences: Int, seconds: Double, cpuSeconds: Double)] = [:]
                     let spilling = options.smoothings.filter { !done.contains(.init(smoothing: $0, order: order, requestedTokens: slice.requested, repeatIndex: r)) }
+                    if order > inMemoryOrder && order >= 2 && !options.pruneThresholds.isEmpty {
+                        // A model built past the budget keeps only the held-out set's n-grams.
+                        warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): past the memory budget, so not pruned (pruning needs the whole model in memory)")
+                        measured += options.smoothings.count * options.pruneThresholds.count
+                    }
                     if order > inMemoryOrder && !spilling.isEmpty {
                         counts = nil
                         if heldoutCounts == nil {
@@ -278,7 +300,11 @@ public final class ScalingExperiment {
                     }
                     for smoothing in options.smoothings {
                         let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested, repeatIndex: r)
-                        if done.contains(key) { measured += 1; continue }
+                        var pruneKeys = spilled[smoothing] != nil || order > inMemoryOrder ? [] : keys(smoothing, order, slice.requested, r).dropFirst().filter { !done.contains($0) }
+                        if done.contains(key) && pruneKeys.isEmpty {
+                            measured += 1 + (order >= 2 && order <= inMemoryOrder ? options.pruneThresholds.count : 0)
+                            continue
+                        }
                         progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
                         let estimateStart = ProgressClock.now(), estimateCPUStart = ResourceUsage.processCPUSeconds()
                         let model: NGramModel, sentences: Int
@@ -292,37 +318,73 @@ public final class ScalingExperiment {
                             }
                             sentences = counts!.sentences
                         }
-                        let scoreStart = ProgressClock.now(), scoreCPUStart = ResourceUsage.processCPUSeconds()
-                        let result = try corpus.withHeldout {
-                            try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                        // The model's point (when not done yet) and one per pending threshold, each
+                        // with the seconds of estimating the model (and its share of pruning).
+                        let estimated = (seconds: ProgressClock.now() - estimateStart,
+                                         cpuSeconds: ResourceUsage.processCPUSeconds() - estimateCPUStart)
+                        var variants: [(model: NGramModel, threshold: Double, seconds: Double, cpuSeconds: Double)] = []
+                        if !done.contains(key) { variants.append((model, 0, estimated.seconds, estimated.cpuSeconds)) }
+                        if !pruneKeys.isEmpty, PruningJob.memoryNeeded(model) > budget.bytes {
+                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))), more than the memory budget (\(ByteCount.text(budget.bytes)))")
+                            measured += pruneKeys.count
+                            pruneKeys = []
                         }
-                        let end = ProgressClock.now()
-                        let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
-                        var point = ScalingPoint(
-                            smoothing: smoothing, order: order, repeatIndex: r, requestedTokens: slice.requested, tokens: slice.tokens,
-                            sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
-                            heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
-                            heldoutUnseenRate: Double(unseen!) / Double(corpus.heldoutTokens),
-                            lossNats: lossNats,
-                            rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
-                            zeroProbabilityTokens: result.zeroProbabilityTokens,
-                            ngrams: model.ngramCounts, countSeconds: spilled[smoothing] == nil ? countSeconds : 0,
-                            estimateSeconds: spilled[smoothing]?.seconds ?? (scoreStart - estimateStart), scoreSeconds: end - scoreStart,
-                            modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
-                        // A model built past the budget counted its own slice: its share is in its seconds.
-                        point.countCPUSeconds = spilled[smoothing] == nil ? countCPUSeconds : 0
-                        point.estimateCPUSeconds = spilled[smoothing]?.cpuSeconds ?? (scoreCPUStart - estimateCPUStart)
-                        point.matchedTokens = result.matchedLengthTokens
-                        point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
-                            tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
+                        if !pruneKeys.isEmpty {
+                            progress?.status("\(describe): \(smoothing.rawValue) order \(order), pruning at \(pruneKeys.count) thresholds")
+                            let pruneStart = ProgressClock.now(), pruneCPUStart = ResourceUsage.processCPUSeconds()
+                            let pruned = try RelativeEntropyPruning.prune(model, pruneKeys.map { .threshold($0.pruneThreshold) }, threads: options.threads)
+                            // The n-grams are scored once for every threshold: each model takes an equal share.
+                            let share = (seconds: (ProgressClock.now() - pruneStart) / Double(pruned.count),
+                                         cpuSeconds: (ResourceUsage.processCPUSeconds() - pruneCPUStart) / Double(pruned.count))
+                            for (k, result) in zip(pruneKeys, pruned) {
+                                variants.append((result.model, k.pruneThreshold, estimated.seconds + share.seconds, estimated.cpuSeconds + share.cpuSeconds))
+                            }
                         }
-                        measured += 1
-                        try onPoint(point)
+                        let measuresBytes = !options.pruneThresholds.isEmpty && order >= 2 && spilled[smoothing] == nil
+                        for variant in variants {
+                            let model = variant.model
+                            let scoreStart = ProgressClock.now()
+                            let result = try corpus.withHeldout {
+                                try HeldOutScorer.score(model: model, ids: $0, sentenceStarts: heldoutStarts, threads: options.threads)
+                            }
+                            let end = ProgressClock.now()
+                            let lossNats = -result.log10Prob / Double(result.tokens) * M_LN10
+                            var point = ScalingPoint(
+                                smoothing: smoothing, order: order, repeatIndex: r, requestedTokens: slice.requested, tokens: slice.tokens,
+                                sentences: sentences, units: slice.units, heldoutTokens: result.tokens,
+                                heldoutUnknownRate: Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens),
+                                heldoutUnseenRate: Double(unseen!) / Double(corpus.heldoutTokens),
+                                lossNats: lossNats,
+                                rawScoreNats: result.rawLog10Score.map { -$0 / Double(result.tokens) * M_LN10 },
+                                zeroProbabilityTokens: result.zeroProbabilityTokens,
+                                ngrams: model.ngramCounts, countSeconds: spilled[smoothing] == nil ? countSeconds : 0,
+                                estimateSeconds: spilled[smoothing]?.seconds ?? variant.seconds, scoreSeconds: end - scoreStart,
+                                modelBytes: spilled[smoothing] == nil ? model.memoryFootprint : 0, peakResidentBytes: ResourceUsage.peakResidentBytes() ?? 0)
+                            // A model built past the budget counted its own slice: its share is in its seconds.
+                            point.countCPUSeconds = spilled[smoothing] == nil ? countCPUSeconds : 0
+                            point.estimateCPUSeconds = spilled[smoothing]?.cpuSeconds ?? variant.cpuSeconds
+                            point.matchedTokens = result.matchedLengthTokens
+                            point.matchedLossNats = zip(result.matchedLengthTokens, result.matchedLengthLog10Prob).map { tokens, log10Prob in
+                                tokens == 0 ? .nan : -log10Prob / Double(tokens) * M_LN10
+                            }
+                            point.pruneThreshold = variant.threshold
+                            if measuresBytes { point.binaryBytes = try binaryBytes(of: model, in: space.get()) }
+                            measured += 1
+                            try onPoint(point)
+                        }
                     }
                 }
             }
         }
         progress?.done()
+    }
+
+    /// Bytes of `model` in the binary format: the file written in the temporary directory and
+    /// removed (the layout's size depends on how its tables probe, so it is written, not guessed).
+    private func binaryBytes(of model: NGramModel, in space: TemporarySpace) throws -> Int {
+        let file = try OutputFile(path: space.directory + "/ngramkit-size-of-model.bin", seekable: true)
+        defer { file.discard() }
+        return try BinaryModelWriter.write(model, into: file, threads: options.threads).bytes
     }
 
     /// What the budget leaves beside the corpus's ids.

@@ -47,11 +47,17 @@ public struct ScalingPoint: Sendable, Equatable {
     public var computeSeconds: Double { countCPUSeconds + estimateCPUSeconds }
     /// Bytes the model holds (tables, probabilities, vocabulary).
     public var modelBytes: Int
+    /// The relative-entropy threshold the model was pruned with (`scale --prune`); 0: not pruned.
+    public var pruneThreshold = 0.0
+    /// Bytes of the model in NGramKit's binary format (measured when the run prunes; nil otherwise).
+    public var binaryBytes: Int?
     /// Peak resident memory of the process while this slice was counted and this model built and
     /// scored (the peak is reset at the start of every slice).
     public var peakResidentBytes: Int
 
     public var lossBits: Double { lossNats / M_LN2 }
+    /// Whether the model was pruned (`scale --prune`).
+    public var isPruned: Bool { pruneThreshold > 0 }
     /// Whether the point has its tokens by matched length.
     public var hasMatchedLengths: Bool { !matchedTokens.isEmpty && matchedTokens.count == matchedLossNats.count }
     public var perplexity: Double { Foundation.exp(lossNats) }
@@ -83,6 +89,7 @@ public struct ScalingPoint: Sendable, Equatable {
         result.countCPUSeconds = average(\.countCPUSeconds)
         result.estimateCPUSeconds = average(\.estimateCPUSeconds)
         result.modelBytes = rounded(\.modelBytes)
+        result.binaryBytes = points.allSatisfy { $0.binaryBytes != nil } ? rounded { $0.binaryBytes! } : nil
         result.peakResidentBytes = points.map(\.peakResidentBytes).max()!
         return result
     }
@@ -98,8 +105,11 @@ public struct ScalingPoint: Sendable, Equatable {
         public var order: Int
         public var requestedTokens: Int
         public var repeatIndex = 0
+        public var pruneThreshold = 0.0
     }
-    public var key: Key { Key(smoothing: smoothing, order: order, requestedTokens: requestedTokens, repeatIndex: repeatIndex) }
+    public var key: Key {
+        Key(smoothing: smoothing, order: order, requestedTokens: requestedTokens, repeatIndex: repeatIndex, pruneThreshold: pruneThreshold)
+    }
 }
 
 /// `points.csv`: one row per point, written after every point (temporary file, then rename) and
@@ -110,10 +120,12 @@ public enum ScalingPointsFile {
                                 "perplexity", "sb_raw_score_nats", "zero_probability_tokens", "ngrams_total",
                                 "ngrams_by_order", "count_seconds", "estimate_seconds", "score_seconds",
                                 "model_bytes", "peak_rss_bytes", "matched_tokens_by_length", "matched_loss_nats_by_length", "repeat",
-                                "count_cpu_seconds", "estimate_cpu_seconds"]
+                                "count_cpu_seconds", "estimate_cpu_seconds", "prune_threshold", "binary_bytes"]
     /// The columns of the files written before tokens by matched length and repeats (read back
-    /// for resuming, without tallies, as repeat 0).
+    /// for resuming, without tallies, as repeat 0), and of those written before pruning (read
+    /// back as unpruned points).
     static let headerBeforeMatchedLengths = Array(header.prefix(21))
+    static let headerBeforePruning = Array(header.prefix(26))
 
     /// The CSV text of `points` (header first). Numbers are written exactly (shortest
     /// round-trip form) except wall seconds (milliseconds) and CPU seconds (microseconds).
@@ -129,6 +141,7 @@ public enum ScalingPointsFile {
                 String(format: "%.3f", p.scoreSeconds), String(p.modelBytes), String(p.peakResidentBytes),
                 p.matchedTokens.map(String.init).joined(separator: " "), p.matchedLossNats.map(exact).joined(separator: " "),
                 String(p.repeatIndex), String(format: "%.6f", p.countCPUSeconds), String(format: "%.6f", p.estimateCPUSeconds),
+                exact(p.pruneThreshold), p.binaryBytes.map(String.init) ?? "",
             ]
             lines.append(fields.joined(separator: ","))
         }
@@ -145,7 +158,10 @@ public enum ScalingPointsFile {
         try LineReader.forEachLine(inFile: path) { bytes, number in
             let line = String(decoding: bytes, as: UTF8.self)
             if number == 1 {
-                if line == headerBeforeMatchedLengths.joined(separator: ",") { columns = headerBeforeMatchedLengths.count; return }
+                for older in [headerBeforeMatchedLengths, headerBeforePruning] where line == older.joined(separator: ",") {
+                    columns = older.count
+                    return
+                }
                 guard line == header.joined(separator: ",") else {
                     throw NGramKitError.malformedLine(path: path, line: 1, reason: "not a points.csv of this version of ngramkit scale; move it away or pass --fresh")
                 }
@@ -184,6 +200,11 @@ public enum ScalingPointsFile {
                 guard point.repeatIndex >= 0 else { throw bad("repeat is negative") }
                 point.countCPUSeconds = try double(24)
                 point.estimateCPUSeconds = try double(25)
+            }
+            if columns > 26 {
+                point.pruneThreshold = try double(26)
+                guard point.pruneThreshold >= 0 && point.pruneThreshold.isFinite else { throw bad("prune_threshold is not a threshold ≥ 0") }
+                point.binaryBytes = f[27].isEmpty ? nil : try int(27)
             }
             points.append(point)
         }

@@ -120,6 +120,8 @@ extension ScalingReport {
             }
         }
 
+        lines += modelSizeSection()
+
         lines += ["", "## Cost on this machine", "",
                   "Seconds to count the slice (all orders at once), then per model to estimate and to score the held-out set in memory; peak resident memory of the process while the slice was counted and its models built (reset per slice); bytes the largest model holds.", "",
                   "| D (tokens) | count s | estimate s (all models) | score s (all models) | peak memory | largest model |", "|---:|---:|---:|---:|---:|---:|"]
@@ -137,6 +139,7 @@ extension ScalingReport {
         }
         lines += ["", "## Plots", "", "![Held-out loss against training tokens](loss.svg)", "", "![Model size against training tokens](model-size.svg)", "",
                   "![Backtests: predicted against observed loss](backtest.svg)", "", "![Residuals of the headline laws](residuals.svg)", ""]
+        if modelSizeStudy != nil { lines += ["![Held-out loss against model bytes, and the frontier](pruning.svg)", ""] }
         return lines.joined(separator: "\n")
     }
 

@@ -60,6 +60,8 @@ public struct ScalingReport {
     public let heldoutOverlap: ScalingCorpus.HeldoutOverlap
     /// What became of the requested sizes (`ScalingExperiment.scheduleNotes`).
     public let scheduleNotes: [String]
+    /// The pruned models, L(N, D) and the frontier (nil without `--prune`).
+    public let modelSizeStudy: ModelSizeStudy?
 
     /// Fits every curve of the plan.
     public init(corpus: ScalingCorpus, options: ScalingOptions, points: [ScalingPoint],
@@ -80,7 +82,7 @@ public struct ScalingReport {
                 // The latest measurement of each planned size under each repeat of the run.
                 var bySize: [Int: [Int: ScalingPoint]] = [:]
                 for p in points where p.smoothing == smoothing && p.order == order && planned.contains(p.requestedTokens)
-                    && p.repeatIndex < options.repeats {
+                    && p.repeatIndex < options.repeats && !p.isPruned {
                     bySize[p.requestedTokens, default: [:]][p.repeatIndex] = p
                 }
                 let repeats = bySize.keys.sorted().map { size in bySize[size]!.keys.sorted().map { bySize[size]![$0]! } }
@@ -120,6 +122,8 @@ public struct ScalingReport {
             }
         }
         self.curves = curves
+        modelSizeStudy = ModelSizeStudy(points: points.filter { planned.contains($0.requestedTokens) }, options: options,
+                                        bootstrapResamples: bootstrapResamples, seed: seed)
     }
 
     /// Writes `fits.json`, `report.md`, `loss.svg`, `model-size.svg`, `backtest.svg` and
@@ -130,6 +134,7 @@ public struct ScalingReport {
         try ScalingRun.writeAtomically(modelSizePlot().render(), to: run.path("model-size.svg"))
         try ScalingRun.writeAtomically(backtestPlot().render(), to: run.path("backtest.svg"))
         try ScalingRun.writeAtomically(residualPlot().render(), to: run.path("residuals.svg"))
+        if let plot = pruningPlot() { try ScalingRun.writeAtomically(plot.render(), to: run.path("pruning.svg")) }
         try ScalingRun.writeAtomically(markdown(), to: run.path("report.md"))
     }
 
@@ -255,7 +260,8 @@ public struct ScalingReport {
           "neural_data_exponent_kaplan2020": \(ScalingReport.neuralDataExponent),
           "curves": [
         \(entries.joined(separator: ",\n"))
-          ]
+          ],
+          "joint_fits": \(jointFitsJSON())
         }
 
         """

@@ -15,10 +15,12 @@ struct SpillingBuildTests {
         let spilledBinary = directory.appendingPathComponent("spilled.bin").path
         let temporary = directory.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let a = try TestSupport.runTool(["build"] + arguments + ["--arpa", inMemory, "--binary", inMemoryBinary])
+        // The timeouts guard against a hang, not speed: a debug build of PTB order 5 at 8M takes
+        // most of a minute alone, several at once on two cores take longer.
+        let a = try TestSupport.runTool(["build"] + arguments + ["--arpa", inMemory, "--binary", inMemoryBinary], timeout: 600)
         #expect(a.status == 0, "\(a.stderr)")
         let b = try TestSupport.runTool(["build"] + arguments + ["--arpa", spilled, "--binary", spilledBinary, "--memory", memory,
-                                                                 "--temp-dir", temporary.path, "--json"])
+                                                                 "--temp-dir", temporary.path, "--json"], timeout: 600)
         #expect(b.status == 0, "\(b.stderr)")
         #expect(try TestSupport.contents(temporary).isEmpty)
         #expect(try Data(contentsOf: URL(fileURLWithPath: inMemoryBinary)) == Data(contentsOf: URL(fileURLWithPath: spilledBinary)),
