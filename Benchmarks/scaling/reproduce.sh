@@ -6,15 +6,19 @@
 #
 #   bash Benchmarks/scaling/reproduce.sh ptb         # PTB: ptb.train slices, ptb.valid held out
 #   bash Benchmarks/scaling/reproduce.sh gutenberg   # Gutenberg: shards 00-04 slices, shard05 held out
+#   bash Benchmarks/scaling/reproduce.sh gutenberg-pruning   # the same slices, KN orders 3 and 5, pruned
 #
-# Both measure the schedule on 3 shuffles of the pool (--repeats 3): each slice's spread, and the
-# goodness of fit it makes possible.
+# PTB and Gutenberg measure the schedule on 3 shuffles of the pool (--repeats 3): each slice's
+# spread, and the goodness of fit it makes possible. PTB's models are also pruned at five
+# relative-entropy thresholds (--prune); on Gutenberg that grid is its own run (one shuffle,
+# Kneser-Ney orders 3 and 5), to stay within an hour on two cores: the model-size axis, L(N, D)
+# and the frontier of loss against model bytes.
 #
 # Options after the name are passed to `ngramkit scale` (for example --threads 16 on a larger machine).
 # An interrupted run continues where it stopped when started again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name="${1:?usage: reproduce.sh ptb|gutenberg [ngramkit scale options...]}"
+name="${1:?usage: reproduce.sh ptb|gutenberg|gutenberg-pruning [ngramkit scale options...]}"
 shift
 shared="../shared/corpora"
 case "$name" in
@@ -22,7 +26,8 @@ case "$name" in
         # PTB's 10k vocabulary is already closed (rare words are the literal <unk>), so every
         # training word is kept (--min-count 1), as in the published PTB numbers.
         args=(--text "$shared/ptb/ptb.train.txt.gz" --heldout "$shared/ptb/ptb.valid.txt.gz"
-              --min-count 1 --start 10k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff --repeats 3)
+              --min-count 1 --start 10k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff --repeats 3
+              --prune 1e-9,1e-8,1e-7,1e-6,1e-5)
         ;;
     gutenberg)
         g="$shared/gutenberg/gutenberg_top100authors"
@@ -30,7 +35,13 @@ case "$name" in
               --heldout "$g.shard05.txt.gz" --index "$g.index.tsv.gz" --tokenizer unicode
               --start 100k --factor 2 --orders 1,2,3,4,5 --smoothing kneser-ney,stupid-backoff --repeats 3)
         ;;
-    *) echo "unknown run '$name' (ptb or gutenberg)" >&2; exit 2 ;;
+    gutenberg-pruning)
+        g="$shared/gutenberg/gutenberg_top100authors"
+        args=(--text "$g.shard00.txt.gz" "$g.shard01.txt.gz" "$g.shard02.txt.gz" "$g.shard03.txt.gz" "$g.shard04.txt.gz"
+              --heldout "$g.shard05.txt.gz" --index "$g.index.tsv.gz" --tokenizer unicode
+              --start 100k --factor 2 --orders 3,5 --smoothing kneser-ney --prune 1e-9,1e-8,1e-7,1e-6,1e-5)
+        ;;
+    *) echo "unknown run '$name' (ptb, gutenberg or gutenberg-pruning)" >&2; exit 2 ;;
 esac
 out="Benchmarks/scaling/$name"
 binary="${NGRAMKIT:-.build/release/ngramkit}"

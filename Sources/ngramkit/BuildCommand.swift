@@ -50,6 +50,9 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout instead of text on stderr.")
     var json = false
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Count thresholds per order, as lmplz --prune: an n-gram of order n whose count is at most the n-th value is left out, its mass given to its context's backoff (Kneser-Ney only). Non-decreasing, the first 0 (unigrams are not pruned); the last value serves the higher orders: 0 1 prunes singletons of orders 2 and up. Default: none.")
+    var prune: [UInt64] = []
+
     @OptionGroup var pruningOptions: PruningOptions
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var memoryOptions: MemoryOptions
@@ -76,7 +79,7 @@ struct BuildCommand: ParsableCommand {
         }
         let estimation = EstimationOptions(smoothing: smoothing, alpha: alpha,
                                            discountFallback: KneserNeyDiscount(discountFallback[0], discountFallback[1], discountFallback[2]),
-                                           unigramAddOne: unigramAddOne)
+                                           unigramAddOne: unigramAddOne, countThresholds: prune)
         let configuration = BuildConfiguration(order: orderOption.order, source: source, vocabularyPath: vocabularyOptions.vocab,
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,

@@ -60,7 +60,7 @@ public enum BuildPipeline {
             counter.limitMemory(to: budget, space: space.get)
             try counter.addFiles(paths, configuration: chosen)
             if try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
-                if configuration.pruning != nil {
+                if configuration.pruning != nil || !configuration.estimation.countThresholds.isEmpty {
                     throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
                                                       expected: "room for the whole model: pruning works on a model in memory; raise --memory, or build without pruning")
                 }

@@ -18,9 +18,16 @@ public struct EstimationOptions: Sendable, Equatable {
     public var discountFallback: KneserNeyDiscount
     /// Stupid Backoff: add one to every unigram count (see `StupidBackoff.estimate`).
     public var unigramAddOne: Bool
+    /// Modified Kneser-Ney only: count thresholds per order, as `lmplz --prune` (element n − 1
+    /// for order n; the last value serves the orders above it; empty: no pruning). An n-gram of
+    /// order n ≥ 2 whose count is at most its order's threshold is left out of the model, its
+    /// discounted mass given to its context's backoff (see `ModifiedKneserNey`). Non-decreasing,
+    /// 0 for unigrams.
+    public var countThresholds: [UInt64] = []
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
-                discountFallback: KneserNeyDiscount = .fallbackDefault, unigramAddOne: Bool = false) {
+                discountFallback: KneserNeyDiscount = .fallbackDefault, unigramAddOne: Bool = false, countThresholds: [UInt64] = []) {
+        self.countThresholds = countThresholds
         self.smoothing = smoothing
         self.alpha = alpha
         self.discountFallback = discountFallback
@@ -37,6 +44,22 @@ public struct EstimationOptions: Sendable, Equatable {
             throw NGramKitError.invalidOption(name: "--discount-fallback", value: String(d),
                                               expected: "D\(k == 2 ? "3+" : String(k + 1)) in [0, \(k + 1)]")
         }
+        guard !countThresholds.isEmpty else { return }
+        let text = countThresholds.map(String.init).joined(separator: " ")
+        guard smoothing == .kneserNey else {
+            throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "--smoothing kneser-ney (count thresholds are lmplz's, for Kneser-Ney; prune other models with --prune-entropy)")
+        }
+        guard countThresholds[0] == 0 else {
+            throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "0 for unigrams (the vocabulary is set by --min-count, --max-vocab or --vocab)")
+        }
+        guard zip(countThresholds, countThresholds.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "non-decreasing thresholds, one per order (as lmplz: 0 1 1 prunes singletons of orders 2 and up)")
+        }
+    }
+
+    /// The count threshold of order `n` (the last one given serves the orders above; 0: none).
+    func countThreshold(order n: Int) -> UInt64 {
+        countThresholds.isEmpty ? 0 : countThresholds[min(n, countThresholds.count) - 1]
     }
 }
 
@@ -65,7 +88,9 @@ extension NGramModel {
         try options.validate()
         switch options.smoothing {
         case .kneserNey:
-            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback, warn: warn, threads: ThreadCount.usable(threads))
+            return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback,
+                                                  countThresholds: (1...counts.order).map(options.countThreshold(order:)),
+                                                  warn: warn, threads: ThreadCount.usable(threads))
         case .stupidBackoff:
             return try StupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne)
         }

@@ -47,8 +47,11 @@ enum InitialProbabilities {
     /// together by `Interpolate`: one cache line per n-gram instead of two.
     /// - Parameters:
     ///   - contextCount: the (n-1)-grams' index range (word ids for n = 2, else slots).
+    ///   - prunedAtOrBelow: n-grams whose raw count is at most this are pruned (0: none): each
+    ///     gives γ its whole adjusted count instead of its discount (KenLM's `AddRight`).
     ///   - threads: threads that share the work; the result is the same bits for any number.
     static func contexts(_ counts: NGramCounts, order n: Int, discount: KneserNeyDiscount, contextCount: Int,
+                         prunedAtOrBelow threshold: UInt64 = 0,
                          threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> LargeBuffer<Double> {
         let table = counts.table(order: n)
         let isHighest = n == counts.order
@@ -74,7 +77,7 @@ enum InitialProbabilities {
                 let a = adjustedCount(table, slot: slot, isHighest: isHighest)
                 let pair = sums + 2 * Int(context)
                 pair[0] += Double(a)
-                pair[1] += discount.amount(forCount: a)
+                pair[1] += threshold > 0 && table.count(ofSlot: slot) <= threshold ? Double(a) : discount.amount(forCount: a)
             }
             for context in owned where sums[2 * context] > 0 {
                 sums[2 * context + 1] /= sums[2 * context]

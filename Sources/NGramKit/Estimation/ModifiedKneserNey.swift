@@ -18,6 +18,14 @@ import Foundation
 ///      `<unk>` and any word never seen get γ(ε)/|V|) up to order N. The backoff weight of a
 ///      context is γ(h): for an unseen `h w`, p(w|h) = γ(h)·p(w|h') exactly.
 ///
+/// Count thresholds (`lmplz --prune`): an n-gram of order n ≥ 2 whose raw count is at most t_n is
+/// pruned, as KenLM's `AdjustCounts` and `InitialProbabilities` do it: the discounts still come
+/// from every n-gram's counts-of-counts, the denominators of stage 2 still sum every extension,
+/// but a pruned extension gives its whole adjusted count to γ(h) instead of its discount, and is
+/// left out of the model. So p(w|h) = γ(h)·p(w|h') for it, and every context still sums to 1.
+/// Thresholds never decrease with the order, so a kept n-gram's context and suffix (whose counts
+/// are at least its own) are kept.
+///
 /// Probabilities are computed in double precision (KenLM uses single precision; the results
 /// agree to about 1e-7 relative), which keeps Σ_w p(w|h) = 1 to about 1e-15.
 public enum ModifiedKneserNey {
@@ -31,7 +39,7 @@ public enum ModifiedKneserNey {
     ///   not copied), and their continuation counts are released.
     /// - Throws: `NGramKitError.emptyInput` when the counts hold no sentence.
     package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
-                                warn: (String) -> Void = { _ in },
+                                countThresholds: [UInt64] = [], warn: (String) -> Void = { _ in },
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         let discounts = counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
@@ -47,7 +55,9 @@ public enum ModifiedKneserNey {
         if order >= 2 {
             for n in 2...order {
                 let stage = InitialProbabilities.contexts(counts, order: n, discount: discounts[n - 1],
-                                                          contextCount: logBackoff[n - 2].count, threads: threads)
+                                                          contextCount: logBackoff[n - 2].count,
+                                                          prunedAtOrBelow: n - 1 < countThresholds.count ? countThresholds[n - 1] : 0,
+                                                          threads: threads)
                 let result = Interpolate.order(counts, order: n, discount: discounts[n - 1], contexts: stage,
                                                lowerProbabilities: logProb[n - 2], lowerSuffix: lowerSuffix,
                                                threads: threads)
@@ -62,9 +72,18 @@ public enum ModifiedKneserNey {
         }
         Interpolate.finishLog10(probabilities: logProb[order - 1], backoffs: nil, contexts: nil, threads: threads)
         for table in counts.tables { table.continuation = nil }
-        return NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
-                          logProb: logProb, logBackoff: logBackoff,
-                          ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
-                          provenance: .kneserNey(discounts))
+        let model = NGramModel(order: order, vocabulary: counts.vocabulary, tables: counts.tables,
+                               logProb: logProb, logBackoff: logBackoff,
+                               ngramCounts: (1...order).map { counts.uniqueCount(order: $0) },
+                               provenance: .kneserNey(discounts))
+        guard countThresholds.dropFirst().contains(where: { $0 > 0 }) else { return model }
+        // The n-grams above their order's threshold.
+        let keep = counts.tables.map { table in
+            let threshold = countThresholds[table.order - 1]
+            let flags = LargeBuffer<UInt8>(zeroedCount: table.capacity)
+            for slot in 0..<table.capacity where table.isOccupied(slot) && table.count(ofSlot: slot) > threshold { flags[slot] = 1 }
+            return flags
+        }
+        return try model.keeping(keep).model
     }
 }

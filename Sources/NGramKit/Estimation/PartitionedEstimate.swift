@@ -42,6 +42,10 @@ struct PartitionedEstimate {
                          keepCounts: Bool = false, progress: ProgressReporter?,
                          warn: (String) -> Void) throws -> (PartitionedEstimate, ModelProvenance) {
         try options.validate()
+        guard options.countThresholds.isEmpty else {
+            throw NGramKitError.invalidOption(name: "--prune", value: options.countThresholds.map(String.init).joined(separator: " "),
+                                              expected: "a model that fits in --memory: count pruning is done in memory; raise --memory")
+        }
         switch options.smoothing {
         case .kneserNey:
             let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)

@@ -45,10 +45,10 @@ import Testing
         #expect(worstBackoff <= 1e-5, "largest log10 backoff difference \(worstBackoff)", sourceLocation: sourceLocation)
     }
 
-    static func buildARPA(order: Int, train: String, in directory: URL) throws -> String {
+    static func buildARPA(order: Int, train: String, in directory: URL, countThresholds: [UInt64] = []) throws -> String {
         let counter = try NGramCounter(order: order)
         try counter.addFiles([train], configuration: TokenizerConfiguration())
-        let model = try NGramModel.estimate(from: try counter.finish())
+        let model = try NGramModel.estimate(from: try counter.finish(), options: EstimationOptions(countThresholds: countThresholds))
         let path = directory.appendingPathComponent("model.o\(order).arpa").path
         let sink = try OutputSink(path: path)
         try ARPAWriter.write(model, to: sink)
@@ -71,5 +71,18 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.expectSameModel(ours: try Self.buildARPA(order: 4, train: try TestSupport.sharedFile("fixtures/kenlm/brown.train5k.txt.gz"), in: directory),
                                  kenlm: try TestSupport.sharedFile("fixtures/kenlm/brown.o4.arpa.gz"))
+    }
+
+    @Test("Brown 2k order 4 with count pruning 0 1 1 2: the n-grams and values of lmplz --prune 0 1 1 2")
+    func brownCountPruning() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lines = try TestSupport.lines(of: try TestSupport.sharedFile("fixtures/kenlm/brown.train5k.txt.gz")).prefix(2000)
+        let train = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "brown2k.txt", in: directory)
+        let kenlm = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/brown2k.o4.prune0112.kenlm.arpa.gz").path
+        try Self.expectSameModel(ours: try Self.buildARPA(order: 4, train: train, in: directory, countThresholds: [0, 1, 1, 2]), kenlm: kenlm)
+        // Without pruning the same text has many more n-grams: the thresholds did the work.
+        let full = try Self.parse(try Self.buildARPA(order: 4, train: train, in: directory)).header
+        #expect(full[0] == 8015 && full[1] > 4583 * 5 && full[3] > 122 * 100, "\(full)")
     }
 }
