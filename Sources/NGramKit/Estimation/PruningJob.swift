@@ -78,15 +78,24 @@ public enum PruningJob {
         }
     }
 
-    /// The memory pruning `model` takes at most, the model included.
+    /// The memory pruning `model` takes at most, the model included: the model, per slot of its
+    /// tables the scores, suffixes, history probabilities, flags and maps of `PruningScores`, and
+    /// one pruned model (at most the model's size). A mapped binary model is copied in first.
     package static func memoryNeeded(_ model: NGramModel) -> Int {
-        let entries = model.binary.map { $0.entryCounts.reduce(0, +) } ?? model.tables.reduce(model.vocabulary.count) { $0 + $1.capacity }
-        return entries * bytesPerEntry
+        if let binary = model.binary {
+            let entries = binary.entryCounts.reduce(0, +)
+            return entries * (2 * bytesPerModelEntry) + Int(Double(entries) / 0.7) * bytesPerSlot
+        }
+        let slots = model.tables.reduce(model.vocabulary.count) { $0 + $1.capacity }
+        return 2 * model.memoryFootprint + slots * bytesPerSlot
     }
 
-    /// Memory per entry of the model while it is pruned: the model's slot and values, its score,
-    /// lower-order probability, suffix and flags, and the pruned copy.
-    static let bytesPerEntry = 96
+    /// Working memory of pruning per slot of the model's tables (`PruningScores`: 8 + 4 + 8 bytes
+    /// of lower-order probability, suffix and score, 8 of history probability while they are
+    /// made, flags and the map to the pruned model's slots), with room to spare.
+    static let bytesPerSlot = 40
+    /// A model's bytes per entry in memory (key slot at the tables' load, probability, backoff).
+    static let bytesPerModelEntry = 32
 }
 
 /// What `PruningJob.run` prunes, how, and where the result goes.

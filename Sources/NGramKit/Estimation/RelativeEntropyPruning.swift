@@ -47,10 +47,20 @@ public enum RelativeEntropyPruning {
     /// Prunes `model` once per criterion, scoring its n-grams once (the scaling harness's grid).
     /// - Returns: one pruned model per criterion, in their order.
     public static func prune(_ model: NGramModel, _ criteria: [PruningCriterion], threads: Int? = nil) throws -> [PrunedModel] {
+        var results: [PrunedModel] = []
+        try prune(model, criteria, threads: threads) { results.append($0) }
+        return results
+    }
+
+    /// Prunes `model` once per criterion, scoring its n-grams once, and hands each pruned model
+    /// to `body` in the criteria's order: only one pruned model is held at a time (unless `body`
+    /// keeps them).
+    public static func prune(_ model: NGramModel, _ criteria: [PruningCriterion], threads: Int? = nil,
+                             _ body: (PrunedModel) throws -> Void) throws {
         for criterion in criteria { try criterion.validate() }
         let source = try model.inMemory()
         let job = PruningScores(model: source, threads: ThreadCount.usable(threads))
-        return try criteria.map { criterion in
+        for criterion in criteria {
             let threshold: Double
             switch criterion {
             case .threshold(let value): threshold = value
@@ -68,7 +78,7 @@ public enum RelativeEntropyPruning {
                     removed[n - 1] += 1
                 }
             }
-            return PrunedModel(model: pruned, threshold: threshold, removed: removed, estimatedPerplexityIncrease: expm1(entropy))
+            try body(PrunedModel(model: pruned, threshold: threshold, removed: removed, estimatedPerplexityIncrease: expm1(entropy)))
         }
     }
 }

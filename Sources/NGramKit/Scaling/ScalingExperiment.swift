@@ -318,30 +318,12 @@ public final class ScalingExperiment {
                             }
                             sentences = counts!.sentences
                         }
-                        // The model's point (when not done yet) and one per pending threshold, each
-                        // with the seconds of estimating the model (and its share of pruning).
+                        // The model's point (when not done yet), then one per pending threshold, each
+                        // pruned model scored and let go before the next is made.
                         let estimated = (seconds: ProgressClock.now() - estimateStart,
                                          cpuSeconds: ResourceUsage.processCPUSeconds() - estimateCPUStart)
-                        var variants: [(model: NGramModel, threshold: Double, seconds: Double, cpuSeconds: Double)] = []
-                        if !done.contains(key) { variants.append((model, 0, estimated.seconds, estimated.cpuSeconds)) }
-                        if !pruneKeys.isEmpty, PruningJob.memoryNeeded(model) > budget.bytes {
-                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))), more than the memory budget (\(ByteCount.text(budget.bytes)))")
-                            measured += pruneKeys.count
-                            pruneKeys = []
-                        }
-                        if !pruneKeys.isEmpty {
-                            progress?.status("\(describe): \(smoothing.rawValue) order \(order), pruning at \(pruneKeys.count) thresholds")
-                            let pruneStart = ProgressClock.now(), pruneCPUStart = ResourceUsage.processCPUSeconds()
-                            let pruned = try RelativeEntropyPruning.prune(model, pruneKeys.map { .threshold($0.pruneThreshold) }, threads: options.threads)
-                            // The n-grams are scored once for every threshold: each model takes an equal share.
-                            let share = (seconds: (ProgressClock.now() - pruneStart) / Double(pruned.count),
-                                         cpuSeconds: (ResourceUsage.processCPUSeconds() - pruneCPUStart) / Double(pruned.count))
-                            for (k, result) in zip(pruneKeys, pruned) {
-                                variants.append((result.model, k.pruneThreshold, estimated.seconds + share.seconds, estimated.cpuSeconds + share.cpuSeconds))
-                            }
-                        }
                         let measuresBytes = !options.pruneThresholds.isEmpty && order >= 2 && spilled[smoothing] == nil
-                        for variant in variants {
+                        func emit(_ variant: (model: NGramModel, threshold: Double, seconds: Double, cpuSeconds: Double)) throws {
                             let model = variant.model
                             let scoreStart = ProgressClock.now()
                             let result = try corpus.withHeldout {
@@ -371,6 +353,31 @@ public final class ScalingExperiment {
                             if measuresBytes { point.binaryBytes = try binaryBytes(of: model, in: space.get()) }
                             measured += 1
                             try onPoint(point)
+                        }
+                        if !done.contains(key) { try emit((model, 0, estimated.seconds, estimated.cpuSeconds)) }
+                        if !pruneKeys.isEmpty, PruningJob.memoryNeeded(model) > budget.bytes {
+                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))), more than the memory budget (\(ByteCount.text(budget.bytes)))")
+                            measured += pruneKeys.count
+                            pruneKeys = []
+                        }
+                        if !pruneKeys.isEmpty {
+                            progress?.status("\(describe): \(smoothing.rawValue) order \(order), pruning at \(pruneKeys.count) thresholds")
+                            let pruneStart = ProgressClock.now(), pruneCPUStart = ResourceUsage.processCPUSeconds()
+                            var pruneSeconds = (wall: 0.0, cpu: 0.0)
+                            var index = 0
+                            // Each pruned model's seconds: estimating the model, then the pruning since the
+                            // previous one (its selection and build; the first also scores the n-grams,
+                            // once for every threshold).
+                            try RelativeEntropyPruning.prune(model, pruneKeys.map { .threshold($0.pruneThreshold) }, threads: options.threads) { result in
+                                let wall = ProgressClock.now() - pruneStart - pruneSeconds.wall
+                                let cpu = ResourceUsage.processCPUSeconds() - pruneCPUStart - pruneSeconds.cpu
+                                let emitStart = ProgressClock.now(), emitCPUStart = ResourceUsage.processCPUSeconds()
+                                try emit((result.model, pruneKeys[index].pruneThreshold, estimated.seconds + wall, estimated.cpuSeconds + cpu))
+                                // Scoring and sizing the pruned model is not pruning time.
+                                pruneSeconds.wall += wall + ProgressClock.now() - emitStart
+                                pruneSeconds.cpu += cpu + ResourceUsage.processCPUSeconds() - emitCPUStart
+                                index += 1
+                            }
                         }
                     }
                 }

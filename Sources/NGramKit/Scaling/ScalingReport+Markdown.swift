@@ -273,8 +273,9 @@ extension ScalingReport {
     /// The lines `ngramkit scale` prints at the end.
     public func summary(wallSeconds: Double, resumedPoints: Int, directory: String) -> String {
         let total = curves.reduce(0) { $0 + $1.repeats.reduce(0) { $0 + $1.count } }
+        let pruned = (modelSizeStudy?.entries.filter { $0.pruneThreshold > 0 }.count ?? 0) * options.repeats
         var lines = [
-            "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods\(options.repeats > 1 ? " x \(options.repeats) repeats" : "") = \(total) points (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
+            "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods\(options.repeats > 1 ? " x \(options.repeats) repeats" : "") = \(total) points\(pruned > 0 ? " + \(pruned) pruned" : "") (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
             "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units",
             "held out  \(corpus.heldoutTokens + corpus.heldoutSentences) tokens (words and </s>), \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) <unk>; vocabulary \(corpus.vocabulary.count)",
         ]
@@ -300,7 +301,11 @@ extension ScalingReport {
             }
             lines.append("\(name) \(dmax) \(loss) \(ppl) \(fitText)")
         }
-        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg, residuals.svg)"]
+        if let study = modelSizeStudy {
+            lines.append("")
+            lines.append("pruned    \(study.entries.filter { $0.pruneThreshold > 0 }.count) models at \(study.thresholds.count) relative-entropy thresholds: L(N, D) and the frontier of loss against model bytes in the report")
+        }
+        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg, residuals.svg\(modelSizeStudy == nil ? "" : ", pruning.svg"))"]
         return lines.joined(separator: "\n")
     }
 }

@@ -96,6 +96,8 @@ struct PruneCommandLineTests {
         oneLineError(try run(["prune", model, out, "--prune-target", "0"]), "--prune-target")
         oneLineError(try run(["prune", model, "-", "--prune-target", "10", "--format", "binary"]), "standard output")
         oneLineError(try run(["build", "--order", "2", "--text", model, "--arpa", out, "--held-out", model]), "--held-out")
+        oneLineError(try run(["scale", "--prune", "1e-8,0", "--out", directory.appendingPathComponent("s").path]), "--prune")
+        oneLineError(try run(["scale", "--prune", "1e-8,x", "--out", directory.appendingPathComponent("s").path]), "--prune")
         // The output is the input: refused before anything is written.
         let copy = directory.appendingPathComponent("m.arpa.gz").path
         try FileManager.default.copyItem(atPath: model, toPath: copy)

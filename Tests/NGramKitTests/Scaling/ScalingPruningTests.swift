@@ -142,3 +142,24 @@ extension ModelSizeStudy {
         self.init(points: points, options: options, bootstrapResamples: 0, seed: 0)
     }
 }
+
+extension ScalingPruningTests {
+    @Test("A model whose pruning would not fit the budget is measured unpruned, with a warning naming it")
+    func pruningPastTheBudget() throws {
+        let corpus = try Self.corpus()
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = Self.options([1e-6], sizes: [60_000])
+        // Room for the counts and the model of 60k tokens, not for pruning it.
+        options.memory = try MemoryBudget(bytes: corpus.memoryFootprint + (6 << 20), temporaryDirectory: directory.path)
+        var warnings: [String] = []
+        let experiment = ScalingExperiment(corpus: corpus, options: options)
+        experiment.warn = { warnings.append($0) }
+        var points: [ScalingPoint] = []
+        try experiment.run(skipping: []) { points.append($0) }
+        let trigram = try #require(points.first { $0.order == 3 && !$0.isPruned })
+        #expect(trigram.modelBytes > 0, "the model was built in memory")
+        #expect(points.allSatisfy { !$0.isPruned })
+        #expect(warnings.contains { $0.contains("order 3: not pruned") && $0.contains("memory budget") }, "\(warnings)")
+    }
+}
