@@ -178,10 +178,10 @@ public struct PruningReport: Sendable {
         for n in ngramsBefore.indices {
             lines.append("  \(n + 1)-grams   \(ngramsBefore[n]) -> \(ngramsAfter[n])")
         }
-        lines.append("perplexity  +\(percent(estimatedPerplexityIncrease)) on the model's own distribution (Stolcke's estimate)")
+        lines.append("perplexity  \(percent(estimatedPerplexityIncrease)) on the model's own distribution (Stolcke's estimate)")
         if let before = heldOutBefore, let after = heldOutAfter, let increase = heldOutIncrease {
             lines.append("held-out    \(String(format2: before.perplexity)) -> \(String(format2: after.perplexity)) "
-                         + "(+\(percent(increase)), \(before.tokens) tokens)")
+                         + "(\(percent(increase)), \(before.tokens) tokens)")
         }
         if seconds > 0 { lines.append("time        \(String(format1: seconds)) s") }
         return lines.joined(separator: "\n")
@@ -192,8 +192,9 @@ public struct PruningReport: Sendable {
         return nil
     }
 
+    /// A signed share: "+1.25%", "−0.40%", "+0.0012%" for a small one.
     private func percent(_ share: Double) -> String {
-        let value = share * 100
-        return value < 0.01 && value > 0 ? String(format: "%.2g%%", value) : "\(String(format2: value))%"
+        let value = share * 100, sign = value < 0 ? "−" : "+"
+        return abs(value) < 0.01 && value != 0 ? sign + String(format: "%.2g%%", abs(value)) : sign + "\(String(format2: abs(value)))%"
     }
 }

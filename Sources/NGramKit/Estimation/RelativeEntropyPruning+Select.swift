@@ -83,6 +83,15 @@ extension PruningScores {
     /// Backoff weights of the pruned model, lowest order first (p(w | h') of a context of order
     /// n−1 reads the weights of orders below it, already final): α(h) = (1 − Σ p(v|h)) /
     /// (1 − Σ p(v|h')) over the kept extensions v of each context h that lost one.
+    ///
+    /// A model read from an ARPA file with holes (not complete) has every context's weight
+    /// recomputed, since a filled-in p(w | h') may change (as SRILM recomputes every weight after
+    /// pruning; such a file was not normalized, so even a threshold that removes nothing changes
+    /// its weights); but only contexts that are n-grams of the file: a blank or filled-in context has no line to carry a weight, so it keeps the one a
+    /// reader gives it. And each filled-in entry of order n gets the value the ARPA reader would
+    /// give it in the pruned model (`ARPAParser+Suffixes`: its context's weight plus its suffix's
+    /// value, weight 0), once the weights of order n−1 are final: so the model in memory, its ARPA
+    /// file read back and its binary file all score alike.
     private func renormalize(_ pruned: NGramModel, kept: KeptEntries, maps: [[UInt32]]) {
         let order = model.order
         var ids = [UInt32](repeating: 0, count: order)
@@ -96,7 +105,7 @@ extension PruningScores {
                 // A context that went too has no weight to recompute.
                 let context = Int(source.context(ofSlot: slot))
                 let here = n == 2 ? UInt32(context) : maps[n - 3][context]
-                if here != .max { touched[Int(here)] = 1 }
+                if here != .max && (n == 2 || pruned.isNGram(order: n - 1, slot: Int(here))) { touched[Int(here)] = 1 }
             }
             let table = pruned.tables[n - 2], probs = pruned.logProb[n - 1]
             let kept = LargeBuffer<Double>(zeroedCount: contexts), backedOff = LargeBuffer<Double>(zeroedCount: contexts)
@@ -115,6 +124,16 @@ extension PruningScores {
                 // A context whose extensions take all the mass backs nothing off: its weight is moot.
                 guard beta > 0 && gamma > 0 else { continue }
                 weights[context] = log10(beta / gamma)
+            }
+            // Filled-in entries of order n, from the final weights of order n − 1.
+            guard n - 2 < pruned.filled.count, !pruned.filled[n - 2].isEmpty else { continue }
+            ids.withUnsafeMutableBufferPointer { ids in
+                for slot in pruned.filled[n - 2].sorted() {
+                    pruned.words(order: n, slot: slot, into: ids.baseAddress!)
+                    let suffix = n == 2 ? Int(ids[1]) : pruned.slot(of: ids.baseAddress! + 1, count: n - 1)!
+                    probs[slot] = weights[Int(table.context(ofSlot: slot))] + pruned.logProb[n - 2][suffix]
+                    if n < order { pruned.logBackoff[n - 1][slot] = 0 }
+                }
             }
         }
     }

@@ -72,10 +72,13 @@ public struct JointScalingLawFit: Sendable, Equatable {
             return total + r * r
         } / Double(usable.count)).squareRoot()
         let grid = JointScalingLawSolver.exponentGrid
-        if fit.alpha <= grid.first! * 1.001 || fit.alpha >= grid.last! * 0.999 { fit.flags.append("α = \(ScalingReport.sig(fit.alpha, 3)) at the edge of its range") }
-        if fit.beta <= grid.first! * 1.001 || fit.beta >= grid.last! * 0.999 { fit.flags.append("β = \(ScalingReport.sig(fit.beta, 3)) at the edge of its range") }
-        if fit.a <= 1e-12 * fit.e { fit.flags.append("A at 0: the fit finds no effect of N") }
-        if fit.e <= 1e-9 * (losses.min() ?? 1) { fit.flags.append("E at its bound 0") }
+        let aAtZero = fit.a <= 1e-12 * max(fit.e, 1), bAtZero = fit.b <= 1e-12 * max(fit.e, 1)
+        // An exponent whose term is 0 is not a finding of the fit: only the other flag says so.
+        if aAtZero { fit.flags.append("A at 0: the fit finds no effect of N") }
+        else if fit.alpha <= grid.first! * 1.001 || fit.alpha >= grid.last! * 0.999 { fit.flags.append("α = \(ScalingReport.sig(fit.alpha, 3)) at the edge of its range") }
+        if bAtZero { fit.flags.append("B at 0: the fit finds no effect of D") }
+        else if fit.beta <= grid.first! * 1.001 || fit.beta >= grid.last! * 0.999 { fit.flags.append("β = \(ScalingReport.sig(fit.beta, 3)) at the edge of its range") }
+        if fit.e <= 1e-9 * (usable.map { losses[$0] }.min() ?? 1) { fit.flags.append("E at its bound 0") }
         if bootstrapResamples > 0 {
             let replicates = Bootstrap.map(count: bootstrapResamples, threads: threads) { k -> [Double]? in
                 let drawn = data.resampled(Bootstrap.multiplicities(count: data.count, seed: seed, index: k))

@@ -134,11 +134,13 @@ public struct ModelSizeStudy {
     /// log bytes; its largest model's loss above them; nil below its smallest.
     static func interpolated(_ line: [Entry], at budget: Int) -> Double? {
         guard let first = line.first, let last = line.last, budget >= first.bytes! else { return nil }
-        if budget >= last.bytes! { return line.map(\.lossNats).min() }
+        // Never worse than a model of the line that fits (a line need not fall everywhere).
+        let fitting = line.filter { $0.bytes! <= budget }.map(\.lossNats).min()!
+        if budget >= last.bytes! { return fitting }
         let upper = line.firstIndex { $0.bytes! > budget }!, a = line[upper - 1], b = line[upper]
-        guard b.bytes! > a.bytes! else { return min(a.lossNats, b.lossNats) }
+        guard b.bytes! > a.bytes! else { return fitting }
         let t = log(Double(budget) / Double(a.bytes!)) / log(Double(b.bytes!) / Double(a.bytes!))
-        return a.lossNats + t * (b.lossNats - a.lossNats)
+        return min(fitting, a.lossNats + t * (b.lossNats - a.lossNats))
     }
 
     /// Byte budgets from the smallest measured model to the largest, doubling, each with the best
@@ -151,7 +153,8 @@ public struct ModelSizeStudy {
         struct LineKey: Hashable { var order: Int; var requested: Int }
         let lines = Dictionary(grouping: sized) { LineKey(order: $0.order, requested: $0.requestedTokens) }
             .mapValues { $0.sorted { $0.bytes! < $1.bytes! } }
-        let largestTokens = sized.map(\.tokens).max()!
+        // Slices by the size asked for (a mean of repeats' real sizes may differ between orders).
+        let largestSlice = sized.map(\.requestedTokens).max()!
         var budgets: [Budget] = []
         var bytes = Double(smallest)
         while true {
@@ -162,7 +165,7 @@ public struct ModelSizeStudy {
                 guard let loss = ModelSizeStudy.interpolated(line, at: budget) else { continue }
                 let candidate = (line[0].name, line[0].tokens, loss)
                 if best == nil || loss < best!.lossNats { best = candidate }
-                if line[0].tokens == largestTokens && (top == nil || loss < top!.lossNats) { top = candidate }
+                if line[0].requestedTokens == largestSlice && (top == nil || loss < top!.lossNats) { top = candidate }
             }
             let measured = sized.filter { $0.bytes! <= budget }.min { $0.lossNats < $1.lossNats }
             var fitted: (curve: String, lossNats: Double, ngrams: Double)? = nil

@@ -281,7 +281,6 @@ public final class ScalingExperiment {
                     if order > inMemoryOrder && order >= 2 && !options.pruneThresholds.isEmpty {
                         // A model built past the budget keeps only the held-out set's n-grams.
                         warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, order \(order): past the memory budget, so not pruned (pruning needs the whole model in memory)")
-                        measured += options.smoothings.count * options.pruneThresholds.count
                     }
                     if order > inMemoryOrder && !spilling.isEmpty {
                         counts = nil
@@ -299,12 +298,13 @@ public final class ScalingExperiment {
                         for (smoothing, model) in built.models { spilled[smoothing] = (model.model, built.sentences, model.seconds, model.cpuSeconds) }
                     }
                     for smoothing in options.smoothings {
+                        // Whatever happens below, this model's points (unpruned and pruned) are then behind.
+                        let measuredBefore = measured
+                        defer { measured = measuredBefore + 1 + (order >= 2 ? options.pruneThresholds.count : 0) }
                         let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested, repeatIndex: r)
                         var pruneKeys = spilled[smoothing] != nil || order > inMemoryOrder ? [] : keys(smoothing, order, slice.requested, r).dropFirst().filter { !done.contains($0) }
-                        if done.contains(key) && pruneKeys.isEmpty {
-                            measured += 1 + (order >= 2 && order <= inMemoryOrder ? options.pruneThresholds.count : 0)
-                            continue
-                        }
+                        if done.contains(key) && pruneKeys.isEmpty { continue }
+                        measured += (done.contains(key) ? 1 : 0) + (order >= 2 ? options.pruneThresholds.count : 0) - pruneKeys.count
                         progress?.status("\(describe): \(smoothing.rawValue) order \(order) [point \(measured + 1)/\(totalPoints)]")
                         let estimateStart = ProgressClock.now(), estimateCPUStart = ResourceUsage.processCPUSeconds()
                         let model: NGramModel, sentences: Int
@@ -355,8 +355,12 @@ public final class ScalingExperiment {
                             try onPoint(point)
                         }
                         if !done.contains(key) { try emit((model, 0, estimated.seconds, estimated.cpuSeconds)) }
-                        if !pruneKeys.isEmpty, PruningJob.memoryNeeded(model) > budget.bytes {
-                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))), more than the memory budget (\(ByteCount.text(budget.bytes)))")
+                        // Beside the model: the slice's count tables of higher orders (the model shares
+                        // the others) and the held-out set's n-grams.
+                        let held = (counts?.tables.filter { $0.order > order }.reduce(0) { $0 + $1.slots.memoryFootprint } ?? 0)
+                            + (heldoutCounts?.tableMemory ?? 0)
+                        if !pruneKeys.isEmpty, held + PruningJob.memoryNeeded(model) > budget.bytes {
+                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))) beside \(ByteCount.text(held)) of counts, more than the memory budget (\(ByteCount.text(budget.bytes)))")
                             measured += pruneKeys.count
                             pruneKeys = []
                         }

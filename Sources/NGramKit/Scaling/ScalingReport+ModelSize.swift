@@ -14,7 +14,7 @@ extension ScalingReport {
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for e in study.entries {
             let kept = e.unprunedNGrams.map { ScalingReport.percent(Double(e.ngrams) / Double(max($0, 1))) } ?? ""
-            let versus = e.pruneThreshold == 0 ? "" : e.unprunedLossNats.map { "+" + ScalingReport.percent(e.lossNats / $0 - 1) } ?? ""
+            let versus = e.pruneThreshold == 0 ? "" : e.unprunedLossNats.map { ScalingReport.signedPercent(e.lossNats / $0 - 1) } ?? ""
             lines.append("| \(e.name) | \(e.tokens) | \(ScalingReport.threshold(e.pruneThreshold)) | \(e.ngrams) | \(kept) | \(e.bytes.map { ScalingReport.bytes($0) } ?? "") | \(ScalingReport.sig(e.lossNats, 5)) | \(versus) |")
         }
 
@@ -63,9 +63,11 @@ extension ScalingReport {
     /// to pruning below 1% of its size).
     private func findings(_ study: ModelSizeStudy, _ smoothing: SmoothingMethod, budgets: [ModelSizeStudy.Budget]) -> [String] {
         var lines: [String] = []
-        let largest = study.entries.filter { $0.smoothing == smoothing }.map(\.tokens).max() ?? 0
+        // The largest slice among the models with bytes, as the budgets take it.
+        let sized = study.entries.filter { $0.smoothing == smoothing && $0.bytes != nil }
+        let largest = sized.max { $0.requestedTokens < $1.requestedTokens }?.tokens ?? 0
         let judged = budgets.filter { $0.bestSlice != nil && $0.largestSlice != nil }
-        let smaller = judged.filter { $0.bestSlice!.tokens < largest }
+        let smaller = judged.filter { $0.bestSlice!.tokens != $0.largestSlice!.tokens }
         if !judged.isEmpty {
             lines.append("- Prune harder on more data, or train on less? Of the \(judged.count) budgets where the largest slice (\(largest) tokens) has a model small enough, "
                          + (smaller.isEmpty ? "at every one the largest slice pruned to fit is best."
@@ -78,10 +80,14 @@ extension ScalingReport {
             guard let heaviest = atLargest.filter({ $0.pruneThreshold > 0 }).min(by: { $0.ngrams < $1.ngrams }),
                   let full = heaviest.unprunedNGrams, let fullLoss = heaviest.unprunedLossNats else { continue }
             var sentence = "- \(heaviest.name) at the largest slice, pruned at \(ScalingReport.threshold(heaviest.pruneThreshold)), keeps \(ScalingReport.percent(Double(heaviest.ngrams) / Double(max(full, 1)))) of its n-grams for a loss \(ScalingReport.signedPercent(heaviest.lossNats / fullLoss - 1)) above the unpruned model's"
-            if let bytes = heaviest.bytes,
-               let rival = study.entries.filter({ $0.smoothing == smoothing && $0.order < order && $0.tokens == largest && $0.pruneThreshold == 0 && $0.bytes != nil })
-                .min(by: { abs(log(Double($0.bytes!) / Double(bytes))) < abs(log(Double($1.bytes!) / Double(bytes))) }) {
-                sentence += "; the unpruned \(rival.name) of the same slice (\(ScalingReport.bytes(rival.bytes!)) against \(ScalingReport.bytes(bytes))) has loss \(ScalingReport.sig(rival.lossNats, 5)) against \(ScalingReport.sig(heaviest.lossNats, 5))"
+            // Lower orders of the same slice at the same bytes (their lines interpolated, as the budgets).
+            if let bytes = heaviest.bytes {
+                for lower in Set(study.entries.map(\.order)).filter({ $0 < order }).sorted() {
+                    let line = study.entries.filter { $0.smoothing == smoothing && $0.order == lower && $0.requestedTokens == heaviest.requestedTokens && $0.bytes != nil }
+                        .sorted { $0.bytes! < $1.bytes! }
+                    guard let loss = ModelSizeStudy.interpolated(line, at: bytes) else { continue }
+                    sentence += "; at the same bytes (\(ScalingReport.bytes(bytes))), the \(line[0].name) of that slice pruned to fit has loss \(ScalingReport.sig(loss, 5)) against \(ScalingReport.sig(heaviest.lossNats, 5))"
+                }
             }
             lines.append(sentence + ".")
         }

@@ -58,7 +58,7 @@ struct CountPruningTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("m.arpa").path
         let result = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--prune", "0", "1", "--memory", "8M", "--arpa", out])
-        #expect(result.status != 0 && result.errorLines.count == 1 && result.stderr.contains("--memory"), "\(result.stderr)")
+        #expect(result.status != 0 && result.errorLines.count == 1 && result.stderr.contains("pruning works on a model in memory"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
         let decreasing = try TestSupport.runTool(["build", "--order", "3", "--text", text, "--prune", "0", "2", "1", "--arpa", out])
         #expect(decreasing.status != 0 && decreasing.stderr.contains("non-decreasing"), "\(decreasing.stderr)")

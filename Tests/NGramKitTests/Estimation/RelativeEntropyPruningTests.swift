@@ -137,35 +137,40 @@ struct RelativeEntropyPruningTests {
         #expect(checked == model.ngramCounts.dropFirst().reduce(0, +))
     }
 
-    @Test("removing an n-gram from the highest order changes the model's conditional entropy by exactly ΔH")
-    func removalOfOneNGramCostsDeltaH() throws {
-        // With one n-gram removed (threshold just above its score, when it is the lowest), the
-        // pruned model's distribution after h is p', and nothing else changes.
+    @Test("removing one trigram changes the distribution after its context by exactly its ΔH", arguments: [0, 1, 2])
+    func removalOfOneNGramCostsDeltaH(pick: Int) throws {
+        // Every entry kept but one trigram (a trigram is no context and no suffix of another
+        // n-gram), the backoff of its context renormalized: the distribution after h is p', and
+        // its relative entropy is the trigram's ΔH.
         let model = try Self.tinyModel()
         let scores = PruningScores(model: model, threads: 1)
         let table = model.tables[1]
-        var lowest = (slot: -1, score: Double.infinity)
-        for slot in 0..<table.capacity where table.isOccupied(slot) {
-            let s = scores.scores[1][slot]
-            if s < lowest.score { lowest = (slot, s) }
+        let trigrams = (0..<table.capacity).filter { table.isOccupied($0) }.sorted { scores.scores[1][$0] < scores.scores[1][$1] }
+        let slot = trigrams[pick * trigrams.count / 3]
+        let keep = model.tables.map { t in
+            let flags = LargeBuffer<UInt8>(zeroedCount: t.capacity)
+            for s in 0..<t.capacity where t.isOccupied(s) { flags[s] = 1 }
+            return flags
         }
-        let others = scores.scores.flatMap { buffer in (0..<buffer.count).map { buffer[$0] } }.filter { !$0.isNaN }.sorted()
-        let second = try #require(others.first { $0 > lowest.score })
-        let pruned = try RelativeEntropyPruning.prune(model, .threshold(second)).model
+        keep[1][slot] = 0
+        let pruned = try scores.model(keeping: .init(keep: keep, ngrams: model.totalNGrams - 1))
+        #expect(pruned.ngramCounts == [model.ngramCounts[0], model.ngramCounts[1], model.ngramCounts[2] - 1])
         var words = [UInt32](repeating: 0, count: 3)
-        words.withUnsafeMutableBufferPointer { model.words(order: 3, slot: lowest.slot, into: $0.baseAddress!) }
+        words.withUnsafeMutableBufferPointer { model.words(order: 3, slot: slot, into: $0.baseAddress!) }
         let context = Array(words.dropLast())
-        var entropy = 0.0
+        var entropy = 0.0, sum = 0.0
         for v in (0..<UInt32(model.vocabulary.count)) where v != Vocabulary.beginID {
             let p = pow(10, try Self.logProb(model, context, v)), after = pow(10, try Self.logProb(pruned, context, v))
             entropy += p * log(p / after)
+            sum += after
         }
         var historyLogProb = 0.0
         for i in context.indices where !(i == 0 && context[0] == Vocabulary.beginID) {
             historyLogProb += try Self.logProb(model, Array(context[..<i]), context[i])
         }
-        // Single precision in the stored backoff weight bounds the agreement.
-        #expect(abs(pow(10, historyLogProb) * entropy - log1p(lowest.score)) <= 1e-6 * log1p(lowest.score) + 1e-9)
+        let deltaH = log1p(scores.scores[1][slot])
+        #expect(abs(sum - 1) < 1e-12, "\(sum)")
+        #expect(abs(pow(10, historyLogProb) * entropy - deltaH) <= 1e-9 * deltaH + 1e-15, "\(pow(10, historyLogProb) * entropy) vs \(deltaH)")
     }
 
     // MARK: - The pruned model is a distribution
@@ -232,6 +237,34 @@ struct RelativeEntropyPruningTests {
         let model = try Self.tinyModel()
         for criterion in [PruningCriterion.threshold(-1), .threshold(.nan), .threshold(.infinity), .targetNGrams(0)] {
             #expect(throws: NGramKitError.self) { try RelativeEntropyPruning.prune(model, criterion) }
+        }
+    }
+}
+
+extension RelativeEntropyPruningTests {
+    @Test("A model read from an ARPA file with holes (filled-in suffixes): pruned in memory, its ARPA read back and its binary score alike")
+    func incompleteModel() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try ModelFile.load(try PrunedModelTests.prunedBrown(in: directory))
+        #expect(!source.isComplete && source.filled.contains { !$0.isEmpty })
+        let test = try TestSupport.sharedFile("fixtures/kenlm/brown.test1k.txt.gz")
+        for threshold in [0, 1e-7] {
+            let pruned = try RelativeEntropyPruning.prune(source, .threshold(threshold)).model
+            let arpa = directory.appendingPathComponent("p\(threshold).arpa").path, binary = directory.appendingPathComponent("p\(threshold).bin").path
+            try ARPAWriter.write(pruned, to: arpa)
+            _ = try BinaryModelWriter.write(pruned, to: binary)
+            let inMemory = try Perplexity.evaluate(model: pruned, paths: [test], threads: 1).log10Prob
+            let readBack = try Perplexity.evaluate(model: try ModelFile.load(arpa), paths: [test], threads: 1).log10Prob
+            let mapped = try Perplexity.evaluate(model: try ModelFile.load(binary), paths: [test], threads: 1).log10Prob
+            // Single precision in the files: about 1e-7 relative per value.
+            #expect(abs(readBack - inMemory) < 1e-6 * abs(inMemory), "threshold \(threshold): \(readBack) vs \(inMemory)")
+            #expect(abs(mapped - inMemory) < 1e-6 * abs(inMemory), "threshold \(threshold): \(mapped) vs \(inMemory)")
+            if threshold == 0 {
+                // Nothing removed; the weights are recomputed (the file with holes was not
+                // normalized), as SRILM recomputes every weight after pruning.
+                #expect(pruned.ngramCounts == source.ngramCounts)
+            }
         }
     }
 }
