@@ -175,29 +175,31 @@ enum JointScalingLawSolver {
         return best?.p
     }
 
-    /// (E, A, B) ≥ 0 minimizing Σ w (L − E − A x − B y)² / L² at fixed exponents.
+    /// (E, A, B) ≥ 0 minimizing Σ w (L − E − A x − B y)² / L² at fixed exponents: the sums of one
+    /// pass over the points (a 3×3 Gram matrix, its right side and Σ w), then the best feasible
+    /// subset of free coefficients (the others at 0), each judged by its squared error from the sums.
     static func linearSolve(alpha: Double, beta: Double, _ data: JointPoints) -> [Double]? {
-        let x = data.logN.map { exp(-alpha * $0) }, y = data.logD.map { exp(-beta * $0) }
+        var s1 = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0, r1 = 0.0, rx = 0.0, ry = 0.0, total = 0.0
+        for i in 0..<data.count {
+            let x = exp(-alpha * data.logN[i]), y = exp(-beta * data.logD[i]), l = data.values[i]
+            let w = data.weights[i] / (l * l)
+            s1 += w; sx += w * x; sy += w * y; sxx += w * x * x; sxy += w * x * y; syy += w * y * y
+            r1 += w * l; rx += w * x * l; ry += w * y * l
+            total += w * l * l
+        }
+        let gram = [[s1, sx, sy], [sx, sxx, sxy], [sy, sxy, syy]], right = [r1, rx, ry]
         var best: (loss: Double, c: [Double])? = nil
-        // Every subset of free coefficients (the others at 0); the best feasible one.
         for mask in 1..<8 {
             let free = (0..<3).filter { mask & (1 << $0) != 0 }
-            var m = [[Double]](repeating: [Double](repeating: 0, count: free.count), count: free.count)
-            var r = [Double](repeating: 0, count: free.count)
-            for i in 0..<data.count {
-                let basis = [1, x[i], y[i]], w = data.weights[i] / (data.values[i] * data.values[i])
-                for (j, fj) in free.enumerated() {
-                    r[j] += w * basis[fj] * data.values[i]
-                    for (k, fk) in free.enumerated() { m[j][k] += w * basis[fj] * basis[fk] }
-                }
-            }
-            guard let solution = solve(m, r), solution.allSatisfy({ $0 >= 0 && $0.isFinite }) else { continue }
+            guard let solution = solve(free.map { j in free.map { gram[j][$0] } }, free.map { right[$0] }),
+                  solution.allSatisfy({ $0 >= 0 && $0.isFinite }) else { continue }
             var c = [0.0, 0.0, 0.0]
             for (j, fj) in free.enumerated() { c[fj] = solution[j] }
-            var loss = 0.0
-            for i in 0..<data.count {
-                let d = (data.values[i] - c[0] - c[1] * x[i] - c[2] * y[i]) / data.values[i]
-                loss += data.weights[i] * d * d
+            // Σ w (L − c·b)² = Σ w L² − 2 c·r + cᵀ G c.
+            var loss = total
+            for j in 0..<3 {
+                loss -= 2 * c[j] * right[j]
+                for k in 0..<3 { loss += c[j] * gram[j][k] * c[k] }
             }
             if best == nil || loss < best!.loss { best = (loss, c) }
         }

@@ -79,7 +79,7 @@ extension ScalingReport {
             let atLargest = study.entries.filter { $0.smoothing == smoothing && $0.order == order && $0.tokens == largest }
             guard let heaviest = atLargest.filter({ $0.pruneThreshold > 0 }).min(by: { $0.ngrams < $1.ngrams }),
                   let full = heaviest.unprunedNGrams, let fullLoss = heaviest.unprunedLossNats else { continue }
-            var sentence = "- \(heaviest.name) at the largest slice, pruned at \(ScalingReport.threshold(heaviest.pruneThreshold)), keeps \(ScalingReport.percent(Double(heaviest.ngrams) / Double(max(full, 1)))) of its n-grams for a loss \(ScalingReport.signedPercent(heaviest.lossNats / fullLoss - 1)) above the unpruned model's"
+            var sentence = "- \(heaviest.name) at the largest slice, pruned at \(ScalingReport.threshold(heaviest.pruneThreshold)), keeps \(ScalingReport.percent(Double(heaviest.ngrams) / Double(max(full, 1)))) of its n-grams; its loss is \(ScalingReport.signedPercent(heaviest.lossNats / fullLoss - 1)) against the unpruned model's"
             // Lower orders of the same slice at the same bytes (their lines interpolated, as the budgets).
             if let bytes = heaviest.bytes {
                 for lower in Set(study.entries.map(\.order)).filter({ $0 < order }).sorted() {
