@@ -119,7 +119,10 @@ extension ScalingReport {
     func pruningPlot() -> SVGPlot? {
         guard let study = modelSizeStudy else { return nil }
         var series: [SVGPlot.Series] = []
-        let slices = Array(Set(study.entries.map(\.requestedTokens))).sorted()
+        // One colour a slice, and the last colour for the frontier: at most nine slices drawn,
+        // spread over the schedule, the largest always.
+        let all = Array(Set(study.entries.map(\.requestedTokens))).sorted()
+        let slices = all.count <= 9 ? all : (0..<9).map { all[($0 * (all.count - 1) + 4) / 8] }
         let orders = Array(Set(study.entries.map(\.order))).sorted()
         for smoothing in options.smoothings {
             for order in orders {
