@@ -155,9 +155,7 @@ public struct PruningReport: Sendable {
 
     /// The fields of the JSON object, without braces (`build --json` nests them).
     var jsonFields: String {
-        let target: String
-        if case .targetNGrams(let count) = criterion { target = String(count) } else { target = "null" }
-        return "\"threshold\":\(JSON.exact(threshold)),\"target_ngrams\":\(target),"
+        "\"threshold\":\(JSON.exact(threshold)),\"target_ngrams\":\(target.map(String.init) ?? "null"),"
             + "\"ngrams_before\":[\(ngramsBefore.map(String.init).joined(separator: ","))],"
             + "\"ngrams_after\":[\(ngramsAfter.map(String.init).joined(separator: ","))],"
             + "\"estimated_perplexity_increase\":\(JSON.exact(estimatedPerplexityIncrease)),"

@@ -361,7 +361,6 @@ public final class ScalingExperiment {
                             + (heldoutCounts?.tableMemory ?? 0)
                         if !pruneKeys.isEmpty, held + PruningJob.memoryNeeded(model) > budget.bytes {
                             warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(smoothing.rawValue) order \(order): not pruned, pruning it would take \(ByteCount.text(PruningJob.memoryNeeded(model))) beside \(ByteCount.text(held)) of counts, more than the memory budget (\(ByteCount.text(budget.bytes)))")
-                            measured += pruneKeys.count
                             pruneKeys = []
                         }
                         if !pruneKeys.isEmpty {
