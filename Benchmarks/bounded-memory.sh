@@ -8,7 +8,8 @@
 #   --growth: ngramkit --memory 2G and lmplz -S 2G at about 10, 30, 81 and 100 M tokens (shards
 #             00-05 cut by bytes), the table and a log-log SVG (growth.svg).
 #   --scale:  ngramkit scale (Kneser-Ney, orders 1-5, slices from 100k tokens doubling up to
-#             shards 00-04 by book, 10% held out) with --memory 90% and with --memory 2G; the
+#             shards 00-04 by book, 10% held out) with --memory 90%, with --memory 2G, and with
+#             --memory 1G (the text's ids are past a quarter of it: the pool is kept on disk); the
 #             points must be the same but for the seconds and memory columns (scale.md).
 #   --compile: ngramkit compile of the order-5 ARPA model of about 30 M tokens (SIZES' first
 #             size with --growth's cut; ~3 GB of ARPA text) in memory and with --memory 512M,
@@ -229,26 +230,31 @@ if [[ $mode == scale ]]; then
           --bootstrap 100 --fresh)
     run scale-memory "$bin" "${args[@]}" --memory 90% --out "$bench/scale-memory"
     run scale-2G "$bin" "${args[@]}" --memory 2G --temp-dir "$bench/tmp" --out "$bench/scale-2G"
+    run scale-1G "$bin" "${args[@]}" --memory 1G --temp-dir "$bench/tmp" --out "$bench/scale-1G"
     python3 - "$results" "$bench" <<'PY' | tee "$out/scale.md"
 import csv, sys
 results, bench = sys.argv[1], sys.argv[2]
 rows = {r.split()[0]: r.split()[1:] for r in open(results)}
-a = list(csv.DictReader(open(f"{bench}/scale-memory/points.csv")))
-b = list(csv.DictReader(open(f"{bench}/scale-2G/points.csv")))
-machine = {"count_seconds", "estimate_seconds", "score_seconds", "model_bytes", "peak_rss_bytes"}
-differing = [(x["tokens"], x["order"], k) for x, y in zip(a, b) for k in x if k not in machine and x[k] != y[k]]
-past = [(int(y["tokens"]), int(y["order"])) for y in b if y["model_bytes"] == "0"]
-print("| run | points | wall | peak RSS | peak temporary |")
-print("|---|---|---|---|---|")
-for label, points in (("scale-memory", a), ("scale-2G", b)):
+labels = ("scale-memory", "scale-2G", "scale-1G")
+points = {label: list(csv.DictReader(open(f"{bench}/{label}/points.csv"))) for label in labels}
+machine = {"count_seconds", "estimate_seconds", "score_seconds", "model_bytes", "peak_rss_bytes", "count_cpu_seconds", "estimate_cpu_seconds"}
+print("| run | points | wall | peak RSS | peak temporary | pool |")
+print("|---|---|---|---|---|---|")
+for label in labels:
     s, kb, tmp = rows[label]
-    print(f"| {label} | {len(points)} | {float(s):.1f} s | {int(kb) / 1048576:.2f} GiB | {int(tmp) / 2**30:.2f} GiB |")
+    pool = "on disk" if "kept in the temporary folder" in open(f"{bench}/{label}.out").read() else "in memory"
+    print(f"| {label} | {len(points[label])} | {float(s):.1f} s | {int(kb) / 1048576:.2f} GiB | {int(tmp) / 2**30:.2f} GiB | {pool} |")
 print()
-print(f"Points past the budget (model built a partition at a time): {len(past)}: " + ", ".join(f"{t:,} tokens order {o}" for t, o in past))
-same = len(a) == len(b) and not differing
-print("The two runs' points are the same in every column but seconds and memory: " + ("yes" if same else f"NO, {differing[:5]}"))
-fa, fb = open(f"{bench}/scale-memory/fits.json").read(), open(f"{bench}/scale-2G/fits.json").read()
-print("fits.json byte-identical: " + ("yes" if fa == fb else "NO"))
+a = points["scale-memory"]
+fa = open(f"{bench}/scale-memory/fits.json").read()
+for label in labels[1:]:
+    b = points[label]
+    differing = [(x["tokens"], x["order"], k) for x, y in zip(a, b) for k in x if k not in machine and x[k] != y[k]]
+    past = [(int(y["tokens"]), int(y["order"])) for y in b if y["model_bytes"] == "0"]
+    print(f"{label}: points past the budget (model built a partition at a time): {len(past)}: " + ", ".join(f"{t:,} tokens order {o}" for t, o in past))
+    same = len(a) == len(b) and not differing
+    print(f"{label}: the points are scale-memory's in every column but seconds and memory: " + ("yes" if same else f"NO, {differing[:5]}"))
+    print(f"{label}: fits.json byte-identical to scale-memory's: " + ("yes" if open(f"{bench}/{label}/fits.json").read() == fa else "NO"))
 PY
     exit 0
 fi

@@ -54,25 +54,34 @@ package final class RestrictedModelBuilder {
     /// what a builder keeps of an unpruned model of `ids`, known before the model is made, so
     /// that its memory can be set aside.
     package static func keptEntries(text: NGramCounts, in ids: UnsafeBufferPointer<UInt32>) -> Int {
+        try! keptEntries(text: text) { try $0(ids) }
+    }
+
+    /// `keptEntries(text:in:)` of the ids that `chunks` passes to its argument, chunk after
+    /// chunk, each of whole sentences (no n-gram spans two chunks).
+    package static func keptEntries(text: NGramCounts,
+                                    chunks: ((UnsafeBufferPointer<UInt32>) throws -> Void) throws -> Void) rethrows -> Int {
         let order = text.order
         guard order >= 2 else { return 0 }
         // One bit per slot of each of the text's tables: whether the slice holds that n-gram.
         let seen = (2...order).map { LargeBuffer<UInt64>(zeroedCount: (text.tables[$0 - 2].capacity + 63) / 64) }
         var kept = 0
-        for i in 0..<ids.count {
-            var slot = Int(ids[i])
-            var m = 2
-            // The n-grams starting at i, longer and longer, while the text holds them (a window
-            // across a sentence end is never in the text's tables).
-            while m <= order && i + m - 1 < ids.count,
-                  let found = text.tables[m - 2].find(context: UInt32(slot), word: ids[i + m - 1]) {
-                let bits = seen[m - 2], word = found >> 6, bit = UInt64(1) << UInt64(found & 63)
-                if bits[word] & bit == 0 {
-                    bits[word] |= bit
-                    kept += 1
+        try chunks { ids in
+            for i in 0..<ids.count {
+                var slot = Int(ids[i])
+                var m = 2
+                // The n-grams starting at i, longer and longer, while the text holds them (a window
+                // across a sentence end is never in the text's tables).
+                while m <= order && i + m - 1 < ids.count,
+                      let found = text.tables[m - 2].find(context: UInt32(slot), word: ids[i + m - 1]) {
+                    let bits = seen[m - 2], word = found >> 6, bit = UInt64(1) << UInt64(found & 63)
+                    if bits[word] & bit == 0 {
+                        bits[word] |= bit
+                        kept += 1
+                    }
+                    slot = found
+                    m += 1
                 }
-                slot = found
-                m += 1
             }
         }
         return kept

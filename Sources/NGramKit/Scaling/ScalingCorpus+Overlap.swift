@@ -43,7 +43,8 @@ extension ScalingCorpus {
                 }
             }
             var inPool = 0, tokens = 0
-            try? withSlice(streamCount: poolUnitEnd.last ?? 0) { pool in
+            // Chunks end at sentence ends.
+            try? forEachChunk(streamCount: poolUnitEnd.last ?? 0) { pool in
                 var start = 0
                 while start < pool.count {
                     // A pool sentence: <s> ... </s>.

@@ -10,6 +10,11 @@ import Foundation
 ///      the held-out set as an id stream, both in the fixed vocabulary, and the cumulative token
 ///      count after each unit (to cut slices at unit boundaries).
 ///
+/// Past the memory budget: when the text's ids take more than a quarter of the budget, the text
+/// is read into a temporary file and the pool is kept in one (`IDStore`, 4 bytes a token on
+/// disk), read a chunk at a time (`forEachChunk`); the held-out set and the tables of units stay
+/// in memory. The pool's ids are the same either way, so are the points.
+///
 /// The protocol (also in the README):
 /// - Units are sentences (lines), or documents when an index file is given: every index row
 ///   starts a unit at its `first_line`, which runs to the next row's start (lines before the
@@ -71,8 +76,10 @@ public final class ScalingCorpus: @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let unit: Unit
     /// The pool, `<s> w... </s>` per sentence, units in shuffled order (the order of
-    /// `arrangement`).
-    private(set) var pool: GrowableBuffer<UInt32>
+    /// `arrangement`): in memory, or in a temporary file past the budget.
+    private(set) var pool: IDStore
+    /// Where a pool past the budget is kept.
+    private let space: LazyTemporarySpace
     /// `poolUnitEnd[u]`: stream position one past unit u; `poolUnitTokens[u]`: word tokens in
     /// units 0...u (markers excluded).
     private(set) var poolUnitEnd: [Int]
@@ -80,8 +87,6 @@ public final class ScalingCorpus: @unchecked Sendable {
     /// Which shuffle of the pool's units the stream holds: 0 is the seed's (the one every run
     /// has); repeat r > 0 reshuffles the same units with a seed of its own (`arrangePool`).
     public private(set) var arrangement = 0
-    /// `arrangedUnit[i]`: the unit at position i, numbered by its position in arrangement 0.
-    private var arrangedUnit: [Int] = []
     /// The held-out set, `<s> w... </s>` per sentence.
     let heldout: GrowableBuffer<UInt32>
     /// Stream position of every held-out sentence's `<s>`.
@@ -98,26 +103,50 @@ public final class ScalingCorpus: @unchecked Sendable {
     /// Held-out tokens that the fixed vocabulary maps to `<unk>` (literal `<unk>` included).
     public let heldoutUnknownTokens: Int
 
+    /// Whether the pool is kept in a temporary file (its ids took more than a quarter of the
+    /// memory budget).
+    public var poolIsOnDisk: Bool { pool.isOnDisk }
+
     /// Reads and prepares the data.
+    /// - Parameter memory: the run's budget (nil: `MemoryBudget.standard()`); text whose ids
+    ///   take more than a quarter of it is kept in its temporary folder.
     /// - Throws: `NGramKitError` for unreadable files, a malformed index, an empty pool or
-    ///   held-out set.
-    public init(_ configuration: Configuration, progress: ProgressReporter? = nil) throws {
+    ///   held-out set, a full temporary disk.
+    public init(_ configuration: Configuration, memory: MemoryBudget? = nil, progress: ProgressReporter? = nil) throws {
         self.configuration = configuration
+        let budget = memory ?? .standard()
+        space = LazyTemporarySpace(budget: budget)
         // 1. Read the training files into one stream (open vocabulary), noting where each file's
-        //    sentences start.
+        //    sentences start; past a quarter of the budget the stream goes to a temporary file.
         let reader = IDStreamReader(vocabulary: Vocabulary(), keepsStream: true, job: "reading the training text")
         reader.progress = progress
+        reader.spillThreshold = max(1 << 16, budget.bytes / 16)
+        reader.makeSpill = { [space] in try TokenSpill(space: space.get()) }
         var fileFirstSentence: [Int] = []
         for path in configuration.trainingPaths {
             fileFirstSentence.append(reader.sentences)
             try reader.addFiles([path], configuration: configuration.tokenizer)
         }
         progress?.done()
-        let raw = reader.stream
+        let rawStore: IDStore
+        if let spill = reader.spill {
+            // Spilled: made addressable (4 bytes an id) in a file of its own.
+            try reader.finishSpilling()
+            rawStore = try IDStore(space: space.get())
+            try TokenSource.spilled(spill).forEachChunk { chunk in
+                for id in chunk { try rawStore.append(id) }
+            }
+        } else {
+            rawStore = IDStore(sealing: reader.stream)
+        }
+        try rawStore.seal()
+        let raw = rawStore.ids
         let rawVocabulary = reader.vocabulary
         var sentenceStart: [Int] = []
         sentenceStart.reserveCapacity(reader.sentences + 1)
-        for i in 0..<raw.count where raw[i] == Vocabulary.beginID { sentenceStart.append(i) }
+        rawStore.forEachChunk(prefix: raw.count) { chunk, position in
+            for i in chunk.indices where chunk[i] == Vocabulary.beginID { sentenceStart.append(position + i) }
+        }
         sentenceStart.append(raw.count)
         let sentenceCount = sentenceStart.count - 1
 
@@ -156,9 +185,14 @@ public final class ScalingCorpus: @unchecked Sendable {
             poolOrder = order[k...]
         }
 
-        // 4. The fixed vocabulary, from the pool's counts.
+        // 4. The fixed vocabulary, from the pool's counts: the text's, less the held-out units'
+        //    (the text is read front to back; only the held-out units are gathered).
         var poolCounts = [UInt64](repeating: 0, count: rawVocabulary.count)
-        for u in poolOrder { for i in unitRange(u) { poolCounts[Int(raw[i])] += 1 } }
+        rawStore.forEachChunk(prefix: raw.count) { chunk, _ in
+            for id in chunk { poolCounts[Int(id)] += 1 }
+        }
+        for u in heldoutUnitsFromPool { for i in unitRange(u) { poolCounts[Int(raw[i])] -= 1 } }
+        rawStore.release()
         var remap: [UInt32]
         let fixed: Vocabulary
         if let vocabularyPath = configuration.vocabularyPath {
@@ -172,19 +206,24 @@ public final class ScalingCorpus: @unchecked Sendable {
         remap[Int(Vocabulary.endID)] = Vocabulary.endID
 
         // 5. The pool stream in shuffled order, remapped.
-        pool = GrowableBuffer(initialCapacity: raw.count + 16)
+        pool = rawStore.isOnDisk ? try IDStore(space: space.get()) : IDStore(inMemoryCapacity: raw.count + 16)
         var ends: [Int] = [], tokens: [Int] = []
+        ends.reserveCapacity(poolOrder.count)
+        tokens.reserveCapacity(poolOrder.count)
         var running = 0, sentences = 0
+        var gathered = 0
         for u in poolOrder {
-            for i in unitRange(u) { pool.append(remap[Int(raw[i])]) }
+            for i in unitRange(u) { try pool.append(remap[Int(raw[i])]) }
             running += unitTokens(u)
             sentences += unitFirstSentence[u + 1] - unitFirstSentence[u]
             ends.append(pool.count)
             tokens.append(running)
+            gathered += 1
+            if gathered % IDStore.unitsPerRelease == 0 { rawStore.release() }
         }
+        try pool.seal()
         poolUnitEnd = ends
         poolUnitTokens = tokens
-        arrangedUnit = Array(0..<ends.count)
         poolSentences = sentences
         guard running > 0 else {
             let totalTokens = (0..<unitCount).reduce(0) { $0 + unitTokens($1) }
@@ -201,6 +240,7 @@ public final class ScalingCorpus: @unchecked Sendable {
         if configuration.heldoutPaths.isEmpty {
             heldoutUnits = heldoutUnitsFromPool.count
             for u in heldoutUnitsFromPool { for i in unitRange(u) { heldout.append(remap[Int(raw[i])]) } }
+            rawStore.release()
         } else {
             let heldoutReader = IDStreamReader(vocabulary: Vocabulary(), keepsStream: true, job: "reading the held-out text")
             heldoutReader.progress = progress
@@ -253,10 +293,41 @@ public final class ScalingCorpus: @unchecked Sendable {
     /// was read in; r > 0 shuffles the units of arrangement 0 again (Fisher–Yates with
     /// SplitMix64 seeded by the corpus seed and r), so a repeat is the whole schedule on another
     /// draw of the same pool, with the same held-out set and vocabulary. The stream is rebuilt
-    /// (one more copy of the pool's ids while it is); nothing else may read the corpus meanwhile.
-    public func arrangePool(forRepeat r: Int) {
+    /// (one more copy of the pool's ids while it is, in the pool's temporary folder when it is on
+    /// disk); nothing else may read the corpus meanwhile.
+    /// - Throws: `NGramKitError.cannotWrite` for a full temporary disk (a pool on disk).
+    public func arrangePool(forRepeat r: Int) throws {
         precondition(r >= 0)
         guard r != arrangement else { return }
+        let units = poolUnitEnd.count
+        // Where each unit of arrangement 0 lies now.
+        var position = [Int](repeating: 0, count: units)
+        for (i, unit) in unitOrder(forRepeat: arrangement).enumerated() { position[unit] = i }
+        let order = unitOrder(forRepeat: r)
+        let rearranged = pool.isOnDisk ? try IDStore(space: space.get()) : IDStore(inMemoryCapacity: pool.count + 16)
+        var ends: [Int] = [], tokens: [Int] = []
+        ends.reserveCapacity(units)
+        tokens.reserveCapacity(units)
+        var running = 0
+        let ids = pool.ids
+        for (k, unit) in order.enumerated() {
+            let i = position[unit]
+            let start = i == 0 ? 0 : poolUnitEnd[i - 1]
+            for j in start..<poolUnitEnd[i] { try rearranged.append(ids[j]) }
+            running += poolUnitTokens[i] - (i == 0 ? 0 : poolUnitTokens[i - 1])
+            ends.append(rearranged.count)
+            tokens.append(running)
+            if (k + 1) % IDStore.unitsPerRelease == 0 { pool.release() }
+        }
+        try rearranged.seal()
+        pool = rearranged
+        poolUnitEnd = ends
+        poolUnitTokens = tokens
+        arrangement = r
+    }
+
+    /// The units of arrangement 0 in the order of repeat `r` (the identity for r = 0).
+    private func unitOrder(forRepeat r: Int) -> [Int] {
         let units = poolUnitEnd.count
         var order = Array(0..<units)
         if r > 0 && units > 1 {
@@ -265,27 +336,7 @@ public final class ScalingCorpus: @unchecked Sendable {
                 order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
             }
         }
-        // Where each unit of arrangement 0 lies now.
-        var position = [Int](repeating: 0, count: units)
-        for (i, unit) in arrangedUnit.enumerated() { position[unit] = i }
-        let rearranged = GrowableBuffer<UInt32>(initialCapacity: pool.count + 16)
-        var ends: [Int] = [], tokens: [Int] = []
-        ends.reserveCapacity(units)
-        tokens.reserveCapacity(units)
-        var running = 0
-        for unit in order {
-            let i = position[unit]
-            let start = i == 0 ? 0 : poolUnitEnd[i - 1]
-            for k in start..<poolUnitEnd[i] { rearranged.append(pool[k]) }
-            running += poolUnitTokens[i] - (i == 0 ? 0 : poolUnitTokens[i - 1])
-            ends.append(rearranged.count)
-            tokens.append(running)
-        }
-        pool = rearranged
-        poolUnitEnd = ends
-        poolUnitTokens = tokens
-        arrangedUnit = order
-        arrangement = r
+        return order
     }
 
     /// The slice of the first units holding at least `tokens` word tokens (all of the pool when
@@ -307,13 +358,25 @@ public final class ScalingCorpus: @unchecked Sendable {
         guard streamCount == 0 || poolUnitEnd.contains(streamCount) else {
             throw NGramKitError.invalidOption(name: "streamCount", value: String(streamCount), expected: "0 or the end of a pool unit (from slice(tokens:)), at most \(poolUnitEnd.last ?? 0)")
         }
-        return try body(UnsafeBufferPointer(start: pool.storage, count: streamCount))
+        defer { pool.release() }
+        return try body(UnsafeBufferPointer(rebasing: pool.ids[0..<streamCount]))
     }
 
-    /// Memory the corpus holds (ids, unit tables, vocabulary), in bytes: what a run's budget
-    /// leaves to its slices is the rest.
+    /// Calls `body` with the first `streamCount` positions of the pool in consecutive chunks of
+    /// whole sentences: all at once in memory, a few MB at a time from a pool on disk (what a
+    /// reader of a slice past the budget should use).
+    /// - Throws: as `withSlice`.
+    public func forEachChunk(streamCount: Int, _ body: (UnsafeBufferPointer<UInt32>) throws -> Void) throws {
+        guard streamCount == 0 || poolUnitEnd.contains(streamCount) else {
+            throw NGramKitError.invalidOption(name: "streamCount", value: String(streamCount), expected: "0 or the end of a pool unit (from slice(tokens:)), at most \(poolUnitEnd.last ?? 0)")
+        }
+        try pool.forEachChunk(prefix: streamCount) { chunk, _ in try body(chunk) }
+    }
+
+    /// Memory the corpus holds (ids in memory, unit tables, vocabulary), in bytes: what a run's
+    /// budget leaves to its slices is the rest.
     package var memoryFootprint: Int {
-        4 * (pool.count + heldout.count) + 8 * (poolUnitEnd.count + poolUnitTokens.count + heldoutSentenceStarts.count)
+        pool.memoryFootprint + 4 * heldout.count + 8 * (poolUnitEnd.count + poolUnitTokens.count + heldoutSentenceStarts.count)
             + vocabulary.memoryFootprint
     }
 
@@ -329,7 +392,8 @@ public final class ScalingCorpus: @unchecked Sendable {
         guard units >= 0 && units <= poolUnitEnd.count else {
             throw NGramKitError.invalidOption(name: "units", value: String(units), expected: "0 to \(poolUnitEnd.count), the pool's units")
         }
-        return text(of: UnsafeBufferPointer(start: pool.storage, count: units == 0 ? 0 : poolUnitEnd[units - 1]))
+        defer { pool.release() }
+        return text(of: UnsafeBufferPointer(rebasing: pool.ids[0..<(units == 0 ? 0 : poolUnitEnd[units - 1])]))
     }
 
     /// The held-out set as text, one sentence a line.

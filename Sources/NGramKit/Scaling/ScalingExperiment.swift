@@ -205,9 +205,10 @@ public final class ScalingExperiment {
     ///   - onPoint: receives each new point.
     public func run(skipping done: Set<ScalingPoint.Key>, onPoint: (ScalingPoint) throws -> Void) throws {
         let orders = options.orders.sorted()
-        corpus.arrangePool(forRepeat: 0)
+        try corpus.arrangePool(forRepeat: 0)
         // The report describes the schedule on the first arrangement, also after an error.
-        defer { corpus.arrangePool(forRepeat: 0) }
+        var finished = false
+        defer { if !finished { try? corpus.arrangePool(forRepeat: 0) } }
         let firstPlan = slices()
         let totalPoints = firstPlan.count * options.repeats * options.smoothings.count
             * orders.reduce(0) { $0 + 1 + ($1 >= 2 ? options.pruneThresholds.count : 0) }
@@ -235,7 +236,7 @@ public final class ScalingExperiment {
                 measured += totalPoints / options.repeats
                 continue
             }
-            corpus.arrangePool(forRepeat: r)
+            try corpus.arrangePool(forRepeat: r)
             // Every repeat measures the sizes of the first one's plan (sizes that coincide under
             // this shuffle are measured apart, as alike slices), so every slice has R points.
             let plan = r == 0 ? firstPlan : firstPlan.map { first in
@@ -253,14 +254,14 @@ public final class ScalingExperiment {
                 progress?.status("\(describe): counting orders 1-\(pending.last!)")
                 let countStart = ProgressClock.now(), countCPUStart = ResourceUsage.processCPUSeconds()
                 // Counted once at the highest pending order that fits; higher orders spill.
-                var counts: NGramCounts? = try corpus.withSlice(streamCount: slice.streamCount) { ids -> NGramCounts? in
+                var counts: NGramCounts? = try {
                     let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
-                    var top: NGramCounter? = try counter(ids, order: pending.last!, within: left)
+                    var top: NGramCounter? = try counter(streamCount: slice.streamCount, order: pending.last!, within: left, space: space.get)
                     guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: NGramCounter.modelBytesPerNGram) else { return nil }
                     if fitting == top!.order { return try top!.finish() }
                     top = nil   // let go before the slice is loaded again at the order that fits
-                    return try counter(ids, order: fitting, within: left).finish()
-                }
+                    return try counter(streamCount: slice.streamCount, order: fitting, within: left, space: space.get).finish()
+                }()
                 let inMemoryOrder = counts?.order ?? 0
                 let countSeconds = ProgressClock.now() - countStart
                 let countCPUSeconds = ResourceUsage.processCPUSeconds() - countCPUStart
@@ -386,6 +387,8 @@ public final class ScalingExperiment {
                 }
             }
         }
+        try corpus.arrangePool(forRepeat: 0)
+        finished = true
         progress?.done()
     }
 
@@ -403,16 +406,23 @@ public final class ScalingExperiment {
         let budget = options.memory ?? .standard()
         let left = budget.bytes - corpus.memoryFootprint
         guard left >= MemoryBudget.minimumBytes else {
+            let what = corpus.poolIsOnDisk ? "the corpus's held-out ids and tables of units" : "the corpus's ids"
             throw NGramKitError.invalidOption(name: "--memory", value: budget.description,
-                                              expected: "more than the corpus's ids take in memory (\(ByteCount.text(corpus.memoryFootprint))): a pool kept on disk is not built yet")
+                                              expected: "at least \(ByteCount.text(corpus.memoryFootprint + MemoryBudget.minimumBytes)): \(what) take \(ByteCount.text(corpus.memoryFootprint)) in memory, and counting needs \(ByteCount.text(MemoryBudget.minimumBytes)) beside them")
         }
         return try MemoryBudget(bytes: left, temporaryDirectory: budget.temporaryDirectory)
     }
 
-    /// A counter holding a slice's `ids` at `order`, limited to `budget` (its stream is in
-    /// memory already, so it never spills: past the budget it counts a partition at a time).
-    private func counter(_ ids: UnsafeBufferPointer<UInt32>, order: Int, within budget: MemoryBudget) throws -> NGramCounter {
-        let counter = try NGramCounter.loading(ids: ids, vocabulary: corpus.vocabulary, order: order, threads: options.threads)
+    /// A counter holding the slice of the pool's first `streamCount` ids at `order`, limited to
+    /// `budget`. From a pool in memory it holds a copy of the slice (the budget left to the
+    /// slice allows for it) and never spills: past the budget it counts a partition at a time.
+    /// From a pool on disk its copy spills to `space` as `build`'s stream does.
+    private func counter(streamCount: Int, order: Int, within budget: MemoryBudget,
+                         space: @escaping () throws -> TemporarySpace) throws -> NGramCounter {
+        let counter = try NGramCounter.loading(vocabulary: corpus.vocabulary, order: order, threads: options.threads,
+                                               spillingWithin: corpus.poolIsOnDisk ? (budget, space) : nil) {
+            try corpus.forEachChunk(streamCount: streamCount, $0)
+        }
         counter.budget = budget
         return counter
     }
@@ -423,7 +433,7 @@ public final class ScalingExperiment {
         guard budget.bytes - bytes >= MemoryBudget.minimumBytes else {
             let total = (options.memory ?? .standard()).bytes - budget.bytes + bytes + MemoryBudget.minimumBytes
             throw NGramKitError.invalidOption(name: "--memory", value: (options.memory ?? .standard()).description,
-                                              expected: "at least \(ByteCount.text(total)): the corpus's ids, \(what), and room to count")
+                                              expected: "at least \(ByteCount.text(total)): what the corpus holds in memory, \(what), and room to count")
         }
         return try MemoryBudget(bytes: budget.bytes - bytes, temporaryDirectory: budget.temporaryDirectory)
     }
@@ -444,13 +454,13 @@ public final class ScalingExperiment {
         let heldout = try heldoutCounts.truncated(toOrder: order)
         // Beside the partitions, while counting: the held-out set's counts (all orders) and the
         // slice's ids; while merging: those counts and the parts of the models kept for them.
-        var kept = 0
-        let spilledCounts = try corpus.withSlice(streamCount: streamCount) { ids -> SpilledCounts in
-            kept = RestrictedModelBuilder.keptEntries(text: heldout, in: ids)
-            let budget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + 4 * ids.count,
-                                        for: "the held-out set's n-grams and a copy of this slice's ids")
-            return try counter(ids, order: order, within: budget).finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
-        }
+        let kept = try RestrictedModelBuilder.keptEntries(text: heldout) { try corpus.forEachChunk(streamCount: streamCount, $0) }
+        // A slice of a pool in memory is copied whole into the counter; one of a pool on disk spills.
+        let copy = corpus.poolIsOnDisk ? 0 : 4 * streamCount
+        let countBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + copy,
+                                         for: "the held-out set's n-grams" + (copy > 0 ? " and a copy of this slice's ids" : ""))
+        let spilledCounts = try counter(streamCount: streamCount, order: order, within: countBudget, space: { space })
+            .finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
         let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + smoothings.count * kept * RestrictedModelBuilder.bytesPerEntry,
                                          for: "the held-out set's n-grams and the parts of the models they need")
         let threads = ThreadCount.usable(options.threads)

@@ -47,7 +47,7 @@ public enum ScalingJob {
         options.threads = ThreadCount.usable(options.threads)
         try ScalingRun.prepare(configuration.directory)
         progress?.status("reading the corpus")
-        let corpus = try ScalingCorpus(configuration.corpus, progress: progress)
+        let corpus = try ScalingCorpus(configuration.corpus, memory: options.memory, progress: progress)
         let run = try ScalingRun(directory: configuration.directory, settings: ScalingRun.settings(corpus: corpus, options: options),
                                  fresh: configuration.fresh)
         let experiment = ScalingExperiment(corpus: corpus, options: options)

@@ -276,7 +276,8 @@ extension ScalingReport {
         let pruned = (modelSizeStudy?.entries.filter { $0.pruneThreshold > 0 }.count ?? 0) * options.repeats
         var lines = [
             "ngramkit scale: \(plan.count) slices x \(options.orders.count) orders x \(options.smoothings.count) methods\(options.repeats > 1 ? " x \(options.repeats) repeats" : "") = \(total) points\(pruned > 0 ? " + \(pruned) pruned" : "") (\(resumedPoints) from an earlier run) in \(String(format: "%.1f", wallSeconds)) s",
-            "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units",
+            "pool      \(corpus.configuration.trainingPaths.joined(separator: " ")): \(corpus.poolTokens) tokens, \(corpus.poolUnits) \(corpus.unit.rawValue) units"
+                + (corpus.poolIsOnDisk ? ", kept in the temporary folder (its ids take more than a quarter of the memory budget)" : ""),
             "held out  \(corpus.heldoutTokens + corpus.heldoutSentences) tokens (words and </s>), \(ScalingReport.percent(Double(corpus.heldoutUnknownTokens) / Double(corpus.heldoutTokens))) <unk>; vocabulary \(corpus.vocabulary.count)",
         ]
         lines.append("slices    \(plan.map { ScalingExperiment.abbreviated($0.requested) }.joined(separator: ", ")) (sizes asked for; D_max is the real size of the last)")

@@ -102,6 +102,11 @@ final class IDStreamReader {
         }
         sentences += batch.lineCount
         tokens += total
+        try spillIfDue()
+    }
+
+    /// Moves the stream (whole sentences) to the spill file once it holds `spillThreshold` ids.
+    func spillIfDue() throws {
         if stream.count >= spillThreshold, let makeSpill {
             if spill == nil { spill = try makeSpill() }
             try spill!.take(stream)

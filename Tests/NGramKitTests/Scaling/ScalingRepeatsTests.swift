@@ -30,7 +30,7 @@ struct ScalingRepeatsTests {
     func arrangements() throws {
         let corpus = try Self.corpus()
         let original = try Self.units(corpus)
-        corpus.arrangePool(forRepeat: 2)
+        try corpus.arrangePool(forRepeat: 2)
         let second = try Self.units(corpus)
         #expect(corpus.arrangement == 2)
         // (Compared apart from #expect, so a failure prints a line, not the whole pool.)
@@ -40,11 +40,11 @@ struct ScalingRepeatsTests {
         #expect(sameUnits, "repeat 2 holds other units than repeat 0")
         #expect(corpus.slice(tokens: corpus.poolTokens).tokens == corpus.poolTokens)
         // The same repeat is the same order, from any arrangement.
-        corpus.arrangePool(forRepeat: 1)
-        corpus.arrangePool(forRepeat: 2)
+        try corpus.arrangePool(forRepeat: 1)
+        try corpus.arrangePool(forRepeat: 2)
         let again = try Self.units(corpus) == second
         #expect(again, "repeat 2 arranged twice differs")
-        corpus.arrangePool(forRepeat: 0)
+        try corpus.arrangePool(forRepeat: 0)
         let restored = try Self.units(corpus) == original
         #expect(restored, "arrangement 0 is not the corpus as read")
         // The held-out set and vocabulary do not move.

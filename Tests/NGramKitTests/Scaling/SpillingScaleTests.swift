@@ -56,6 +56,73 @@ struct SpillingScaleTests {
         #expect(try TestSupport.contents(temporary).isEmpty)
     }
 
+    @Test("A text past a quarter of the budget: the pool is kept on disk with the same ids, units, vocabulary and held-out set, in every shuffle; nothing is left behind")
+    func poolOnDisk() throws {
+        let temporary = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        // Documents from an index, so that units span several sentences.
+        let configuration = ScalingCorpus.Configuration(trainingPaths: [try TestSupport.sharedFile("corpora/brown/brown.txt.gz")], heldoutFraction: 0.1,
+                                                        indexPath: try TestSupport.sharedFile("corpora/brown/brown.index.tsv.gz"), minCount: 2, seed: 7)
+        let inMemory = try ScalingCorpus(configuration)
+        #expect(!inMemory.poolIsOnDisk)
+        do {
+            // 4 MiB: Brown's ids (about 5 MB) are past a quarter of it.
+            let onDisk = try ScalingCorpus(configuration, memory: try MemoryBudget(bytes: 4 << 20, temporaryDirectory: temporary.path))
+            #expect(onDisk.poolIsOnDisk && onDisk.unit == .document && onDisk.poolUnits < 1000)
+            #expect(onDisk.memoryFootprint < inMemory.memoryFootprint - 3 * inMemory.poolTokens)
+            #expect(onDisk.vocabulary.count == inMemory.vocabulary.count)
+            #expect((0..<onDisk.vocabulary.count).allSatisfy { onDisk.vocabulary.bytes(of: UInt32($0)).elementsEqual(inMemory.vocabulary.bytes(of: UInt32($0))) })
+            #expect(onDisk.poolTokens == inMemory.poolTokens && onDisk.poolUnits == inMemory.poolUnits && onDisk.poolSentences == inMemory.poolSentences)
+            #expect(onDisk.heldoutSentenceStarts == inMemory.heldoutSentenceStarts && onDisk.heldoutUnknownTokens == inMemory.heldoutUnknownTokens)
+            #expect(onDisk.heldoutText() == inMemory.heldoutText())
+            #expect(onDisk.heldoutOverlap() == inMemory.heldoutOverlap())
+            for r in [0, 2, 1, 0] {
+                try onDisk.arrangePool(forRepeat: r)
+                try inMemory.arrangePool(forRepeat: r)
+                let whole = try onDisk.slice(tokens: onDisk.poolTokens).streamCount
+                // Read in chunks (each of whole sentences) and whole: the in-memory pool's ids.
+                var chunked: [UInt32] = []
+                var chunks = 0
+                try onDisk.forEachChunk(streamCount: whole) { chunk in
+                    #expect(chunk.last == Vocabulary.endID)
+                    chunked.append(contentsOf: chunk)
+                    chunks += 1
+                }
+                let expected = try inMemory.withSlice(streamCount: whole) { Array($0) }
+                let same = chunked == expected, sameWhole = try onDisk.withSlice(streamCount: whole) { Array($0) } == expected
+                #expect(same && sameWhole, "repeat \(r): the pool on disk differs")
+                #expect(chunks > 1)
+                let slice = onDisk.slice(tokens: 100_000)
+                #expect(slice.streamCount == inMemory.slice(tokens: 100_000).streamCount)
+                #expect(try onDisk.sliceText(units: slice.units) == inMemory.sliceText(units: slice.units))
+            }
+        }
+        // The corpus let go: its files were anonymous, and none is left.
+        #expect(try TestSupport.contents(temporary).isEmpty)
+    }
+
+    @Test("Scaling with the pool on disk: counted from its chunks, in memory or past the budget, every shuffle's points equal the in-memory ones")
+    func samePointsFromAPoolOnDisk() throws {
+        let temporary = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        var options = ScalingOptions(smoothings: [.kneserNey], orders: [2, 5], schedule: .sizes([30_000, 300_000, 1_500_000]), threads: 2)
+        options.repeats = 2
+        // PTB's training text twice (1.9M ids, past a quarter of 20 MiB), PTB's validation text held out.
+        let ptb = ScalingCorpus.Configuration(trainingPaths: [try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz"), try TestSupport.sharedFile("corpora/ptb/ptb.train.txt.gz")],
+                                              heldoutPaths: [try TestSupport.sharedFile("corpora/ptb/ptb.valid.txt.gz")], minCount: 1, seed: 3)
+        let inMemory = try ScalingRunTests.measure(try ScalingCorpus(ptb), options)
+        let budget = try MemoryBudget(bytes: 20 << 20, temporaryDirectory: temporary.path)
+        let corpus = try ScalingCorpus(ptb, memory: budget)
+        #expect(corpus.poolIsOnDisk)
+        options.memory = budget
+        let spilled = try ScalingRunTests.measure(corpus, options)
+        #expect(spilled.count == inMemory.count && spilled.count == 12)
+        #expect(spilled.map(Self.measurement) == inMemory.map(Self.measurement))
+        // Some models were built in memory from the pool's chunks, some past the budget.
+        #expect(spilled.contains { $0.modelBytes == 0 } && spilled.contains { $0.modelBytes > 0 && $0.order == 5 })
+        #expect(corpus.arrangement == 0)
+    }
+
     @Test("The part of a model the held-out set needs scores it as the whole model does (Stupid Backoff's raw scores too)",
           arguments: [SmoothingMethod.kneserNey, .stupidBackoff])
     func restrictedModel(smoothing: SmoothingMethod) throws {
