@@ -130,12 +130,15 @@ public final class ScalingCorpus: @unchecked Sendable {
         progress?.done()
         let rawStore: IDStore
         if let spill = reader.spill {
-            // Spilled: made addressable (4 bytes an id) in a file of its own.
+            // Spilled: made addressable (4 bytes an id) in a file of its own, after the stream's
+            // buffer is given back.
             try reader.finishSpilling()
+            reader.stream.removeAllAndShrink()
             rawStore = try IDStore(space: space.get())
             try TokenSource.spilled(spill).forEachChunk { chunk in
                 for id in chunk { try rawStore.append(id) }
             }
+            reader.spill = nil   // its file goes: the raw ids are in `rawStore` now
         } else {
             rawStore = IDStore(sealing: reader.stream)
         }
@@ -191,7 +194,11 @@ public final class ScalingCorpus: @unchecked Sendable {
         rawStore.forEachChunk(prefix: raw.count) { chunk, _ in
             for id in chunk { poolCounts[Int(id)] += 1 }
         }
-        for u in heldoutUnitsFromPool { for i in unitRange(u) { poolCounts[Int(raw[i])] -= 1 } }
+        var heldoutRelease = IDStore.ReleaseSchedule()
+        for u in heldoutUnitsFromPool {
+            for i in unitRange(u) { poolCounts[Int(raw[i])] -= 1 }
+            heldoutRelease.read(ids: unitRange(u).count, of: rawStore)
+        }
         rawStore.release()
         var remap: [UInt32]
         let fixed: Vocabulary
@@ -211,15 +218,14 @@ public final class ScalingCorpus: @unchecked Sendable {
         ends.reserveCapacity(poolOrder.count)
         tokens.reserveCapacity(poolOrder.count)
         var running = 0, sentences = 0
-        var gathered = 0
+        var release = IDStore.ReleaseSchedule()
         for u in poolOrder {
             for i in unitRange(u) { try pool.append(remap[Int(raw[i])]) }
             running += unitTokens(u)
             sentences += unitFirstSentence[u + 1] - unitFirstSentence[u]
             ends.append(pool.count)
             tokens.append(running)
-            gathered += 1
-            if gathered % IDStore.unitsPerRelease == 0 { rawStore.release() }
+            release.read(ids: unitRange(u).count, of: rawStore)
         }
         try pool.seal()
         poolUnitEnd = ends
@@ -239,7 +245,11 @@ public final class ScalingCorpus: @unchecked Sendable {
         heldout = GrowableBuffer(initialCapacity: 1 << 16)
         if configuration.heldoutPaths.isEmpty {
             heldoutUnits = heldoutUnitsFromPool.count
-            for u in heldoutUnitsFromPool { for i in unitRange(u) { heldout.append(remap[Int(raw[i])]) } }
+            var release = IDStore.ReleaseSchedule()
+            for u in heldoutUnitsFromPool {
+                for i in unitRange(u) { heldout.append(remap[Int(raw[i])]) }
+                release.read(ids: unitRange(u).count, of: rawStore)
+            }
             rawStore.release()
         } else {
             let heldoutReader = IDStreamReader(vocabulary: Vocabulary(), keepsStream: true, job: "reading the held-out text")
@@ -310,14 +320,15 @@ public final class ScalingCorpus: @unchecked Sendable {
         tokens.reserveCapacity(units)
         var running = 0
         let ids = pool.ids
-        for (k, unit) in order.enumerated() {
+        var release = IDStore.ReleaseSchedule()
+        for unit in order {
             let i = position[unit]
             let start = i == 0 ? 0 : poolUnitEnd[i - 1]
             for j in start..<poolUnitEnd[i] { try rearranged.append(ids[j]) }
             running += poolUnitTokens[i] - (i == 0 ? 0 : poolUnitTokens[i - 1])
             ends.append(rearranged.count)
             tokens.append(running)
-            if (k + 1) % IDStore.unitsPerRelease == 0 { pool.release() }
+            release.read(ids: poolUnitEnd[i] - start, of: pool)
         }
         try rearranged.seal()
         pool = rearranged

@@ -27,9 +27,25 @@ package final class IDStore: @unchecked Sendable {
     private var writeBuffer: UnsafeMutablePointer<UInt32>?
     private var buffered = 0
     private static let writeBufferIDs = 1 << 16
-    /// How many units a gather from anywhere in the stream (a shuffle) reads between
-    /// `release()` calls: each may touch a page or two, so this bounds the resident pages.
-    package static let unitsPerRelease = 4096
+    /// When a reader that gathers units from anywhere in the stream (a shuffle) calls `release()`:
+    /// after 256 units (each may touch a page or two of its own) or 1 Mi ids, whichever comes
+    /// first, so that the pages it holds stay a few MB.
+    package struct ReleaseSchedule {
+        private var units = 0, ids = 0
+
+        package init() {}
+
+        /// Notes a unit of `count` ids read from `store`, and releases the store's pages when due.
+        package mutating func read(ids count: Int, of store: IDStore) {
+            units += 1
+            ids += count
+            if units >= 256 || ids >= 1 << 20 {
+                store.release()
+                units = 0
+                ids = 0
+            }
+        }
+    }
     private var mapping: UnsafeMutableRawPointer?
     private var mappedBytes = 0
     private var sealed = false

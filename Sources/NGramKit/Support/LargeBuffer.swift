@@ -152,6 +152,14 @@ package final class GrowableBuffer<T: BitwiseCopyable>: @unchecked Sendable {
     /// Forgets the elements, keeping the storage (a stream that spills its ids reuses it).
     package func removeAll() { count = 0 }
 
+    /// Forgets the elements and gives back the storage (down to a few elements).
+    package func removeAllAndShrink() {
+        count = 0
+        guard owner == nil, capacity > 16, let shrunk = realloc(storage, 16 * MemoryLayout<T>.stride) else { return }
+        storage = shrunk.bindMemory(to: T.self, capacity: 16)
+        capacity = 16
+    }
+
     @inline(__always)
     package func append(_ value: T) {
         if count == capacity { grow() }
