@@ -7,6 +7,8 @@
 #   bash Benchmarks/scaling/reproduce.sh ptb         # PTB: ptb.train slices, ptb.valid held out
 #   bash Benchmarks/scaling/reproduce.sh gutenberg   # Gutenberg: shards 00-04 slices, shard05 held out
 #   bash Benchmarks/scaling/reproduce.sh gutenberg-pruning   # the same slices, KN orders 3 and 5, pruned
+#   bash Benchmarks/scaling/reproduce.sh ptb-methods         # every smoothing method against Kneser-Ney, PTB
+#   bash Benchmarks/scaling/reproduce.sh gutenberg-methods   # the same on Gutenberg, orders 2 and 3
 #
 # PTB and Gutenberg measure the schedule on 3 shuffles of the pool (--repeats 3): each slice's
 # spread, and the goodness of fit it makes possible. PTB's models are also pruned at five
@@ -19,7 +21,7 @@
 # An interrupted run continues where it stopped when started again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name="${1:?usage: reproduce.sh ptb|gutenberg|gutenberg-pruning [ngramkit scale options...]}"
+name="${1:?usage: reproduce.sh ptb|gutenberg|gutenberg-pruning|ptb-methods|gutenberg-methods [ngramkit scale options...]}"
 shift
 shared="../shared/corpora"
 case "$name" in
@@ -43,7 +45,21 @@ case "$name" in
               --start 100k --factor 2 --orders 3,5 --smoothing kneser-ney --prune 1e-9,1e-8,1e-7,1e-6,1e-5
               --memory 80%)
         ;;
-    *) echo "unknown run '$name' (ptb, gutenberg or gutenberg-pruning)" >&2; exit 2 ;;
+    ptb-methods)
+        # Every smoothing method at orders 2, 3 and 5, each against modified Kneser-Ney (Chen and
+        # Goodman 1998's comparison across training sizes).
+        args=(--text "$shared/ptb/ptb.train.txt.gz" --heldout "$shared/ptb/ptb.valid.txt.gz"
+              --min-count 1 --start 10k --factor 2 --orders 2,3,5 --repeats 3
+              --smoothing kneser-ney,kneser-ney-original,katz,absolute-discounting,witten-bell,witten-bell-backoff,additive,stupid-backoff)
+        ;;
+    gutenberg-methods)
+        g="$shared/gutenberg/gutenberg_top100authors"
+        args=(--text "$g.shard00.txt.gz" "$g.shard01.txt.gz" "$g.shard02.txt.gz" "$g.shard03.txt.gz" "$g.shard04.txt.gz"
+              --heldout "$g.shard05.txt.gz" --index "$g.index.tsv.gz" --tokenizer unicode
+              --start 100k --factor 2 --orders 2,3 --memory 80%
+              --smoothing kneser-ney,kneser-ney-original,katz,absolute-discounting,witten-bell,witten-bell-backoff,additive,stupid-backoff)
+        ;;
+    *) echo "unknown run '$name' (ptb, gutenberg, gutenberg-pruning, ptb-methods or gutenberg-methods)" >&2; exit 2 ;;
 esac
 out="Benchmarks/scaling/$name"
 binary="${NGRAMKIT:-.build/release/ngramkit}"

@@ -9,7 +9,7 @@ struct BuildCommand: ParsableCommand {
         discussion: """
         Counts the text (standard input when no --text is given, as lmplz reads it) or reads \
         counts written by `ngramkit count --out`, estimates interpolated modified Kneser-Ney (as \
-        KenLM's lmplz) or normalized Stupid Backoff, and writes an ARPA file readable by KenLM, \
+        KenLM's lmplz), normalized Stupid Backoff or one of the classical methods (--smoothing), and writes an ARPA file readable by KenLM, \
         SRILM and `ngramkit ppl`, and/or NGramKit's binary format (--binary: mapped in constant \
         time by `ppl` and `query`; the same bytes as `ngramkit compile` of the ARPA file). The \
         model records the tokenizer, which ppl and query then use. Every output location is \
@@ -34,8 +34,14 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Write the model in NGramKit's binary format to this file (see `ngramkit compile`). At least one of --arpa and --binary is required.")
     var binary: String?
 
-    @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney) or stupid-backoff (Brants et al. 2007, stored normalized).")
+    @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney, as lmplz), stupid-backoff (Brants et al. 2007, stored normalized), katz (Good-Turing backoff with SRILM's defaults: counts up to 7 discounted, unigrams not, singletons of orders 3 and up left out), witten-bell (interpolated, as SRILM -wbdiscount -interpolate), witten-bell-backoff (SRILM -wbdiscount), absolute-discounting (interpolated, D = n1/(n1+2 n2) per order), kneser-ney-original (interpolated, one discount per order) or additive (add-delta, --delta). Past --memory only kneser-ney and stupid-backoff are built.")
     var smoothing: SmoothingMethod = .kneserNey
+
+    @Option(name: .customLong("interpolate-unigrams"), help: "true: the unigrams are interpolated with the uniform distribution over the vocabulary (lmplz's default); false: what the discounts leave of the unigrams goes to <unk> alone (lmplz --interpolate_unigrams 0; SRILM when <unk> is unseen). Not for stupid-backoff.")
+    var interpolateUnigrams = true
+
+    @Option(name: .long, help: "Additive smoothing's delta, > 0: p(w|h) = (c(hw) + delta*|V|*p(w|h')) / (c(h) + delta*|V|), add-delta at the unigrams; 1 is add-one.")
+    var delta = 1.0
 
     @Option(name: .long, parsing: .unconditional, help: "Stupid Backoff's backoff factor, in (0, 1].")
     var alpha: Double = StupidBackoff.defaultAlpha
@@ -50,7 +56,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout instead of text on stderr.")
     var json = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Count thresholds per order, as lmplz --prune: an n-gram of order n whose count is at most the n-th value is left out, its mass given to its context's backoff (Kneser-Ney only). Non-decreasing, the first 0 (unigrams are not pruned); the last value serves the higher orders: 0 1 prunes singletons of orders 2 and up. Default: none.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Count thresholds per order, as lmplz --prune: an n-gram of order n whose count is at most the n-th value is left out, its mass given to its context's backoff (not for stupid-backoff; for katz, each is SRILM's -gtNmin minus one). Non-decreasing, the first 0 (unigrams are not pruned); the last value serves the higher orders: 0 1 prunes singletons of orders 2 and up. Default: none (katz: 0 0 1, SRILM's defaults).")
     var prune: [UInt64] = []
 
     @OptionGroup var pruningOptions: PruningOptions
@@ -77,9 +83,11 @@ struct BuildCommand: ParsableCommand {
         } else {
             source = .text(paths: try textOptions.files(), tokenizer: try textOptions.configuration())
         }
-        let estimation = EstimationOptions(smoothing: smoothing, alpha: alpha,
+        var estimation = EstimationOptions(smoothing: smoothing, alpha: alpha,
                                            discountFallback: KneserNeyDiscount(discountFallback[0], discountFallback[1], discountFallback[2]),
                                            unigramAddOne: unigramAddOne, countThresholds: prune)
+        estimation.interpolateUnigrams = interpolateUnigrams
+        estimation.additiveDelta = delta
         let configuration = BuildConfiguration(order: orderOption.order, source: source, vocabularyPath: vocabularyOptions.vocab,
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,

@@ -59,8 +59,17 @@ public enum BuildPipeline {
             let space = LazyTemporarySpace(budget: budget)
             counter.limitMemory(to: budget, space: space.get)
             try counter.addFiles(paths, configuration: chosen)
-            if try !counter.fitsInMemory(bytesPerNGram: NGramCounter.modelBytesPerNGram) {
-                if configuration.pruning != nil || !configuration.estimation.countThresholds.isEmpty {
+            if try !counter.fitsInMemory(bytesPerNGram: configuration.estimation.smoothing.bytesPerNGramInMemory) {
+                let estimation = configuration.estimation
+                guard estimation.smoothing.estimatesPastBudget else {
+                    throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
+                                                      expected: "room for the whole model: --smoothing \(estimation.smoothing.rawValue) is estimated in memory only (past the budget: kneser-ney, stupid-backoff); raise --memory")
+                }
+                guard estimation.interpolateUnigrams else {
+                    throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
+                                                      expected: "room for the whole model: --interpolate-unigrams false is built in memory only; raise --memory")
+                }
+                if configuration.pruning != nil || !estimation.countThresholds.isEmpty {
                     throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
                                                       expected: "room for the whole model: pruning works on a model in memory; raise --memory, or build without pruning")
                 }

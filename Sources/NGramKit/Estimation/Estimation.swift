@@ -6,6 +6,56 @@ public enum SmoothingMethod: String, CaseIterable, Sendable {
     case kneserNey = "kneser-ney"
     /// Stupid Backoff (`StupidBackoff`), stored exactly normalized.
     case stupidBackoff = "stupid-backoff"
+    /// Katz backoff with Good-Turing discounts and SRILM's defaults (`KatzBackoff`).
+    case katz = "katz"
+    /// Interpolated Witten-Bell (`WittenBell`), as SRILM's `-wbdiscount -interpolate`.
+    case wittenBell = "witten-bell"
+    /// Witten-Bell in backoff form (`WittenBell`), as SRILM's `-wbdiscount`.
+    case wittenBellBackoff = "witten-bell-backoff"
+    /// Interpolated absolute discounting, one discount per order (`AbsoluteDiscounting`).
+    case absoluteDiscounting = "absolute-discounting"
+    /// Interpolated Kneser-Ney with one discount per order (`OriginalKneserNey`): what
+    /// BerkeleyLM and NLTK call Kneser-Ney.
+    case originalKneserNey = "kneser-ney-original"
+    /// Additive (Lidstone) smoothing, add-δ at every order (`AdditiveSmoothing`).
+    case additive = "additive"
+
+    /// The short name in reports and curve names ("KN 5-gram").
+    public var shortName: String {
+        switch self {
+        case .kneserNey: return "KN"
+        case .stupidBackoff: return "SB"
+        case .katz: return "Katz"
+        case .wittenBell: return "WB"
+        case .wittenBellBackoff: return "WB-backoff"
+        case .absoluteDiscounting: return "AD"
+        case .originalKneserNey: return "KN-original"
+        case .additive: return "Add"
+        }
+    }
+
+    /// The name in legends.
+    public var displayName: String {
+        switch self {
+        case .kneserNey: return "Kneser-Ney"
+        case .stupidBackoff: return "Stupid Backoff"
+        case .katz: return "Katz (Good-Turing)"
+        case .wittenBell: return "Witten-Bell"
+        case .wittenBellBackoff: return "Witten-Bell, backoff"
+        case .absoluteDiscounting: return "absolute discounting"
+        case .originalKneserNey: return "original Kneser-Ney"
+        case .additive: return "additive"
+        }
+    }
+
+    /// Whether estimation past the memory budget (a partition at a time) is built for it.
+    public var estimatesPastBudget: Bool { self == .kneserNey || self == .stupidBackoff }
+
+    /// What estimating a model in memory keeps per distinct n-gram beside the count tables:
+    /// the `bytesPerNGram` with which `build` and `scale` decide whether a model fits. The
+    /// classical methods keep six sums per context, a probability, a flag and a suffix per
+    /// n-gram, and (with cutoffs) a copy of what is kept.
+    public var bytesPerNGramInMemory: Int { estimatesPastBudget ? NGramCounter.modelBytesPerNGram : 112 }
 }
 
 /// Settings of an estimation (the thread count is the job's: `estimate(from:options:threads:)`).
@@ -24,6 +74,13 @@ public struct EstimationOptions: Sendable, Equatable {
     /// discounted mass given to its context's backoff (see `ModifiedKneserNey`). Non-decreasing,
     /// 0 for unigrams.
     public var countThresholds: [UInt64] = []
+    /// Whether the unigram distribution is interpolated with the uniform distribution over the
+    /// vocabulary (the default, as lmplz); false gives what the discounts leave to `<unk>`
+    /// alone (`lmplz --interpolate_unigrams 0`; SRILM when `<unk>` is the only unseen word).
+    /// Not for Stupid Backoff.
+    public var interpolateUnigrams = true
+    /// Additive smoothing's δ (1: add-one), > 0.
+    public var additiveDelta = 1.0
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
                 discountFallback: KneserNeyDiscount = .fallbackDefault, unigramAddOne: Bool = false, countThresholds: [UInt64] = []) {
@@ -40,14 +97,20 @@ public struct EstimationOptions: Sendable, Equatable {
         guard alpha > 0 && alpha <= 1 else {
             throw NGramKitError.invalidOption(name: "--alpha", value: String(alpha), expected: "a number in (0, 1]")
         }
+        guard additiveDelta > 0 && additiveDelta.isFinite else {
+            throw NGramKitError.invalidOption(name: "--delta", value: String(additiveDelta), expected: "a positive number (1 is add-one)")
+        }
+        guard interpolateUnigrams || smoothing != .stupidBackoff else {
+            throw NGramKitError.invalidOption(name: "--interpolate-unigrams", value: "false", expected: "true for Stupid Backoff (its unigrams are relative frequencies, with --unigram-add-one for unseen words)")
+        }
         for (k, d) in [discountFallback.d1, discountFallback.d2, discountFallback.d3].enumerated() where !(d >= 0 && d <= Float(k + 1)) {
             throw NGramKitError.invalidOption(name: "--discount-fallback", value: String(d),
                                               expected: "D\(k == 2 ? "3+" : String(k + 1)) in [0, \(k + 1)]")
         }
         guard !countThresholds.isEmpty else { return }
         let text = countThresholds.map(String.init).joined(separator: " ")
-        guard smoothing == .kneserNey else {
-            throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "--smoothing kneser-ney (count thresholds are lmplz's, for Kneser-Ney; prune other models with --prune-entropy)")
+        guard smoothing != .stupidBackoff else {
+            throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "a smoothing other than stupid-backoff (count thresholds leave out rare n-grams and give their mass to the order below; prune Stupid Backoff with --prune-entropy)")
         }
         guard countThresholds[0] == 0 else {
             throw NGramKitError.invalidOption(name: "--prune", value: text, expected: "0 for unigrams (the vocabulary is set by --min-count, --max-vocab or --vocab)")
@@ -90,9 +153,26 @@ extension NGramModel {
         case .kneserNey:
             return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback,
                                                   countThresholds: (1...counts.order).map(options.countThreshold(order:)),
+                                                  interpolateUnigrams: options.interpolateUnigrams,
                                                   warn: warn, threads: ThreadCount.usable(threads))
         case .stupidBackoff:
             return try StupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne)
+        case .originalKneserNey:
+            return try OriginalKneserNey.estimate(counts, fallback: options.discountFallback,
+                                                  countThresholds: (1...counts.order).map(options.countThreshold(order:)),
+                                                  interpolateUnigrams: options.interpolateUnigrams,
+                                                  warn: warn, threads: ThreadCount.usable(threads))
+        case .katz:
+            return try KatzBackoff.estimate(counts, countThresholds: options.countThresholds, interpolateUnigrams: options.interpolateUnigrams, warn: warn)
+        case .wittenBell, .wittenBellBackoff:
+            return try WittenBell.estimate(counts, interpolated: options.smoothing == .wittenBell, countThresholds: options.countThresholds,
+                                           interpolateUnigrams: options.interpolateUnigrams)
+        case .absoluteDiscounting:
+            return try AbsoluteDiscounting.estimate(counts, fallback: Double(options.discountFallback.d1), countThresholds: options.countThresholds,
+                                                    interpolateUnigrams: options.interpolateUnigrams, warn: warn)
+        case .additive:
+            return try AdditiveSmoothing.estimate(counts, delta: options.additiveDelta, countThresholds: options.countThresholds,
+                                                  interpolateUnigrams: options.interpolateUnigrams)
         }
     }
 }

@@ -17,8 +17,8 @@ enum InitialProbabilities {
 
     /// Unigram probabilities: p(w) = (a(w) − D(a(w))) / Σ a + γ(ε) / |V|, where |V| counts every
     /// word but `<s>`, and `<s>` gets the placeholder probability 1 (log10 0: it is never
-    /// predicted; KenLM writes the same).
-    static func unigrams(_ counts: NGramCounts, discount: KneserNeyDiscount) -> (probabilities: LargeBuffer<Double>, gamma: Double) {
+    /// predicted; KenLM writes the same). With `interpolate` false, γ(ε) goes to `<unk>` alone.
+    static func unigrams(_ counts: NGramCounts, discount: KneserNeyDiscount, interpolate: Bool = true) -> (probabilities: LargeBuffer<Double>, gamma: Double) {
         let vocabularySize = counts.vocabulary.count
         var adjusted = [UInt64](repeating: 0, count: vocabularySize)
         for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) {
@@ -31,12 +31,13 @@ enum InitialProbabilities {
             mass += discount.amount(forCount: a)
         }
         let gamma = mass / denominator
-        let uniform = 1.0 / Double(vocabularySize - 1)
+        let uniform = interpolate ? 1.0 / Double(vocabularySize - 1) : 0
         let probabilities = LargeBuffer<Double>(zeroedCount: vocabularySize)
         for id in 0..<vocabularySize {
             let a = adjusted[id]
             probabilities[id] = (Double(a) - discount.amount(forCount: a)) / denominator + gamma * uniform
         }
+        if !interpolate { probabilities[Int(Vocabulary.unknownID)] += gamma }
         probabilities[Int(Vocabulary.beginID)] = 1
         return (probabilities, gamma)
     }

@@ -33,21 +33,25 @@ public enum ModifiedKneserNey {
     /// - Parameters:
     ///   - counts: counts of orders 1...N; N is the model's order.
     ///   - fallback: discounts for orders whose closed-form discounts do not exist.
+    ///   - discounts: the discounts of every order instead of the closed form (`OriginalKneserNey`).
+    ///   - interpolateUnigrams: false gives γ(ε) to `<unk>` instead of spreading it over the
+    ///     vocabulary (`lmplz --interpolate_unigrams 0`).
     ///   - warn: receives one line per order that uses `fallback`.
     ///   - threads: threads for the interpolation; the model is the same for any number.
     /// - Returns: the model. The count tables become the model's key tables (they are shared,
     ///   not copied), and their continuation counts are released.
     /// - Throws: `NGramKitError.emptyInput` when the counts hold no sentence.
     package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
-                                countThresholds: [UInt64] = [], warn: (String) -> Void = { _ in },
+                                discounts given: [KneserNeyDiscount]? = nil,
+                                countThresholds: [UInt64] = [], interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in },
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
-        let discounts = counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
+        let discounts = given ?? counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
         let order = counts.order
         var logProb: [LargeBuffer<Double>] = []
         var logBackoff: [LargeBuffer<Double>] = []
         // Stage 2 and 3 for unigrams.
-        let unigrams = InitialProbabilities.unigrams(counts, discount: discounts[0])
+        let unigrams = InitialProbabilities.unigrams(counts, discount: discounts[0], interpolate: interpolateUnigrams)
         logProb.append(unigrams.probabilities)
         logBackoff.append(LargeBuffer(zeroedCount: order >= 2 ? counts.vocabulary.count : 0))
         // Then order by order: order n needs the interpolated probabilities of order n-1.

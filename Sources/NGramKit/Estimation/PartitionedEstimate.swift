@@ -46,7 +46,17 @@ struct PartitionedEstimate {
             throw NGramKitError.invalidOption(name: "--prune", value: options.countThresholds.map(String.init).joined(separator: " "),
                                               expected: "a model that fits in --memory: count pruning is done in memory; raise --memory")
         }
+        guard options.interpolateUnigrams else {
+            throw NGramKitError.invalidOption(name: "--interpolate-unigrams", value: "false",
+                                              expected: "a model that fits in --memory: unigrams without interpolation are built in memory; raise --memory")
+        }
+        guard options.smoothing.estimatesPastBudget else {
+            throw NGramKitError.invalidOption(name: "--smoothing", value: options.smoothing.rawValue,
+                                              expected: "a model that fits in --memory: past the budget NGramKit estimates kneser-ney and stupid-backoff, and \(options.smoothing.rawValue) only in memory; raise --memory")
+        }
         switch options.smoothing {
+        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .originalKneserNey, .additive:
+            preconditionFailure("checked above")
         case .kneserNey:
             let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
             return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,

@@ -27,7 +27,7 @@ public struct ModelSizeStudy {
         public var lossNats: Double
         public var unprunedLossNats: Double?
         public var unprunedNGrams: Int?
-        public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
+        public var name: String { "\(smoothing.shortName) \(order)-gram" }
     }
 
     /// One curve's joint law.
@@ -42,7 +42,7 @@ public struct ModelSizeStudy {
         /// The largest model of the largest slice: N and D where the law is checked against a budget.
         public var largestNGrams: Int
         public var largestTokens: Int
-        public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
+        public var name: String { "\(smoothing.shortName) \(order)-gram" }
     }
 
     /// One row of the frontier table: a budget of bytes; the best slice for it, each slice's
@@ -94,7 +94,7 @@ public struct ModelSizeStudy {
                 // The fit takes every repeat's point; slices group a slice's repeats and thresholds.
                 let all = keys.flatMap { key in groups[key]!.keys.sorted().map { groups[key]![$0]! } }
                 let requested = Array(Set(all.map(\.requestedTokens))).sorted()
-                let curveSeed = seed &* 7_000_003 &+ UInt64(order) &* 131 &+ (smoothing == .kneserNey ? 0 : 19)
+                let curveSeed = seed &* 7_000_003 &+ UInt64(order) &* 131 &+ (smoothing == .kneserNey ? 0 : 19 &* UInt64(SmoothingMethod.allCases.firstIndex(of: smoothing)!))
                 let fit = JointScalingLawFit.fit(ngrams: all.map(\.higherOrderNGrams), tokens: all.map(\.tokens), losses: all.map(\.lossNats),
                                                  slices: all.map { requested.firstIndex(of: $0.requestedTokens)! },
                                                  thresholds: all.map(\.pruneThreshold), bootstrapResamples: bootstrapResamples,

@@ -257,7 +257,8 @@ public final class ScalingExperiment {
                 var counts: NGramCounts? = try {
                     let left = try budgetLeft(budget, minus: heldoutCounts?.tableMemory ?? 0, for: "the held-out set's n-grams")
                     var top: NGramCounter? = try counter(streamCount: slice.streamCount, order: pending.last!, within: left, space: space.get)
-                    guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: NGramCounter.modelBytesPerNGram) else { return nil }
+                    let bytesPerNGram = options.smoothings.map(\.bytesPerNGramInMemory).max()!
+                    guard let fitting = try top!.highestOrderFitting(pending, bytesPerNGram: bytesPerNGram) else { return nil }
                     if fitting == top!.order { return try top!.finish() }
                     top = nil   // let go before the slice is loaded again at the order that fits
                     return try counter(streamCount: slice.streamCount, order: fitting, within: left, space: space.get).finish()
@@ -285,6 +286,11 @@ public final class ScalingExperiment {
                     }
                     if order > inMemoryOrder && !spilling.isEmpty {
                         counts = nil
+                        for method in spilling where !method.estimatesPastBudget {
+                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(method.rawValue) order \(order): past the memory budget, where only kneser-ney and stupid-backoff are built, so not measured (raise --memory)")
+                        }
+                    }
+                    if order > inMemoryOrder, case let spilling = spilling.filter(\.estimatesPastBudget), !spilling.isEmpty {
                         if heldoutCounts == nil {
                             heldoutCounts = try corpus.withHeldout {
                                 try NGramCounter.count(ids: $0, vocabulary: corpus.vocabulary, order: orders.last!, threads: options.threads)
@@ -303,6 +309,8 @@ public final class ScalingExperiment {
                         let measuredBefore = measured
                         defer { measured = measuredBefore + 1 + (order >= 2 ? options.pruneThresholds.count : 0) }
                         let key = ScalingPoint.Key(smoothing: smoothing, order: order, requestedTokens: slice.requested, repeatIndex: r)
+                        // Past the budget and not built there (warned above): no point.
+                        if order > inMemoryOrder && spilled[smoothing] == nil { continue }
                         var pruneKeys = spilled[smoothing] != nil || order > inMemoryOrder ? [] : keys(smoothing, order, slice.requested, r).dropFirst().filter { !done.contains($0) }
                         if done.contains(key) && pruneKeys.isEmpty { continue }
                         measured += (done.contains(key) ? 1 : 0) + (order >= 2 ? options.pruneThresholds.count : 0) - pruneKeys.count

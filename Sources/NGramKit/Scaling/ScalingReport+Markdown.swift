@@ -90,6 +90,8 @@ extension ScalingReport {
         lines += residualSection()
         lines += backtestSection()
 
+        lines += methodsSection()
+
         lines += ["", "## Log-log slopes between successive slices", "",
                   "d log(perplexity) / d log D (Mikolov 2012, Table 5.2: KN5 on WSJ/NYT with a 20k vocabulary falls from 415 to 212 between 0.22M and 37M tokens, about −0.135) and d log(loss) / d log D.", "",
                   "| curve | perplexity slopes | loss slopes | perplexity slope, first to last slice |", "|---|---|---|---:|"]
@@ -140,6 +142,7 @@ extension ScalingReport {
         lines += ["", "## Plots", "", "![Held-out loss against training tokens](loss.svg)", "", "![Model size against training tokens](model-size.svg)", "",
                   "![Backtests: predicted against observed loss](backtest.svg)", "", "![Residuals of the headline laws](residuals.svg)", ""]
         if modelSizeStudy != nil { lines += ["![Held-out loss against model bytes, and the frontier](pruning.svg)", ""] }
+        if !methodDifferences.isEmpty { lines += ["![Each method's cross-entropy minus modified Kneser-Ney's](methods.svg)", ""] }
         return lines.joined(separator: "\n")
     }
 
@@ -306,7 +309,7 @@ extension ScalingReport {
             lines.append("")
             lines.append("pruned    \(study.entries.filter { $0.pruneThreshold > 0 }.count) models at \(study.thresholds.count) relative-entropy thresholds: L(N, D) and the frontier of loss against model bytes in the report")
         }
-        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg, residuals.svg\(modelSizeStudy == nil ? "" : ", pruning.svg"))"]
+        lines += ["", "report: \((directory as NSString).appendingPathComponent("report.md")) (also points.csv, fits.json, loss.svg, model-size.svg, backtest.svg, residuals.svg\(modelSizeStudy == nil ? "" : ", pruning.svg")\(methodDifferences.isEmpty ? "" : ", methods.svg"))"]
         return lines.joined(separator: "\n")
     }
 }

@@ -42,7 +42,7 @@ extension ScalingReport {
         for smoothing in options.smoothings {
             let frontier = study.frontier(smoothing)
             guard !frontier.isEmpty else { continue }
-            let method = smoothing == .kneserNey ? "Kneser-Ney" : "Stupid Backoff"
+            let method = smoothing.displayName
             lines += ["", "### The frontier (\(method)): the lowest loss for a budget of model bytes", "",
                       "Per budget: the slice whose models give the lowest loss at exactly that many bytes (each slice's models, unpruned and pruned, joined in log bytes, so a threshold between the measured ones is taken as read off the line; above its largest model a slice keeps that model's loss); the largest slice pruned to fit, likewise; the best model measured within the budget; and the lowest loss a curve's joint law gives at its largest slice for an N that fits the budget (bytes ≈ a + b·N from the curve's own models; N within the range its models there span).", "",
                       "| budget | best slice: model | D | loss | largest slice: model | loss | best measured: model | D | threshold | bytes | loss | fitted: curve | loss |",
@@ -132,14 +132,14 @@ extension ScalingReport {
                     guard !line.isEmpty else { continue }
                     series.append(SVGPlot.Series(name: "\(line[0].name), D \(ScalingExperiment.abbreviated(line[0].tokens))",
                                                  points: line.map { (Double($0.bytes!), $0.lossNats) }, joinPoints: true, style: index,
-                                                 dashed: smoothing == .stupidBackoff,
+                                                 dashed: ScalingReport.dashed(smoothing),
                                                  marker: orders.count > 1 && order == orders.last! ? .triangle : ScalingReport.marker(smoothing)))
                 }
             }
             let frontier = study.frontier(smoothing)
             if frontier.count >= 2 {
                 series.append(SVGPlot.Series(name: "frontier", curve: frontier.map { (Double($0.bytes!), $0.lossNats) }, style: 9,
-                                             dashed: smoothing == .stupidBackoff))
+                                             dashed: ScalingReport.dashed(smoothing)))
             }
         }
         var legend = slices.enumerated().compactMap { index, requested -> SVGPlot.LegendEntry? in

@@ -12,9 +12,20 @@ extension ScalingReport {
         return (0...80).map { exp(low + (high - low) * Double($0) / 80) }
     }
 
-    /// Kneser-Ney circles, Stupid Backoff squares: the methods differ in shape, not only in dash.
+    /// Kneser-Ney circles, Stupid Backoff squares, the classical methods triangles: the methods
+    /// differ in shape, not only in dash.
     static func marker(_ smoothing: SmoothingMethod) -> SVGPlot.Marker {
-        smoothing == .kneserNey ? .circle : .square
+        switch smoothing {
+        case .kneserNey, .originalKneserNey: return .circle
+        case .stupidBackoff, .additive: return .square
+        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting: return .triangle
+        }
+    }
+
+    /// Dashed lines for every method but modified Kneser-Ney and Witten-Bell, so that methods that
+    /// share a marker differ in their lines.
+    static func dashed(_ smoothing: SmoothingMethod) -> Bool {
+        !(smoothing == .kneserNey || smoothing == .wittenBell || smoothing == .katz)
     }
 
     /// The legend of the per-curve plots: one line per order (its colour), one per method (its
@@ -24,11 +35,10 @@ extension ScalingReport {
         let ink = "#555555"
         var entries = orders.map { SVGPlot.LegendEntry(name: "\($0)-gram", color: SVGPlot.color($0 - 1)) }
         if let drawn = drawnForBoth {
-            entries.append(SVGPlot.LegendEntry(name: "both methods", color: ink, dashed: drawn == .stupidBackoff, marker: marker(drawn)))
+            entries.append(SVGPlot.LegendEntry(name: "all methods", color: ink, dashed: dashed(drawn), marker: marker(drawn)))
         } else {
             for method in methods {
-                entries.append(SVGPlot.LegendEntry(name: method == .kneserNey ? "Kneser-Ney" : "Stupid Backoff", color: ink,
-                                                   dashed: method == .stupidBackoff, marker: marker(method)))
+                entries.append(SVGPlot.LegendEntry(name: method.displayName, color: ink, dashed: dashed(method), marker: marker(method)))
             }
         }
         return entries
@@ -46,7 +56,7 @@ extension ScalingReport {
             let fitted = fit.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
             let label = fit.map { "\(curve.name) (\($0.form.shortName))" } ?? curve.name
             series.append(SVGPlot.Series(name: label, points: curve.points.map { (Double($0.tokens), $0.lossNats) },
-                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         curve: fitted, style: curve.order - 1, dashed: ScalingReport.dashed(curve.smoothing),
                                          marker: ScalingReport.marker(curve.smoothing),
                                          extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
@@ -69,7 +79,7 @@ extension ScalingReport {
             drawn.append(sizes)
             let fitted = curve.modelSize.map { fit in ScalingReport.curveSizes(curve.points).map { ($0, fit.predict($0)) } }
             series.append(SVGPlot.Series(name: curve.name, points: curve.points.map { (Double($0.tokens), Double($0.higherOrderNGrams)) },
-                                         curve: fitted, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         curve: fitted, style: curve.order - 1, dashed: ScalingReport.dashed(curve.smoothing),
                                          marker: ScalingReport.marker(curve.smoothing),
                                          extrapolatedBeyond: curve.points.last.map { Double($0.tokens) }))
         }
@@ -88,7 +98,7 @@ extension ScalingReport {
         for curve in curves {
             guard let fit = curve.laws?.chosen.fit, fit.succeeded else { continue }
             series.append(SVGPlot.Series(name: curve.name, points: curve.points.map { (Double($0.tokens), 100 * fit.relativeResidual(observed: $0.lossNats, at: Double($0.tokens))) },
-                                         joinPoints: true, style: curve.order - 1, dashed: curve.smoothing == .stupidBackoff,
+                                         joinPoints: true, style: curve.order - 1, dashed: ScalingReport.dashed(curve.smoothing),
                                          marker: ScalingReport.marker(curve.smoothing)))
         }
         return SVGPlot(title: "Residuals of the headline laws", xLabel: "training tokens D (words)",

@@ -43,7 +43,7 @@ public struct ScalingReport {
         public var lossSpread: [Double?] { repeats.map(ScalingPoint.lossSpread) }
         /// How the headline law meets the slices against their spread; nil without repeats or a law.
         public var goodness: GoodnessOfFit? { laws?.chosen.goodness }
-        public var name: String { "\(smoothing == .kneserNey ? "KN" : "SB") \(order)-gram" }
+        public var name: String { "\(smoothing.shortName) \(order)-gram" }
     }
 
     /// Kaplan et al. (2020): the data exponent of neural language models, L(D) ∝ D^−0.095.
@@ -94,7 +94,7 @@ public struct ScalingReport {
                 let losses = all.map(\.lossNats)
                 let finite = losses.allSatisfy(\.isFinite)
                 // Fits need three sizes; the per-curve seed keeps curves independent of each other.
-                let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17)
+                let curveSeed = seed &* 1_000_003 &+ UInt64(order) &* 31 &+ (smoothing == .kneserNey ? 0 : 17 &* UInt64(SmoothingMethod.allCases.firstIndex(of: smoothing)!))
                 let lossFit = curvePoints.count >= 3 && finite
                     ? ScalingLawFitter.fit(sizes: sizes, losses: losses, bootstrapResamples: bootstrapResamples, seed: curveSeed, slices: slices) : nil
                 // Unigram models hold the whole fixed vocabulary at every size: nothing to fit.
@@ -135,6 +135,7 @@ public struct ScalingReport {
         try ScalingRun.writeAtomically(backtestPlot().render(), to: run.path("backtest.svg"))
         try ScalingRun.writeAtomically(residualPlot().render(), to: run.path("residuals.svg"))
         if let plot = pruningPlot() { try ScalingRun.writeAtomically(plot.render(), to: run.path("pruning.svg")) }
+        if let plot = methodsPlot() { try ScalingRun.writeAtomically(plot.render(), to: run.path("methods.svg")) }
         try ScalingRun.writeAtomically(markdown(), to: run.path("report.md"))
     }
 

@@ -123,6 +123,30 @@ struct SpillingScaleTests {
         #expect(corpus.arrangement == 0)
     }
 
+    @Test("A classical method past the budget is not measured there, with a warning; Kneser-Ney is, and every point made equals the in-memory one")
+    func classicalMethodPastBudget() throws {
+        let corpus = try Self.ptb()
+        let temporary = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        var options = ScalingOptions(smoothings: [.kneserNey, .wittenBell], orders: [2, 5], schedule: .sizes([30_000, 900_000]), threads: 2)
+        let inMemory = try ScalingRunTests.measure(corpus, options)
+        #expect(inMemory.count == 8)
+        options.memory = try MemoryBudget(bytes: corpus.memoryFootprint + (24 << 20), temporaryDirectory: temporary.path)
+        var warnings: [String] = []
+        var spilled: [ScalingPoint] = []
+        let experiment = ScalingExperiment(corpus: corpus, options: options)
+        experiment.warn = { warnings.append($0) }
+        try experiment.run(skipping: []) { spilled.append($0) }
+        let missing = inMemory.filter { p in !spilled.contains { $0.smoothing == p.smoothing && $0.order == p.order && $0.tokens == p.tokens } }
+        #expect(!missing.isEmpty && missing.allSatisfy { $0.smoothing == .wittenBell }, "\(missing.map { ($0.smoothing, $0.order, $0.tokens) })")
+        #expect(spilled.filter { $0.smoothing == .kneserNey }.count == 4)
+        #expect(warnings.contains { $0.contains("witten-bell") && $0.contains("not measured") }, "\(warnings)")
+        for point in spilled {
+            let same = inMemory.first { $0.smoothing == point.smoothing && $0.order == point.order && $0.tokens == point.tokens }.map(Self.measurement)
+            #expect(same == Self.measurement(point))
+        }
+    }
+
     @Test("The part of a model the held-out set needs scores it as the whole model does (Stupid Backoff's raw scores too)",
           arguments: [SmoothingMethod.kneserNey, .stupidBackoff])
     func restrictedModel(smoothing: SmoothingMethod) throws {

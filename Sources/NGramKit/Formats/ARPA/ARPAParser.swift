@@ -33,6 +33,7 @@ final class ARPAParser: @unchecked Sendable {
     var place = Place.preamble
     private var alpha: Double?
     private var discounts: [KneserNeyDiscount]?
+    private var recordedSmoothing: SmoothingMethod?
     private var tokenizer: TokenizerConfiguration?
     /// The n-gram counts per order that the file's `completeMarker` line gives (empty without one).
     private var claimedCompleteCounts: [Int] = []
@@ -125,6 +126,8 @@ final class ARPAParser: @unchecked Sendable {
     /// The preamble line of NGramKit's modified Kneser-Ney models, before the discounts
     /// (`D1,D2,D3+` per order, orders separated by spaces).
     static let kneserNeyMarker = "# ngramkit kneser-ney discounts="
+    /// The preamble line of NGramKit's models of the other smoothing methods, before the name.
+    static let smoothingMarker = "# ngramkit smoothing="
     /// The preamble line recording the tokenizer of the training text (`TokenizerConfiguration.recorded`).
     static let tokenizerMarker = "# ngramkit tokenizer "
     /// The preamble line of a file written from a model whose every n-gram has its context and
@@ -169,6 +172,9 @@ final class ARPAParser: @unchecked Sendable {
                 if !orders.isEmpty && orders.allSatisfy({ $0.count == 3 }) {
                     discounts = orders.map { KneserNeyDiscount($0[0], $0[1], $0[2]) }
                 }
+            } else if starts(line, with: ARPAParser.smoothingMarker) {
+                // Provenance only: an unknown name is ignored.
+                recordedSmoothing = SmoothingMethod(rawValue: String(decoding: UnsafeBufferPointer(rebasing: line[ARPAParser.smoothingMarker.utf8.count...]), as: UTF8.self))
             } else if starts(line, with: ARPAParser.completeMarker) {
                 // Provenance only: an unreadable line claims nothing, and holes are searched for.
                 let text = String(decoding: UnsafeBufferPointer(rebasing: line[ARPAParser.completeMarker.utf8.count...]), as: UTF8.self)
@@ -594,6 +600,8 @@ final class ARPAParser: @unchecked Sendable {
         } else if let discounts, discounts.count == order {
             provenance.smoothing = .kneserNey
             provenance.discounts = discounts
+        } else if let recordedSmoothing {
+            provenance.smoothing = recordedSmoothing
         }
         return provenance
     }

@@ -66,6 +66,9 @@ public enum ARPAWriter {
             try sink.write(string: "# ngramkit stupid-backoff alpha=\(alpha)\n")
             try sink.write(string: "# Normalized Stupid Backoff: p(w|h) = S(w|h) / Z(h). The backoff weights are alpha*Z(h')/Z(h), so raw scores can be recovered.\n")
         }
+        if let smoothing = provenance.smoothing, smoothing != .kneserNey && smoothing != .stupidBackoff {
+            try sink.write(string: "\(ARPAParser.smoothingMarker)\(smoothing.rawValue)\n")
+        }
         if isComplete {
             let counts = ngramCounts.map(String.init).joined(separator: ",")
             try sink.write(string: ARPAParser.completeMarker + counts + ARPAParser.completeMarkerEnd + "\n")

@@ -97,6 +97,12 @@ public final class BinaryModel: @unchecked Sendable {
         case nil: return 0
         case .kneserNey: return 1
         case .stupidBackoff: return 2
+        case .katz: return 3
+        case .wittenBell: return 4
+        case .wittenBellBackoff: return 5
+        case .absoluteDiscounting: return 6
+        case .originalKneserNey: return 7
+        case .additive: return 8
         }
     }
 
@@ -283,6 +289,8 @@ public final class BinaryModel: @unchecked Sendable {
             guard alpha > 0 && alpha <= 1 else { throw corrupt("Stupid Backoff alpha \(alpha)") }
             provenance.smoothing = .stupidBackoff
             provenance.alpha = alpha
+        case 3...8:
+            provenance.smoothing = [.katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .originalKneserNey, .additive][Int(reader.u32(60)) - 3]
         default: throw corrupt("smoothing \(reader.u32(60))")
         }
         guard let tokenizer = BinaryModel.tokenizer(reader.u8(176), reader.u8(177), reader.u8(178)) else {

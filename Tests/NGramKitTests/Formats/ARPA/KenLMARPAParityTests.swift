@@ -45,10 +45,13 @@ import Testing
         #expect(worstBackoff <= 1e-5, "largest log10 backoff difference \(worstBackoff)", sourceLocation: sourceLocation)
     }
 
-    static func buildARPA(order: Int, train: String, in directory: URL, countThresholds: [UInt64] = []) throws -> String {
+    static func buildARPA(order: Int, train: String, in directory: URL, countThresholds: [UInt64] = [],
+                          interpolateUnigrams: Bool = true) throws -> String {
         let counter = try NGramCounter(order: order)
         try counter.addFiles([train], configuration: TokenizerConfiguration())
-        let model = try NGramModel.estimate(from: try counter.finish(), options: EstimationOptions(countThresholds: countThresholds))
+        var options = EstimationOptions(countThresholds: countThresholds)
+        options.interpolateUnigrams = interpolateUnigrams
+        let model = try NGramModel.estimate(from: try counter.finish(), options: options)
         let path = directory.appendingPathComponent("model.o\(order).arpa").path
         let sink = try OutputSink(path: path)
         try ARPAWriter.write(model, to: sink)
@@ -84,5 +87,22 @@ import Testing
         // Without pruning the same text has many more n-grams: the thresholds did the work.
         let full = try Self.parse(try Self.buildARPA(order: 4, train: train, in: directory)).header
         #expect(full[0] == 8015 && full[1] > 4583 * 5 && full[3] > 122 * 100, "\(full)")
+    }
+
+    @Test("Brown 2k order 2 with unigrams not interpolated: the n-grams and values of lmplz --interpolate_unigrams 0")
+    func brownUnigramsNotInterpolated() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lines = try TestSupport.lines(of: try TestSupport.sharedFile("fixtures/kenlm/brown.train5k.txt.gz")).prefix(2000)
+        let train = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "brown2k.txt", in: directory)
+        let kenlm = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/brown2k.o2.nointerp.kenlm.arpa.gz").path
+        let ours = try Self.buildARPA(order: 2, train: train, in: directory, interpolateUnigrams: false)
+        try Self.expectSameModel(ours: ours, kenlm: kenlm)
+        let notInterpolated = try Self.parse(ours).entries
+        // <unk> never occurs in this text: interpolated, it gets γ(ε)/|V|; not, all of γ(ε), and
+        // every other word loses its share.
+        let interpolated = try Self.parse(try Self.buildARPA(order: 2, train: train, in: directory)).entries
+        #expect(notInterpolated["<unk>"]!.0 > interpolated["<unk>"]!.0 + 2)
+        #expect(notInterpolated["the"]!.0 < interpolated["the"]!.0)
     }
 }

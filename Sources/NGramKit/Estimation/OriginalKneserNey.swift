@@ -1,0 +1,29 @@
+import Foundation
+
+/// Interpolated Kneser-Ney with one discount per order (Kneser and Ney 1995; Chen and Goodman
+/// 1998, section 2.7): what BerkeleyLM and NLTK's `KneserNeyInterpolated` estimate, and SRILM's
+/// `-ukndiscount -interpolate`.
+///
+/// In:  counts of orders 1...N with their adjusted (continuation) counts.
+/// Out: the model `ModifiedKneserNey` makes with D1 = D2 = D3+ = D for every order, where
+///      D = n1 / (n1 + 2·n2) of the order's adjusted counts (the Y of modified Kneser-Ney, in
+///      single precision as KenLM computes it).
+public enum OriginalKneserNey {
+    package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount, countThresholds: [UInt64] = [],
+                                 interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in },
+                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
+        let discounts = (1...counts.order).map { n -> KneserNeyDiscount in
+            let c = counts.kneserNeyCountsOfCounts(checkedOrder: n)
+            guard c[1] > 0 && c[2] > 0 else {
+                warn("warning: order \(n): no Kneser-Ney discount n1/(n1+2·n2) (n1 = \(c[1]), n2 = \(c[2]); tiny data?); using \(fallback.d1) (set it with --discount-fallback)")
+                return KneserNeyDiscount(fallback.d1, fallback.d1, fallback.d1)
+            }
+            let y = Float(c[1]) / Float(Double(c[1]) + 2.0 * Double(c[2]))
+            return KneserNeyDiscount(y, y, y)
+        }
+        var model = try ModifiedKneserNey.estimate(counts, discounts: discounts, countThresholds: countThresholds,
+                                                   interpolateUnigrams: interpolateUnigrams, warn: warn, threads: threads)
+        model.provenance = ModelProvenance(smoothing: .originalKneserNey, discounts: discounts)
+        return model
+    }
+}
