@@ -32,17 +32,29 @@ package final class RestrictedModelBuilder {
     /// n-grams, kept here or not): Stupid Backoff's raw scores read it.
     private var contextFlags: [LargeBuffer<UInt8>]
     private var table: CountTable?
+    /// Per order 2...N, how many n-grams will be kept (`keptPerOrder`), to size the tables; nil:
+    /// as many as the text has.
+    private let expectedKept: [Int]?
 
     /// Memory per kept n-gram, at most: its slot (at the tables' least load), two values and a
     /// context flag, and its place in the list of the order being filled.
     package static let bytesPerEntry = 64
 
+    /// What a builder given `kept` (`keptPerOrder`) holds at most: its kept entries, and the maps
+    /// from the text's slots of the order being filled and the one below (4 bytes a slot).
+    package static func memoryNeeded(kept: [Int], text: NGramCounts) -> Int {
+        kept.reduce(0, +) * bytesPerEntry + 2 * 4 * (text.tables.map(\.capacity).max() ?? 0)
+    }
+
     /// - Parameters:
     ///   - text: the counts of the text to be scored, at the model's order, over the model's vocabulary.
     ///   - unigramLogProb, unigramLogBackoff: the model's unigram values by word id (no backoffs for order 1).
     ///   - unigramFlags: 1 for the words some bigram of the model extends.
+    ///   - kept: per order 2...N, how many n-grams will be kept (`keptPerOrder`); nil: up to all the text's.
     package init(text: NGramCounts, unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>,
-                 unigramFlags: LargeBuffer<UInt8>) {
+                 unigramFlags: LargeBuffer<UInt8>, kept: [Int]? = nil) {
+        precondition(kept == nil || kept!.count == text.order - 1)
+        expectedKept = kept
         self.text = text
         order = text.order
         probs = [unigramLogProb]
@@ -54,18 +66,18 @@ package final class RestrictedModelBuilder {
     /// what a builder keeps of an unpruned model of `ids`, known before the model is made, so
     /// that its memory can be set aside.
     package static func keptEntries(text: NGramCounts, in ids: UnsafeBufferPointer<UInt32>) -> Int {
-        try! keptEntries(text: text) { try $0(ids) }
+        try! keptPerOrder(text: text) { try $0(ids) }.reduce(0, +)
     }
 
-    /// `keptEntries(text:in:)` of the ids that `chunks` passes to its argument, chunk after
-    /// chunk, each of whole sentences (no n-gram spans two chunks).
-    package static func keptEntries(text: NGramCounts,
-                                    chunks: ((UnsafeBufferPointer<UInt32>) throws -> Void) throws -> Void) rethrows -> Int {
+    /// Per order 2...N, how many of `text`'s n-grams occur in the ids that `chunks` passes to its
+    /// argument, chunk after chunk, each of whole sentences (no n-gram spans two chunks).
+    package static func keptPerOrder(text: NGramCounts,
+                                     chunks: ((UnsafeBufferPointer<UInt32>) throws -> Void) throws -> Void) rethrows -> [Int] {
         let order = text.order
-        guard order >= 2 else { return 0 }
+        guard order >= 2 else { return [] }
         // One bit per slot of each of the text's tables: whether the slice holds that n-gram.
         let seen = (2...order).map { LargeBuffer<UInt64>(zeroedCount: (text.tables[$0 - 2].capacity + 63) / 64) }
-        var kept = 0
+        var kept = [Int](repeating: 0, count: order - 1)
         try chunks { ids in
             for i in 0..<ids.count {
                 var slot = Int(ids[i])
@@ -77,7 +89,7 @@ package final class RestrictedModelBuilder {
                     let bits = seen[m - 2], word = found >> 6, bit = UInt64(1) << UInt64(found & 63)
                     if bits[word] & bit == 0 {
                         bits[word] |= bit
-                        kept += 1
+                        kept[m - 2] += 1
                     }
                     slot = found
                     m += 1
@@ -92,8 +104,9 @@ package final class RestrictedModelBuilder {
         precondition(n == current + 1 && n <= order)
         current = n
         let v = text.vocabulary.count
-        // At most the text's n-grams of this order are kept.
-        table = try CountTable(order: n, capacity: Int(Double(text.tables[n - 2].occupied) / 0.8) + 64, wordLimit: v,
+        // At most the text's n-grams of this order are kept, or as many as were counted ahead.
+        let capacity = expectedKept.map { $0[n - 2] } ?? text.tables[n - 2].occupied
+        table = try CountTable(order: n, capacity: Int(Double(capacity) / 0.8) + 64, wordLimit: v,
                                contextLimit: n == 2 ? v : tables[n - 3].capacity)
         pending.removeAll(keepingCapacity: true)
     }

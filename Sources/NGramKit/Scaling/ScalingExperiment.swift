@@ -287,7 +287,7 @@ public final class ScalingExperiment {
                     if order > inMemoryOrder && !spilling.isEmpty {
                         counts = nil
                         for method in spilling where !method.estimatesPastBudget {
-                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(method.rawValue) order \(order): past the memory budget, where only kneser-ney and stupid-backoff are built, so not measured (raise --memory)")
+                            warn("\(ScalingExperiment.abbreviated(slice.tokens)) tokens, \(method.rawValue) order \(order): past the memory budget, where only kneser-ney, kneser-ney-original and stupid-backoff are built, so not measured (raise --memory)")
                         }
                     }
                     if order > inMemoryOrder, case let spilling = spilling.filter(\.estimatesPastBudget), !spilling.isEmpty {
@@ -462,14 +462,14 @@ public final class ScalingExperiment {
         let heldout = try heldoutCounts.truncated(toOrder: order)
         // Beside the partitions, while counting: the held-out set's counts (all orders) and the
         // slice's ids; while merging: those counts and the parts of the models kept for them.
-        let kept = try RestrictedModelBuilder.keptEntries(text: heldout) { try corpus.forEachChunk(streamCount: streamCount, $0) }
+        let kept = try RestrictedModelBuilder.keptPerOrder(text: heldout) { try corpus.forEachChunk(streamCount: streamCount, $0) }
         // A slice of a pool in memory is copied whole into the counter; one of a pool on disk spills.
         let copy = corpus.poolIsOnDisk ? 0 : 4 * streamCount
         let countBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + copy,
                                          for: "the held-out set's n-grams" + (copy > 0 ? " and a copy of this slice's ids" : ""))
         let spilledCounts = try counter(streamCount: streamCount, order: order, within: countBudget, space: { space })
             .finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
-        let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + smoothings.count * kept * RestrictedModelBuilder.bytesPerEntry,
+        let mergeBudget = try budgetLeft(budget, minus: heldoutCounts.tableMemory + smoothings.count * RestrictedModelBuilder.memoryNeeded(kept: kept, text: heldout),
                                          for: "the held-out set's n-grams and the parts of the models they need")
         let threads = ThreadCount.usable(options.threads)
         let countSeconds = (ProgressClock.now() - start) / Double(smoothings.count)
@@ -481,7 +481,7 @@ public final class ScalingExperiment {
                                                                            threads: threads, keepCounts: index + 1 < smoothings.count,
                                                                            progress: nil, warn: warn)
             let restricted = RestrictedModelBuilder(text: heldout, unigramLogProb: estimated.unigramLogProb,
-                                                    unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
+                                                    unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags, kept: kept)
             _ = try SpilledModelWriter.write(spilledCounts, estimated, provenance: provenance, arpa: nil, binary: nil, restricted: restricted,
                                              space: space, budget: mergeBudget, threads: threads, progress: nil)
             models[smoothing] = (restricted.finish(ngramCounts: spilledCounts.uniqueCounts, provenance: provenance),
