@@ -40,7 +40,7 @@ struct ScaleCommand: ParsableCommand {
     @Option(name: .customLong("min-count"), parsing: .unconditional, help: "Pool words seen fewer times become <unk> (the fixed vocabulary).")
     var minCount: Int = 2
 
-    @Option(name: .long, help: "Smoothing methods, comma-separated: kneser-ney, stupid-backoff, katz, witten-bell, witten-bell-backoff, absolute-discounting, kneser-ney-original, additive (see `ngramkit build --help`). A model past --memory is built for the first two only; the others' points there are left out, with a warning.")
+    @Option(name: .long, help: "Smoothing methods, comma-separated: kneser-ney, stupid-backoff, katz, witten-bell, witten-bell-backoff, absolute-discounting, kneser-ney-original, additive (see `ngramkit build --help`). A model past --memory is built for kneser-ney, kneser-ney-original and stupid-backoff only; the others' points there are left out, with a warning.")
     var smoothing: String = "kneser-ney,stupid-backoff"
 
     @Option(name: .long, help: "Model orders, comma-separated, each 1 to 10.")

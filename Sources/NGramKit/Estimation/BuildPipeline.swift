@@ -63,7 +63,7 @@ public enum BuildPipeline {
                 let estimation = configuration.estimation
                 guard estimation.smoothing.estimatesPastBudget else {
                     throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),
-                                                      expected: "room for the whole model: --smoothing \(estimation.smoothing.rawValue) is estimated in memory only (past the budget: kneser-ney, stupid-backoff); raise --memory")
+                                                      expected: "room for the whole model: --smoothing \(estimation.smoothing.rawValue) is estimated in memory only (past the budget: kneser-ney, kneser-ney-original, stupid-backoff); raise --memory")
                 }
                 guard estimation.interpolateUnigrams else {
                     throw NGramKitError.invalidOption(name: "--memory", value: ByteCount.text(budget.bytes),

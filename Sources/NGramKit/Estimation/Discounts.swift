@@ -74,6 +74,18 @@ extension NGramCounts {
 }
 
 extension KneserNeyDiscount {
+    /// Original Kneser-Ney's one discount of order `order`, D = Y = n1/(n1 + 2·n2) of its
+    /// counts-of-counts (in single precision, as modified Kneser-Ney's Y), as D1 = D2 = D3+;
+    /// or `fallback`'s D1, with one warning line, where n1 or n2 is 0.
+    static func original(countsOfCounts n: [UInt64], order: Int, fallback: KneserNeyDiscount, warn: (String) -> Void) -> KneserNeyDiscount {
+        guard n[1] > 0 && n[2] > 0 else {
+            warn("warning: order \(order): no Kneser-Ney discount n1/(n1+2·n2) (n1 = \(n[1]), n2 = \(n[2]); tiny data?); using \(fallback.d1) (set it with --discount-fallback)")
+            return KneserNeyDiscount(fallback.d1, fallback.d1, fallback.d1)
+        }
+        let y = Float(n[1]) / Float(Double(n[1]) + 2.0 * Double(n[2]))
+        return KneserNeyDiscount(y, y, y)
+    }
+
     /// The closed-form discounts of order `order` from its counts-of-counts, or `fallback`
     /// with one warning line when they do not exist.
     static func orFallback(countsOfCounts: [UInt64], order n: Int, fallback: KneserNeyDiscount,

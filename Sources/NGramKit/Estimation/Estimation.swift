@@ -49,7 +49,7 @@ public enum SmoothingMethod: String, CaseIterable, Sendable {
     }
 
     /// Whether estimation past the memory budget (a partition at a time) is built for it.
-    public var estimatesPastBudget: Bool { self == .kneserNey || self == .stupidBackoff }
+    public var estimatesPastBudget: Bool { self == .kneserNey || self == .stupidBackoff || self == .originalKneserNey }
 
     /// What estimating a model in memory keeps per distinct n-gram beside the count tables:
     /// the `bytesPerNGram` with which `build` and `scale` decide whether a model fits. The

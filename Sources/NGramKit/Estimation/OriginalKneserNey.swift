@@ -12,14 +12,8 @@ public enum OriginalKneserNey {
     package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount, countThresholds: [UInt64] = [],
                                  interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in },
                                  threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
-        let discounts = (1...counts.order).map { n -> KneserNeyDiscount in
-            let c = counts.kneserNeyCountsOfCounts(checkedOrder: n)
-            guard c[1] > 0 && c[2] > 0 else {
-                warn("warning: order \(n): no Kneser-Ney discount n1/(n1+2·n2) (n1 = \(c[1]), n2 = \(c[2]); tiny data?); using \(fallback.d1) (set it with --discount-fallback)")
-                return KneserNeyDiscount(fallback.d1, fallback.d1, fallback.d1)
-            }
-            let y = Float(c[1]) / Float(Double(c[1]) + 2.0 * Double(c[2]))
-            return KneserNeyDiscount(y, y, y)
+        let discounts = (1...counts.order).map {
+            KneserNeyDiscount.original(countsOfCounts: counts.kneserNeyCountsOfCounts(checkedOrder: $0), order: $0, fallback: fallback, warn: warn)
         }
         var model = try ModifiedKneserNey.estimate(counts, discounts: discounts, countThresholds: countThresholds,
                                                    interpolateUnigrams: interpolateUnigrams, warn: warn, threads: threads)

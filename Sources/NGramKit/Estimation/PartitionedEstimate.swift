@@ -52,11 +52,18 @@ struct PartitionedEstimate {
         }
         guard options.smoothing.estimatesPastBudget else {
             throw NGramKitError.invalidOption(name: "--smoothing", value: options.smoothing.rawValue,
-                                              expected: "a model that fits in --memory: past the budget NGramKit estimates kneser-ney and stupid-backoff, and \(options.smoothing.rawValue) only in memory; raise --memory")
+                                              expected: "a model that fits in --memory: past the budget NGramKit estimates kneser-ney, kneser-ney-original and stupid-backoff, and \(options.smoothing.rawValue) only in memory; raise --memory")
         }
         switch options.smoothing {
-        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .originalKneserNey, .additive:
+        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .additive:
             preconditionFailure("checked above")
+        case .originalKneserNey:
+            let discounts = counts.countsOfCounts.enumerated().map {
+                KneserNeyDiscount.original(countsOfCounts: $1, order: $0 + 1, fallback: options.discountFallback, warn: warn)
+            }
+            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,
+                                                      keepCounts: keepCounts, progress: progress),
+                    ModelProvenance(smoothing: .originalKneserNey, discounts: discounts))
         case .kneserNey:
             let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
             return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,

@@ -48,7 +48,7 @@ package struct SVGPlot: Sendable {
 
     /// A marker's shape.
     package enum Marker: Sendable {
-        case circle, square, triangle
+        case circle, square, triangle, diamond
     }
 
     /// One line of the legend: a swatch (a line, a marker, or both) and a name.
@@ -241,6 +241,8 @@ package struct SVGPlot: Sendable {
             return "<rect x=\"\(n(x - 3.3))\" y=\"\(n(y - 3.3))\" width=\"6.6\" height=\"6.6\"" + rim
         case .triangle:
             return "<polygon points=\"\(n(x)),\(n(y - 4.4)) \(n(x - 4)),\(n(y + 3)) \(n(x + 4)),\(n(y + 3))\"" + rim
+        case .diamond:
+            return "<polygon points=\"\(n(x)),\(n(y - 4.6)) \(n(x - 4.2)),\(n(y)) \(n(x)),\(n(y + 4.6)) \(n(x + 4.2)),\(n(y))\"" + rim
         }
     }
 

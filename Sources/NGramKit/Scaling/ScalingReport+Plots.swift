@@ -12,20 +12,24 @@ extension ScalingReport {
         return (0...80).map { exp(low + (high - low) * Double($0) / 80) }
     }
 
-    /// Kneser-Ney circles, Stupid Backoff squares, the classical methods triangles: the methods
-    /// differ in shape, not only in dash.
+    /// Kneser-Ney circles, Stupid Backoff squares, Katz and absolute discounting triangles,
+    /// Witten-Bell diamonds: the methods differ in shape, not only in dash.
     static func marker(_ smoothing: SmoothingMethod) -> SVGPlot.Marker {
         switch smoothing {
         case .kneserNey, .originalKneserNey: return .circle
         case .stupidBackoff, .additive: return .square
-        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting: return .triangle
+        case .katz, .absoluteDiscounting: return .triangle
+        case .wittenBell, .wittenBellBackoff: return .diamond
         }
     }
 
-    /// Dashed lines for every method but modified Kneser-Ney and Witten-Bell, so that methods that
-    /// share a marker differ in their lines.
+    /// Of two methods that share a marker, the second's lines are dashed (Stupid Backoff's, as
+    /// before there were more methods).
     static func dashed(_ smoothing: SmoothingMethod) -> Bool {
-        !(smoothing == .kneserNey || smoothing == .wittenBell || smoothing == .katz)
+        switch smoothing {
+        case .kneserNey, .additive, .katz, .wittenBell: return false
+        case .originalKneserNey, .stupidBackoff, .absoluteDiscounting, .wittenBellBackoff: return true
+        }
     }
 
     /// The legend of the per-curve plots: one line per order (its colour), one per method (its

@@ -34,7 +34,8 @@ struct SpillingBuildTests {
                       ["--order", "3", "--tokenizer", "unicode", "--lowercase"],
                       ["--order", "2", "--smoothing", "stupid-backoff"], ["--order", "5", "--smoothing", "stupid-backoff"],
                       ["--order", "4", "--smoothing", "stupid-backoff", "--alpha", "0.7", "--min-count", "2"],
-                      ["--order", "3", "--smoothing", "stupid-backoff", "--unigram-add-one"]])
+                      ["--order", "3", "--smoothing", "stupid-backoff", "--unigram-add-one"],
+                      ["--order", "4", "--smoothing", "kneser-ney-original"]])
     func ptb(_ arguments: [String]) throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
