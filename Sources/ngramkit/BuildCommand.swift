@@ -40,6 +40,9 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .customLong("interpolate-unigrams"), help: "true: the unigrams are interpolated with the uniform distribution over the vocabulary (lmplz's default); false: what the discounts leave of the unigrams goes to <unk> alone (lmplz --interpolate_unigrams 0; SRILM when <unk> is unseen). Not for stupid-backoff.")
     var interpolateUnigrams = true
 
+    @Option(name: .customLong("vocab-pad"), help: "With interpolated unigrams, spread what the discounts leave of them over this many words when the vocabulary has fewer, as if padded with <unk>s (lmplz --vocab_pad), so that perplexities with OOVs compare across vocabularies; 0 for none. Not for stupid-backoff.")
+    var vocabPad = 0
+
     @Option(name: .long, help: "Additive smoothing's delta, > 0: p(w|h) = (c(hw) + delta*|V|*p(w|h')) / (c(h) + delta*|V|), add-delta at the unigrams; 1 is add-one.")
     var delta = 1.0
 
@@ -88,6 +91,7 @@ struct BuildCommand: ParsableCommand {
                                            unigramAddOne: unigramAddOne, countThresholds: prune)
         estimation.interpolateUnigrams = interpolateUnigrams
         estimation.additiveDelta = delta
+        estimation.vocabularyPad = vocabPad
         let configuration = BuildConfiguration(order: orderOption.order, source: source, vocabularyPath: vocabularyOptions.vocab,
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,

@@ -11,7 +11,7 @@ public enum AbsoluteDiscounting {
     ///   - fallback: the discount of an order without n-grams seen once or twice (tiny data).
     ///   - warn: receives one line per order that uses `fallback`.
     package static func estimate(_ counts: NGramCounts, fallback: Double, countThresholds: [UInt64] = [],
-                                 interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in }) throws -> NGramModel {
+                                 interpolateUnigrams: Bool = true, vocabularyPad: Int = 0, warn: (String) -> Void = { _ in }) throws -> NGramModel {
         let discounts = (1...counts.order).map { n in
             discount(countsOfCounts: ClassicalSmoothing.countsOfCounts(counts, order: n, upTo: 2), order: n, fallback: fallback, warn: warn)
         }
@@ -19,7 +19,7 @@ public enum AbsoluteDiscounting {
             ClassicalSmoothing.Rule(form: .interpolated, numerator: .absolute(discounts[n - 1]),
                                     minimumCount: ClassicalSmoothing.minimumCount(countThresholds, order: n))
         }
-        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams,
+        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad,
                                                provenance: ModelProvenance(smoothing: .absoluteDiscounting, discounts: discounts.map {
                                                    let d = Float($0)
                                                    return KneserNeyDiscount(d, d, d)

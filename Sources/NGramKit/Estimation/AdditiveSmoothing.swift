@@ -10,13 +10,13 @@
 ///      is the order below, as in every other method here. The unigrams are exactly Lidstone's.
 public enum AdditiveSmoothing {
     package static func estimate(_ counts: NGramCounts, delta: Double, countThresholds: [UInt64] = [],
-                                 interpolateUnigrams: Bool = true) throws -> NGramModel {
+                                 interpolateUnigrams: Bool = true, vocabularyPad: Int = 0) throws -> NGramModel {
         let words = Double(counts.vocabulary.count - 1)
         let rules = (1...counts.order).map { n in
             ClassicalSmoothing.Rule(form: .interpolated, numerator: .count, perContext: delta * words,
                                     minimumCount: ClassicalSmoothing.minimumCount(countThresholds, order: n))
         }
-        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams,
+        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad,
                                                provenance: ModelProvenance(smoothing: .additive))
     }
 }

@@ -72,12 +72,12 @@ enum ClassicalSmoothing {
     ///   - rules: `rules[n − 1]` for order n.
     ///   - provenance: recorded in the model (and its files).
     /// - Throws: `NGramKitError.emptyInput` for counts without a sentence.
-    static func estimate(_ counts: NGramCounts, rules: [Rule], interpolateUnigrams: Bool,
+    static func estimate(_ counts: NGramCounts, rules: [Rule], interpolateUnigrams: Bool, vocabularyPad: Int = 0,
                          provenance: ModelProvenance) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         let order = counts.order
         precondition(rules.count == order && zip(rules, rules.dropFirst()).allSatisfy { $0.minimumCount <= $1.minimumCount })
-        var logProb: [LargeBuffer<Double>] = [unigrams(counts, rule: rules[0], interpolate: interpolateUnigrams)]
+        var logProb: [LargeBuffer<Double>] = [unigrams(counts, rule: rules[0], interpolate: interpolateUnigrams, vocabularyPad: vocabularyPad)]
         var logBackoff: [LargeBuffer<Double>] = []
         var keep: [LargeBuffer<UInt8>] = []
         var excluded = false
@@ -142,7 +142,7 @@ enum ClassicalSmoothing {
     }
 
     /// The unigram probabilities (plain; `<s>` 1).
-    private static func unigrams(_ counts: NGramCounts, rule: Rule, interpolate: Bool) -> LargeBuffer<Double> {
+    private static func unigrams(_ counts: NGramCounts, rule: Rule, interpolate: Bool, vocabularyPad: Int) -> LargeBuffer<Double> {
         let size = counts.vocabulary.count
         let begin = Int(Vocabulary.beginID)
         var total = 0.0, extensions = 0.0, keptMass = 0.0
@@ -156,7 +156,7 @@ enum ClassicalSmoothing {
         let z = denominator(rule: rule, total: total, extensions: extensions, keptMass: keptMass, words: predictable(counts))
         let leftOver = max(0, 1 - keptMass / z)
         let probabilities = LargeBuffer<Double>(zeroedCount: size)
-        let share = interpolate ? leftOver / Double(size - 1) : 0
+        let share = interpolate ? leftOver / Double(max(size - 1, vocabularyPad)) : 0
         for id in 0..<size where id != begin {
             let c = counts.unigramCounts[id]
             probabilities[id] = (c >= rule.minimumCount ? rule.kept(c) / z : 0) + share

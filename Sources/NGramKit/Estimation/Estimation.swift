@@ -81,6 +81,10 @@ public struct EstimationOptions: Sendable, Equatable {
     public var interpolateUnigrams = true
     /// Additive smoothing's δ (1: add-one), > 0.
     public var additiveDelta = 1.0
+    /// With interpolated unigrams, the uniform distribution is over this many words when the
+    /// vocabulary (without `<s>`) has fewer, as if padded with `<unk>`s (`lmplz --vocab_pad`):
+    /// models of different vocabularies then give an OOV the same share. 0: none.
+    public var vocabularyPad = 0
 
     public init(smoothing: SmoothingMethod = .kneserNey, alpha: Double = StupidBackoff.defaultAlpha,
                 discountFallback: KneserNeyDiscount = .fallbackDefault, unigramAddOne: Bool = false, countThresholds: [UInt64] = []) {
@@ -99,6 +103,10 @@ public struct EstimationOptions: Sendable, Equatable {
         }
         guard additiveDelta > 0 && additiveDelta.isFinite else {
             throw NGramKitError.invalidOption(name: "--delta", value: String(additiveDelta), expected: "a positive number (1 is add-one)")
+        }
+        guard vocabularyPad >= 0 && (vocabularyPad == 0 || interpolateUnigrams && smoothing != .stupidBackoff) else {
+            throw NGramKitError.invalidOption(name: "--vocab-pad", value: String(vocabularyPad),
+                                              expected: "0, or a number of words with interpolated unigrams (--interpolate-unigrams true, as lmplz requires) and a smoothing other than stupid-backoff")
         }
         guard interpolateUnigrams || smoothing != .stupidBackoff else {
             throw NGramKitError.invalidOption(name: "--interpolate-unigrams", value: "false", expected: "true for Stupid Backoff (its unigrams are relative frequencies, with --unigram-add-one for unseen words)")
@@ -153,26 +161,26 @@ extension NGramModel {
         case .kneserNey:
             return try ModifiedKneserNey.estimate(counts, fallback: options.discountFallback,
                                                   countThresholds: (1...counts.order).map(options.countThreshold(order:)),
-                                                  interpolateUnigrams: options.interpolateUnigrams,
+                                                  interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad,
                                                   warn: warn, threads: ThreadCount.usable(threads))
         case .stupidBackoff:
             return try StupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne)
         case .originalKneserNey:
             return try OriginalKneserNey.estimate(counts, fallback: options.discountFallback,
                                                   countThresholds: (1...counts.order).map(options.countThreshold(order:)),
-                                                  interpolateUnigrams: options.interpolateUnigrams,
+                                                  interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad,
                                                   warn: warn, threads: ThreadCount.usable(threads))
         case .katz:
-            return try KatzBackoff.estimate(counts, countThresholds: options.countThresholds, interpolateUnigrams: options.interpolateUnigrams, warn: warn)
+            return try KatzBackoff.estimate(counts, countThresholds: options.countThresholds, interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad, warn: warn)
         case .wittenBell, .wittenBellBackoff:
             return try WittenBell.estimate(counts, interpolated: options.smoothing == .wittenBell, countThresholds: options.countThresholds,
-                                           interpolateUnigrams: options.interpolateUnigrams)
+                                           interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad)
         case .absoluteDiscounting:
             return try AbsoluteDiscounting.estimate(counts, fallback: Double(options.discountFallback.d1), countThresholds: options.countThresholds,
-                                                    interpolateUnigrams: options.interpolateUnigrams, warn: warn)
+                                                    interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad, warn: warn)
         case .additive:
             return try AdditiveSmoothing.estimate(counts, delta: options.additiveDelta, countThresholds: options.countThresholds,
-                                                  interpolateUnigrams: options.interpolateUnigrams)
+                                                  interpolateUnigrams: options.interpolateUnigrams, vocabularyPad: options.vocabularyPad)
         }
     }
 }

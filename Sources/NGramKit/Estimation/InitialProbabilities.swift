@@ -18,7 +18,10 @@ enum InitialProbabilities {
     /// Unigram probabilities: p(w) = (a(w) − D(a(w))) / Σ a + γ(ε) / |V|, where |V| counts every
     /// word but `<s>`, and `<s>` gets the placeholder probability 1 (log10 0: it is never
     /// predicted; KenLM writes the same). With `interpolate` false, γ(ε) goes to `<unk>` alone.
-    static func unigrams(_ counts: NGramCounts, discount: KneserNeyDiscount, interpolate: Bool = true) -> (probabilities: LargeBuffer<Double>, gamma: Double) {
+    /// With `vocabularyPad` above |V|, the uniform distribution is over that many words, as if
+    /// the vocabulary had been padded with `<unk>`s (`lmplz --vocab_pad`).
+    static func unigrams(_ counts: NGramCounts, discount: KneserNeyDiscount, interpolate: Bool = true,
+                         vocabularyPad: Int = 0) -> (probabilities: LargeBuffer<Double>, gamma: Double) {
         let vocabularySize = counts.vocabulary.count
         var adjusted = [UInt64](repeating: 0, count: vocabularySize)
         for id in 0..<vocabularySize where id != Int(Vocabulary.beginID) {
@@ -31,7 +34,7 @@ enum InitialProbabilities {
             mass += discount.amount(forCount: a)
         }
         let gamma = mass / denominator
-        let uniform = interpolate ? 1.0 / Double(vocabularySize - 1) : 0
+        let uniform = interpolate ? 1.0 / Double(max(vocabularySize - 1, vocabularyPad)) : 0
         let probabilities = LargeBuffer<Double>(zeroedCount: vocabularySize)
         for id in 0..<vocabularySize {
             let a = adjusted[id]

@@ -28,7 +28,7 @@ public enum KatzBackoff {
     ///   - countThresholds: per order, n-grams seen at most this often are left out; empty for
     ///     SRILM's defaults.
     ///   - warn: receives one line per order whose discounting is off.
-    package static func estimate(_ counts: NGramCounts, countThresholds: [UInt64] = [], interpolateUnigrams: Bool = true,
+    package static func estimate(_ counts: NGramCounts, countThresholds: [UInt64] = [], interpolateUnigrams: Bool = true, vocabularyPad: Int = 0,
                                  warn: (String) -> Void = { _ in }) throws -> NGramModel {
         let thresholds = countThresholds.isEmpty ? defaultThresholds(order: counts.order) : countThresholds
         let coefficients = (1...counts.order).map { n in
@@ -39,7 +39,7 @@ public enum KatzBackoff {
             ClassicalSmoothing.Rule(form: .backoff, numerator: .goodTuring(coefficients[n - 1]),
                                     minimumCount: ClassicalSmoothing.minimumCount(thresholds, order: n))
         }
-        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams,
+        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad,
                                                provenance: ModelProvenance(smoothing: .katz))
     }
 

@@ -43,7 +43,8 @@ public enum ModifiedKneserNey {
     /// - Throws: `NGramKitError.emptyInput` when the counts hold no sentence.
     package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount = .fallbackDefault,
                                 discounts given: [KneserNeyDiscount]? = nil,
-                                countThresholds: [UInt64] = [], interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in },
+                                countThresholds: [UInt64] = [], interpolateUnigrams: Bool = true, vocabularyPad: Int = 0,
+                                warn: (String) -> Void = { _ in },
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         guard counts.sentences > 0 else { throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line (or counts of it)") }
         let discounts = given ?? counts.kneserNeyDiscounts(fallback: fallback, warn: warn)
@@ -51,7 +52,7 @@ public enum ModifiedKneserNey {
         var logProb: [LargeBuffer<Double>] = []
         var logBackoff: [LargeBuffer<Double>] = []
         // Stage 2 and 3 for unigrams.
-        let unigrams = InitialProbabilities.unigrams(counts, discount: discounts[0], interpolate: interpolateUnigrams)
+        let unigrams = InitialProbabilities.unigrams(counts, discount: discounts[0], interpolate: interpolateUnigrams, vocabularyPad: vocabularyPad)
         logProb.append(unigrams.probabilities)
         logBackoff.append(LargeBuffer(zeroedCount: order >= 2 ? counts.vocabulary.count : 0))
         // Then order by order: order n needs the interpolated probabilities of order n-1.

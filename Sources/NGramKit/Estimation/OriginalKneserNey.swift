@@ -10,13 +10,13 @@ import Foundation
 ///      single precision as KenLM computes it).
 public enum OriginalKneserNey {
     package static func estimate(_ counts: NGramCounts, fallback: KneserNeyDiscount, countThresholds: [UInt64] = [],
-                                 interpolateUnigrams: Bool = true, warn: (String) -> Void = { _ in },
+                                 interpolateUnigrams: Bool = true, vocabularyPad: Int = 0, warn: (String) -> Void = { _ in },
                                  threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> NGramModel {
         let discounts = (1...counts.order).map {
             KneserNeyDiscount.original(countsOfCounts: counts.kneserNeyCountsOfCounts(checkedOrder: $0), order: $0, fallback: fallback, warn: warn)
         }
         var model = try ModifiedKneserNey.estimate(counts, discounts: discounts, countThresholds: countThresholds,
-                                                   interpolateUnigrams: interpolateUnigrams, warn: warn, threads: threads)
+                                                   interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad, warn: warn, threads: threads)
         model.provenance = ModelProvenance(smoothing: .originalKneserNey, discounts: discounts)
         return model
     }

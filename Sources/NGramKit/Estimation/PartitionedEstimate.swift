@@ -61,12 +61,12 @@ struct PartitionedEstimate {
             let discounts = counts.countsOfCounts.enumerated().map {
                 KneserNeyDiscount.original(countsOfCounts: $1, order: $0 + 1, fallback: options.discountFallback, warn: warn)
             }
-            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,
+            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, vocabularyPad: options.vocabularyPad, space: space, threads: threads,
                                                       keepCounts: keepCounts, progress: progress),
                     ModelProvenance(smoothing: .originalKneserNey, discounts: discounts))
         case .kneserNey:
             let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
-            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, space: space, threads: threads,
+            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, vocabularyPad: options.vocabularyPad, space: space, threads: threads,
                                                               keepCounts: keepCounts, progress: progress),
                     .kneserNey(discounts))
         case .stupidBackoff:

@@ -16,9 +16,9 @@ import Foundation
 enum PartitionedKneserNey {
     /// Estimates every partition.
     /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
-    static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], space: TemporarySpace, threads: Int, keepCounts: Bool = false,
-                         progress: ProgressReporter?) throws -> PartitionedEstimate {
-        let unigrams = InitialProbabilities.unigrams(counts.base, discount: discounts[0])
+    static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], vocabularyPad: Int = 0, space: TemporarySpace, threads: Int,
+                         keepCounts: Bool = false, progress: ProgressReporter?) throws -> PartitionedEstimate {
+        let unigrams = InitialProbabilities.unigrams(counts.base, discount: discounts[0], vocabularyPad: vocabularyPad)
         return try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress) {
             try estimate($0, discounts: discounts, unigramProbabilities: unigrams.probabilities, unigramContexts: $1,
                          probabilityWriter: $2, backoffWriter: $3)

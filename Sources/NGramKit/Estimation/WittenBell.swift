@@ -12,12 +12,12 @@ public enum WittenBell {
     ///   - countThresholds: per order, n-grams seen at most this often are left out (counted in
     ///     T and E), as SRILM's `-gtNmin` minus one; empty for none.
     package static func estimate(_ counts: NGramCounts, interpolated: Bool, countThresholds: [UInt64] = [],
-                                 interpolateUnigrams: Bool = true) throws -> NGramModel {
+                                 interpolateUnigrams: Bool = true, vocabularyPad: Int = 0) throws -> NGramModel {
         let rules = (1...counts.order).map { n in
             ClassicalSmoothing.Rule(form: interpolated ? .interpolated : .backoff, numerator: .count, perExtension: 1,
                                     minimumCount: ClassicalSmoothing.minimumCount(countThresholds, order: n))
         }
-        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams,
+        return try ClassicalSmoothing.estimate(counts, rules: rules, interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad,
                                                provenance: ModelProvenance(smoothing: interpolated ? .wittenBell : .wittenBellBackoff))
     }
 }

@@ -119,6 +119,30 @@ struct ClassicalSmoothingTests {
         Self.expectClose(try Self.p(toUnknown, [], "a"), 4.0 / 11, "p(a), --interpolate-unigrams false")
     }
 
+    @Test("--vocab-pad: the uniform share of the unigrams is over the padded vocabulary, and <unk> scores as one padded word",
+          arguments: [SmoothingMethod.kneserNey, .wittenBell, .katz])
+    func vocabularyPad(smoothing: SmoothingMethod) throws {
+        let plain = try Self.model(smoothing)
+        var options = EstimationOptions(smoothing: smoothing)
+        options.vocabularyPad = 1000
+        let counter = try NGramCounter(order: 2)
+        var tokenizer = WhitespaceTokenizer()
+        try counter.addText(Self.corpus, tokenizer: &tokenizer)
+        let padded = try NGramModel.estimate(from: try counter.finish(), options: options)
+        // V′ has 5 words; what the unigrams leave, λ, is spread over 1000 instead of 5:
+        // p(w) = α(w) + λ/1000, so the five sum to 1 − λ·(1 − 5/1000).
+        let words = ["<unk>", "</s>", "a", "b", "c"]
+        let lambda = 5 * (try Self.p(plain, [], "<unk>"))   // <unk> is unseen: its p is λ/5
+        let sum = try words.reduce(0) { $0 + (try Self.p(padded, [], $1)) }
+        Self.expectClose(sum, 1 - lambda * (1 - 5.0 / 1000), "Σ p(w)")
+        Self.expectClose(try Self.p(padded, [], "<unk>"), lambda / 1000, "p(<unk>)")
+        Self.expectClose(try Self.p(padded, [], "a"), try Self.p(plain, [], "a") - lambda / 5 + lambda / 1000, "p(a)")
+        var bad = EstimationOptions(smoothing: smoothing)
+        bad.vocabularyPad = 1000
+        bad.interpolateUnigrams = false
+        #expect(throws: NGramKitError.self) { try bad.validate() }
+    }
+
     @Test("Good-Turing coefficients as SRILM computes them")
     func goodTuring() throws {
         // n1..n8 = 100, 40, 20, 12, 8, 6, 5, 4; k = 7: A = 8·4/100 = 0.32;

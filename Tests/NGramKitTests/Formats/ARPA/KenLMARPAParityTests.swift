@@ -46,11 +46,12 @@ import Testing
     }
 
     static func buildARPA(order: Int, train: String, in directory: URL, countThresholds: [UInt64] = [],
-                          interpolateUnigrams: Bool = true) throws -> String {
+                          interpolateUnigrams: Bool = true, vocabularyPad: Int = 0) throws -> String {
         let counter = try NGramCounter(order: order)
         try counter.addFiles([train], configuration: TokenizerConfiguration())
         var options = EstimationOptions(countThresholds: countThresholds)
         options.interpolateUnigrams = interpolateUnigrams
+        options.vocabularyPad = vocabularyPad
         let model = try NGramModel.estimate(from: try counter.finish(), options: options)
         let path = directory.appendingPathComponent("model.o\(order).arpa").path
         let sink = try OutputSink(path: path)
@@ -104,5 +105,19 @@ import Testing
         let interpolated = try Self.parse(try Self.buildARPA(order: 2, train: train, in: directory)).entries
         #expect(notInterpolated["<unk>"]!.0 > interpolated["<unk>"]!.0 + 2)
         #expect(notInterpolated["the"]!.0 < interpolated["the"]!.0)
+    }
+
+    @Test("Brown 500 lines, order 2, vocabulary padded to 50,000: the n-grams and values of lmplz --vocab_pad 50000")
+    func brownVocabularyPad() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lines = try TestSupport.lines(of: try TestSupport.sharedFile("fixtures/kenlm/brown.train5k.txt.gz")).prefix(500)
+        let train = try TestSupport.write(Array((lines.joined(separator: "\n") + "\n").utf8), named: "brown500.txt", in: directory)
+        let kenlm = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/brown500.o2.pad50000.kenlm.arpa.gz").path
+        let ours = try Self.buildARPA(order: 2, train: train, in: directory, vocabularyPad: 50_000)
+        try Self.expectSameModel(ours: ours, kenlm: kenlm)
+        let padded = try Self.parse(ours).entries
+        let plain = try Self.parse(try Self.buildARPA(order: 2, train: train, in: directory)).entries
+        #expect(padded["<unk>"]!.0 < plain["<unk>"]!.0 - 0.5, "the padding did not lower p(<unk>)")
     }
 }
