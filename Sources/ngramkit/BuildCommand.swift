@@ -34,10 +34,10 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Write the model in NGramKit's binary format to this file (see `ngramkit compile`). At least one of --arpa and --binary is required.")
     var binary: String?
 
-    @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney, as lmplz), stupid-backoff (Brants et al. 2007, stored normalized), katz (Good-Turing backoff with SRILM's defaults: counts up to 7 discounted, unigrams not, singletons of orders 3 and up left out), witten-bell (interpolated, as SRILM -wbdiscount -interpolate), witten-bell-backoff (SRILM -wbdiscount), absolute-discounting (interpolated, D = n1/(n1+2 n2) per order), kneser-ney-original (interpolated, one discount per order) or additive (add-delta, --delta). Past --memory only kneser-ney, kneser-ney-original and stupid-backoff are built.")
+    @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney, as lmplz), stupid-backoff (Brants et al. 2007, stored normalized), katz (Good-Turing backoff as SRILM's ngram-count without options: counts up to 7 discounted, unigrams not, singletons of orders 3 and up left out), witten-bell (interpolated, as SRILM -wbdiscount -interpolate), witten-bell-backoff (SRILM -wbdiscount), absolute-discounting (interpolated, D = n1/(n1+2 n2) per order), kneser-ney-original (interpolated, one discount per order) or additive (add-delta, --delta). Past --memory only kneser-ney, kneser-ney-original and stupid-backoff are built.")
     var smoothing: SmoothingMethod = .kneserNey
 
-    @Option(name: .customLong("interpolate-unigrams"), help: "true: the unigrams are interpolated with the uniform distribution over the vocabulary (lmplz's default); false: what the discounts leave of the unigrams goes to <unk> alone (lmplz --interpolate_unigrams 0; SRILM when <unk> is unseen). Not for stupid-backoff.")
+    @Option(name: .customLong("interpolate-unigrams"), help: "true: the unigrams are interpolated with the uniform distribution over the vocabulary (as lmplz); false: what the discounts leave of the unigrams goes to <unk> alone (lmplz --interpolate_unigrams 0; SRILM when <unk> is unseen). Not for stupid-backoff.")
     var interpolateUnigrams = true
 
     @Option(name: .customLong("vocab-pad"), help: "With interpolated unigrams, spread what the discounts leave of them over this many words when the vocabulary has fewer, as if padded with <unk>s (lmplz --vocab_pad), so that perplexities with OOVs compare across vocabularies; 0 for none. Not for stupid-backoff.")
@@ -59,7 +59,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object on stdout instead of text on stderr.")
     var json = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Count thresholds per order, as lmplz --prune: an n-gram of order n whose count is at most the n-th value is left out, its mass given to its context's backoff (not for stupid-backoff; for katz, each is SRILM's -gtNmin minus one). Non-decreasing, the first 0 (unigrams are not pruned); the last value serves the higher orders: 0 1 prunes singletons of orders 2 and up. Default: none (katz: 0 0 1, SRILM's defaults).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Count thresholds per order, as lmplz --prune: an n-gram of order n whose count is at most the n-th value is left out, its mass given to its context's backoff (not for stupid-backoff; for katz, each is SRILM's -gtNmin minus one). Non-decreasing, the first 0 (unigrams are not pruned); the last value serves the higher orders: 0 1 prunes singletons of orders 2 and up. Default: none (katz: 0 0 1, as SRILM).")
     var prune: [UInt64] = []
 
     @OptionGroup var pruningOptions: PruningOptions

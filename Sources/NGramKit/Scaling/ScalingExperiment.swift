@@ -101,7 +101,7 @@ public struct ScalingOptions: Sendable, Equatable {
     /// also pruned at each, and each pruned model is a point of its own (the model-size axis).
     public var pruneThresholds: [Double] = []
 
-    public init(smoothings: [SmoothingMethod] = SmoothingMethod.allCases, orders: [Int] = [1, 2, 3, 4, 5],
+    public init(smoothings: [SmoothingMethod] = [.kneserNey, .stupidBackoff], orders: [Int] = [1, 2, 3, 4, 5],
                 schedule: SliceSchedule = .geometric(start: 10_000, factor: 2), alpha: Double = StupidBackoff.defaultAlpha,
                 discountFallback: KneserNeyDiscount = .fallbackDefault, threads: Int = ThreadCount.all, memory: MemoryBudget? = nil,
                 repeats: Int = 1) {

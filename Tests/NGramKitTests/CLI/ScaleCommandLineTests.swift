@@ -87,7 +87,7 @@ struct ScaleCommandLineTests {
         #expect(try run(["scale", "--orders", "2", "--sizes", "20k", "--smoothing", "kneser-ney", "--out", out]).status == 0)
         for arguments in [["scale", "--orders", "2", "--sizes", "20k", "--seed", "2", "--out", out],
                           ["scale", "--orders", "0", "--out", out],
-                          ["scale", "--smoothing", "witten-bell", "--out", out],
+                          ["scale", "--smoothing", "good-turing", "--out", out],
                           ["scale", "--sizes", "ten", "--out", out],
                           ["scale", "--index", "README.md", "--out", out]] {
             let result = try run(arguments)
