@@ -106,6 +106,11 @@ extension NGramCounter {
         let total = Double(positions * (4 * n + 8)) + distinct.reduce(0, +) * Double(bytesPerEntry)
         let partitions = max(1, min(1 << 16, Int((total / Double(available)).rounded(.up))))
         let plan = PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
+        // A word's n-grams cannot be split, so the partition of a frequent next-to-last word (a
+        // comma: several % of the positions) can outgrow a worker's share: such partitions run
+        // first, one at a time, and the others on all workers (the counts are the same).
+        let loadTotal = Double(max(1, plan.loads.reduce(0, +)))
+        let alone = Set((0..<plan.count).filter { total * Double(plan.loads[$0]) / loadTotal > Double(available) })
         space.expectedBytes = Int(distinct.reduce(0, +) * 6) + source.count * 2
         // Count each partition, keep it in a temporary file, and gather what is global: each
         // worker adds its bigrams' continuation counts to a table of its own; the rest is summed
@@ -124,7 +129,7 @@ extension NGramCounter {
             /// The largest first word of this partition's bigrams that end in the last word.
             var lastBigramFirst: UInt32?
         }
-        let counted = try Parallel.map(plan.count, workers: workers) { p, worker -> Counted in
+        let counted = try Parallel.map(plan.count, workers: workers, alone: alone.contains) { p, worker -> Counted in
             let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
             let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
                                                     vocabularySize: vocabularySize, unigramContinuation: continuations[worker],
@@ -198,7 +203,8 @@ extension NGramCounter {
             }
         }
         progress?.done()
-        return SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: uniqueCounts, plan: plan, partitions: files)
+        return SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: uniqueCounts, plan: plan, partitions: files,
+                             alone: alone)
     }
 }
 
@@ -212,11 +218,15 @@ package final class SpilledCounts {
     /// Distinct n-grams of orders 1...N.
     package let uniqueCounts: [Int]
     package let plan: PartitionPlan
+    /// The partitions too large to share the budget with another: worked on one at a time.
+    package let alone: Set<Int>
     /// Each partition's counts; a file is let go (and its space freed) once it has served.
     private var partitions: [TemporaryFile?]
     private let lock = NSLock()
 
-    init(base: NGramCounts, countsOfCounts: [[UInt64]], uniqueCounts: [Int], plan: PartitionPlan, partitions: [TemporaryFile]) {
+    init(base: NGramCounts, countsOfCounts: [[UInt64]], uniqueCounts: [Int], plan: PartitionPlan, partitions: [TemporaryFile],
+         alone: Set<Int> = []) {
+        self.alone = alone
         self.base = base
         self.countsOfCounts = countsOfCounts
         self.uniqueCounts = uniqueCounts

@@ -104,7 +104,7 @@ struct PartitionedEstimate {
             let progressLock = NSLock()
             let started = ProgressClock.now()
             var done = 0
-            runs = try Parallel.map(counts.plan.count, workers: threads) { p, _ in
+            runs = try Parallel.map(counts.plan.count, workers: threads, alone: counts.alone.contains) { p, _ in
                 let partition = try counts.partition(p, release: !keepCounts)
                 let result = try estimate(partition, contexts, RecordWriter(file: try space.makeFile()), RecordWriter(file: try space.makeFile()))
                 progressLock.withLock {

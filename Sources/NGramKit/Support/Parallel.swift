@@ -26,6 +26,19 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 extension Parallel {
+    /// `map`, except that the items `alone` picks run first, one at a time (each needs the memory
+    /// of several), and the others then on `workers` threads; the results in item order.
+    static func map<R>(_ count: Int, workers: Int, alone: (Int) -> Bool, _ body: (Int, Int) throws -> R) throws -> [R] {
+        let single = (0..<count).filter(alone)
+        guard !single.isEmpty else { return try map(count, workers: workers, body) }
+        let others = (0..<count).filter { !alone($0) }
+        var results = [R?](repeating: nil, count: count)
+        for item in single { results[item] = try body(item, 0) }
+        let rest = try map(others.count, workers: workers) { try body(others[$0], $1) }
+        for (i, item) in others.enumerated() { results[item] = rest[i] }
+        return results.map { $0! }
+    }
+
     /// Runs `body(index, worker)` for every index of `0..<count` on `workers` threads, worker t
     /// taking indexes t, t + workers, ...; returns the results by index. The first error thrown
     /// stops the workers at their next index and is rethrown. Each call's result depends only
