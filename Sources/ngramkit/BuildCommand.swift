@@ -34,6 +34,9 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Write the model in NGramKit's binary format to this file (see `ngramkit compile`). At least one of --arpa and --binary is required.")
     var binary: String?
 
+    @Flag(name: .long, help: "With --binary: also store the successor index that `ngramkit next` and `generate` walk (as `ngramkit compile --successors`).")
+    var successors = false
+
     @Option(name: .long, help: "Smoothing: kneser-ney (interpolated modified Kneser-Ney, as lmplz), stupid-backoff (Brants et al. 2007, stored normalized), katz (Good-Turing backoff as SRILM's ngram-count without options: counts up to 7 discounted, unigrams not, singletons of orders 3 and up left out), witten-bell (interpolated, as SRILM -wbdiscount -interpolate), witten-bell-backoff (SRILM -wbdiscount), absolute-discounting (interpolated, D = n1/(n1+2 n2) per order), kneser-ney-original (interpolated, one discount per order) or additive (add-delta, --delta). Past --memory only kneser-ney, kneser-ney-original and stupid-backoff are built.")
     var smoothing: SmoothingMethod = .kneserNey
 
@@ -76,6 +79,7 @@ struct BuildCommand: ParsableCommand {
         if json && arpa == "-" { throw ValidationError("--json and --arpa - would both write to standard output") }
         if arpa == nil && binary == nil { throw ValidationError("give --arpa FILE, --binary FILE or both: where to write the model") }
         if binary == "-" { throw ValidationError("--binary must name a file, not standard output") }
+        if successors && binary == nil { throw ValidationError("--successors stores an index in the binary model: give --binary FILE too") }
     }
 
     func run() throws {
@@ -96,7 +100,8 @@ struct BuildCommand: ParsableCommand {
                                                restriction: vocabularyOptions.restriction, estimation: estimation,
                                                arpaPath: arpa, binaryPath: binary, threads: threadOptions.count,
                                                standardOutputInUse: json, memory: try memoryOptions.budget(),
-                                               pruning: pruningOptions.criterion, heldOutPaths: pruningOptions.heldOut)
+                                               pruning: pruningOptions.criterion, heldOutPaths: pruningOptions.heldOut,
+                                               successors: successors)
         let summary = try BuildPipeline.run(configuration, progress: ProgressReporter.forTerminal()) { StandardError.write($0 + "\n") }
         if json { try StandardOutput.line(summary.json) } else { StandardError.write(summary.text + "\n") }
     }

@@ -28,6 +28,9 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .long, help: "Map the written file again and check its payload checksum (reads the whole file).")
     var verify = false
 
+    @Flag(name: .long, help: "Also store the successor index that `ngramkit next` and `generate` walk: per context its next words, most probable first (about 4 bytes per context entry and 8 per n-gram more). Without it they build the index in memory when they load the model.")
+    var successors = false
+
     @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var memoryOptions: MemoryOptions
@@ -38,7 +41,7 @@ struct CompileCommand: ParsableCommand {
 
     func run() throws {
         let result = try BinaryModelWriter.compile(model, to: output, threads: threadOptions.count, verify: verify,
-                                                   memory: try memoryOptions.budget(), progress: ProgressReporter.forTerminal()) {
+                                                   memory: try memoryOptions.budget(), successors: successors, progress: ProgressReporter.forTerminal()) {
             StandardError.write("ngramkit: \($0)\n")
         }
         let summary = result.summary
@@ -46,6 +49,7 @@ struct CompileCommand: ParsableCommand {
         StandardError.write("wrote \(output): \(summary.bytes) bytes, \(summary.ngrams) n-grams: "
             + "\(String(format2: summary.tableBytesPerNGram)) bytes/n-gram in the n-gram tables, "
             + "\(String(format2: summary.bytesPerNGram)) with the vocabulary (\(summary.vocabularyBytes) bytes) and header"
+            + (successors ? "; successor index \(summary.successorBytes) bytes" : "")
             + "\(verify ? "; checksum verified" : "") (read \(String(format2: result.readSeconds)) s)\(spilled)\n")
     }
 }

@@ -125,7 +125,7 @@ extension String {
     }
 
     /// `value` with up to six decimals, trailing zeros removed.
-    init(format6 value: Double) {
+    package init(format6 value: Double) {
         if value == value.rounded() && abs(value) < 1e15 {
             self = String(Int64(value))
             return

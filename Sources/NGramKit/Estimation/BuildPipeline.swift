@@ -95,7 +95,7 @@ public enum BuildPipeline {
         }
         if let binary {
             progress?.status("writing \(binary.path)")
-            try BinaryModelWriter.write(model, into: binary, threads: threads)
+            try BinaryModelWriter.write(model, into: binary, threads: threads, successors: configuration.successors)
         }
         // Every output is complete: now each gets its name.
         try arpa?.commit()
@@ -129,7 +129,8 @@ extension BuildPipeline {
         provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds
         _ = try SpilledModelWriter.write(spilled, estimated, provenance: provenance, arpa: arpa, binary: binary, space: space,
-                                         budget: budget, threads: ThreadCount.usable(configuration.threads), progress: progress)
+                                         budget: budget, threads: ThreadCount.usable(configuration.threads), progress: progress,
+                                         successors: configuration.successors)
         try arpa?.commit()
         try binary?.commit()
         progress?.done()
@@ -167,6 +168,9 @@ public struct BuildConfiguration: Sendable {
     /// Where to write the model as ARPA (`-` is standard output), as binary, or both.
     public var arpaPath: String?
     public var binaryPath: String?
+    /// Whether the binary model stores the successor index that `next` and `generate` walk
+    /// (`SuccessorIndex`); without it they build the index in memory when they load the model.
+    public var successors: Bool
     /// Threads for every stage (nil: all cores); the model is the same for any number.
     public var threads: Int?
     /// Set when the caller also prints to standard output, so that an output naming it
@@ -185,7 +189,8 @@ public struct BuildConfiguration: Sendable {
     public init(order: Int, source: Source, vocabularyPath: String? = nil, restriction: VocabularyRestriction = .init(),
                 estimation: EstimationOptions = .init(), arpaPath: String? = nil, binaryPath: String? = nil,
                 threads: Int? = nil, standardOutputInUse: Bool = false, memory: MemoryBudget? = nil,
-                pruning: PruningCriterion? = nil, heldOutPaths: [String] = []) {
+                pruning: PruningCriterion? = nil, heldOutPaths: [String] = [], successors: Bool = false) {
+        self.successors = successors
         self.memory = memory
         self.pruning = pruning
         self.heldOutPaths = heldOutPaths

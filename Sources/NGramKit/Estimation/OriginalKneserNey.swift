@@ -15,7 +15,7 @@ public enum OriginalKneserNey {
         let discounts = (1...counts.order).map {
             KneserNeyDiscount.original(countsOfCounts: counts.kneserNeyCountsOfCounts(checkedOrder: $0), order: $0, fallback: fallback, warn: warn)
         }
-        var model = try ModifiedKneserNey.estimate(counts, discounts: discounts, countThresholds: countThresholds,
+        let model = try ModifiedKneserNey.estimate(counts, discounts: discounts, countThresholds: countThresholds,
                                                    interpolateUnigrams: interpolateUnigrams, vocabularyPad: vocabularyPad, warn: warn, threads: threads)
         model.provenance = ModelProvenance(smoothing: .originalKneserNey, discounts: discounts)
         return model

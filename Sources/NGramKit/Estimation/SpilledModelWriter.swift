@@ -14,7 +14,8 @@
 enum SpilledModelWriter {
     static func write(_ counts: SpilledCounts, _ estimated: PartitionedEstimate, provenance: ModelProvenance,
                       arpa sink: OutputSink?, binary: OutputFile?, restricted: RestrictedModelBuilder? = nil,
-                      space: TemporarySpace, budget: MemoryBudget, threads: Int, progress: ProgressReporter?) throws -> BinaryModelWriter.Summary? {
+                      space: TemporarySpace, budget: MemoryBudget, threads: Int, progress: ProgressReporter?,
+                      successors: Bool = false) throws -> BinaryModelWriter.Summary? {
         let order = counts.order
         let vocabulary = counts.base.vocabulary
         let runs = estimated.runs
@@ -78,7 +79,7 @@ enum SpilledModelWriter {
             }
         }
         if let sink { try sink.write(string: "\n\\end\\\n") }
-        return try binaryWriter?.finish()
+        return try binaryWriter?.finish(successors: successors)
     }
 }
 

@@ -153,6 +153,21 @@ public final class ModelState {
         return (prob, matched)
     }
 
+    /// log10 p(`word` | history) without moving the history on: KenLM's `BaseScore` into a
+    /// state that is then dropped, what a loop over the vocabulary calls.
+    func peek(_ word: UInt32) -> Double {
+        switch store {
+        case .memory(let tables): return peek(word, tables)
+        case .mapped(let tables): return peek(word, tables)
+        }
+    }
+
+    @inline(__always)
+    private func peek<T: ScoringTables>(_ word: UInt32, _ tables: T) -> Double {
+        let lookups = ModelState.request(word, current, length, probes, tables)
+        return ModelState.resolve(word, current, next, length, lookups, maxLength, probes, tables).0
+    }
+
     /// The first half of a step: every order's lookup of `word` after the history `current`
     /// (`length` n-grams) requested from memory, and the word's unigram, nothing waited for. A
     /// lookup that must fail (`ScoringTables.mayExtend`) is not made: the first such failure

@@ -72,3 +72,21 @@ extension NGramModel {
         }
     }
 }
+
+extension NGramModel {
+    /// The word ids of a context given as text (`next`, `generate --prefix`): its words tokenized
+    /// as the model records, unknown words as `<unk>`; a leading `<s>` (or `sentenceStart`)
+    /// makes it a sentence start.
+    /// - Throws: `NGramKitError.reservedToken` for `</s>`, or `<s>` after the first word.
+    public func contextIDs(_ context: String, sentenceStart: Bool = false) throws -> [UInt32] {
+        var ids: [UInt32] = sentenceStart ? [Vocabulary.beginID] : []
+        for (position, word) in try tokens(of: context).enumerated() {
+            let id = vocabulary.lookup(word) ?? Vocabulary.unknownID
+            if id == Vocabulary.endID || (id == Vocabulary.beginID && (position > 0 || sentenceStart)) {
+                throw NGramKitError.reservedToken(path: "<context>", line: 1, token: word)
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+}

@@ -200,6 +200,18 @@ package final class OutputFile {
         if let code = Platform.writeAll(fd, start, bytes.count, at: offset) { throw failure(code) }
     }
 
+    /// Reads back `count` bytes written at file offset `offset` (a `seekable` output only).
+    package func read(into destination: UnsafeMutableRawPointer, count: Int, at offset: Int) throws {
+        precondition(seekable && !finished, "OutputFile: read back from a stream or after commit")
+        var done = 0
+        while done < count {
+            let n = pread(fd, destination + done, count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw NGramKitError.cannotWrite(path: path, reason: n < 0 ? Platform.describe(errno) : "the file is shorter than written (read back)") }
+            done += n
+        }
+    }
+
     /// Makes the output visible under its name (see the type's comment). After a failure the
     /// target is as it was and nothing of the output is left.
     package func commit() throws {

@@ -25,7 +25,10 @@ import CNGramKitSupport
 ///      168  table load factor (Float64, informational)
 ///      176  tokenizer of the training text (UInt8 each): kind (0 not recorded, 1 whitespace,
 ///           2 unicode, 3 character), lowercase (0/1), invalid UTF-8 (0 error, 1 replace)
-///      179...255 zero
+///      179...183 zero
+///      184  successor index directory (offset, length UInt64 each; zeros when the file has none;
+///           see `BinaryModelWriter+Successors`)
+///      200...255 zero
 ///      256  one 64-byte record per order n = 1...N (at 256 + 64 (n - 1)): n-grams (blanks
 ///           excluded), entries stored (blanks included), homes M, slots T, section offset,
 ///           section length (UInt64 each); word bits, key bits, slot bytes, has-backoff (UInt8
@@ -149,6 +152,8 @@ public final class BinaryModel: @unchecked Sendable {
     let unigramContext: UnsafePointer<UInt8>
     /// Orders 2...N (`tables[n - 2]`).
     let tables: [BinaryTable]
+    /// The successor index the file stores (`compile --successors`, `build --successors`), or nil.
+    package let successors: SuccessorIndex?
 
     // MARK: Loading
 
@@ -327,10 +332,47 @@ public final class BinaryModel: @unchecked Sendable {
             BinaryTable(base: raw + r.offset, slotBytes: r.slotBytes, slots: r.slots, homes: r.homes,
                         wordBits: r.wordBits, keyBits: r.keyBits, hasBlanks: r.hasBlanks)
         }
+        successors = try BinaryModel.successorIndex(reader: reader, base: raw, fileBytes: size, order: order, words: v,
+                                                    tableSlots: records.map(\.slots), owner: owner, path: path, corrupt: corrupt)
         vocabulary = Vocabulary(arena: (raw + wordsSection.offset).assumingMemoryBound(to: UInt8.self), arenaCount: wordsSection.length,
                                 offsets: offsets, wordCount: v,
                                 slots: index,
                                 capacity: Int(indexCapacity), owner: owner)
+    }
+
+    /// The successor index whose directory the header points to (offset 184, length 192; see
+    /// `BinaryModelWriter.writeSuccessors`), or nil when the file has none. Its sections are
+    /// checked to lie inside the file with the lengths the counts give (constant time per order);
+    /// offsets and word ids are checked at use (`SuccessorIndex.successors`).
+    static func successorIndex(reader: HeaderReader, base: UnsafeRawPointer, fileBytes: Int, order: Int, words: Int,
+                               tableSlots: [Int], owner: MappingOwner, path: String,
+                               corrupt: (String) -> NGramKitError) throws -> SuccessorIndex? {
+        let offset = reader.u64(184), length = reader.u64(192)
+        if offset == 0 && length == 0 { return nil }
+        let file = UInt64(fileBytes)
+        func inside(_ offset: UInt64, _ length: UInt64) -> Bool {
+            offset % UInt64(pageBytes) == 0 && offset >= UInt64(headerBytes) && length <= file && offset <= file - length
+        }
+        guard length == UInt64(16 * (2 * order - 1)), inside(offset, length) else { throw corrupt("successor index directory") }
+        let directory = HeaderReader(pointer: base + Int(offset))
+        func section(_ k: Int, _ expected: Int?, multipleOf unit: Int) throws -> (UnsafeRawPointer, Int) {
+            let start = directory.u64(16 * k), bytes = directory.u64(16 * k + 8)
+            guard inside(start, bytes), bytes % UInt64(unit) == 0, expected.map({ UInt64($0) == bytes }) ?? true else {
+                throw corrupt("successor index section \(k)")
+            }
+            return (base + Int(start), Int(bytes))
+        }
+        let ranking = try section(0, words * 4, multipleOf: 4)
+        var levels: [SuccessorIndex.Level] = []
+        for n in stride(from: 2, through: order, by: 1) {
+            let contexts = n == 2 ? words : tableSlots[n - 3]
+            let offsets = try section(2 * n - 3, (contexts + 1) * 4, multipleOf: 4)
+            let records = try section(2 * n - 2, nil, multipleOf: 8)
+            levels.append(SuccessorIndex.Level(offsets: offsets.0.assumingMemoryBound(to: UInt32.self), contexts: contexts,
+                                               records: records.0.assumingMemoryBound(to: UInt64.self), recordCount: records.1 / 8))
+        }
+        return SuccessorIndex(ranking: ranking.0.assumingMemoryBound(to: UInt32.self), words: words, levels: levels,
+                              owner: owner, path: path)
     }
 
     /// What is wrong with a mapped vocabulary, or nil (see the type's comment for what is checked).

@@ -52,20 +52,22 @@ extension BinaryModelWriter {
     ///   - memory: the budget (nil: `MemoryBudget.standard()`); a model that needs more (by the
     ///     counts of its `\data\` header) is sorted and laid out through temporary files in
     ///     its temporary directory. The bytes are the same.
+    ///   - successors: store the successor index of `next` and `generate` (`SuccessorIndex`).
     ///   - warn: receives warning lines of the reader (a model without `<unk>`).
     /// - Throws: `NGramKitError` for the same file as input and output, an unwritable output, a
     ///   malformed ARPA file, a binary model as input, a failed verification, or a temporary
     ///   directory that cannot take the runs.
     public static func compile(_ arpaPath: String, to output: String, threads: Int? = nil, verify: Bool = false,
-                               memory: MemoryBudget? = nil,
+                               memory: MemoryBudget? = nil, successors: Bool = false,
                                progress: ProgressReporter? = nil, warn: (String) -> Void = { _ in }) throws -> CompileResult {
-        try compile(arpaPath, to: output, threads: threads, verify: verify, memory: memory, pastBudget: false, progress: progress, warn: warn)
+        try compile(arpaPath, to: output, threads: threads, verify: verify, memory: memory, pastBudget: false, successors: successors,
+                    progress: progress, warn: warn)
     }
 
     /// `compile`; with `pastBudget`, a model that fits is still read and laid out as one past
     /// the budget (tests compare the two ways on small models).
     package static func compile(_ arpaPath: String, to output: String, threads: Int?, verify: Bool, memory: MemoryBudget?,
-                                pastBudget: Bool, progress: ProgressReporter? = nil, warn: (String) -> Void = { _ in }) throws -> CompileResult {
+                                pastBudget: Bool, successors: Bool = false, progress: ProgressReporter? = nil, warn: (String) -> Void = { _ in }) throws -> CompileResult {
         if output == "-" {
             throw NGramKitError.invalidOption(name: "the output", value: "-", expected: "a file (a binary model is mapped, so it cannot go to standard output)")
         }
@@ -89,14 +91,14 @@ extension BinaryModelWriter {
         switch read {
         case .model(let model):
             progress?.status("writing \(output)")
-            summary = try write(model, into: file, threads: threads)
+            summary = try write(model, into: file, threads: threads, successors: successors)
         case .spilled(let parser, let spill):
             spilled = true
             progress?.status("closing \(arpaPath) under contexts and suffixes, past the memory budget")
             let model = try SpilledARPAModel(parser: parser, spill: spill)
             readSeconds = ProgressClock.now() - start
             progress?.status("writing \(output) past the memory budget")
-            summary = try write(model, into: file, budget: spill.budget, threads: threads)
+            summary = try write(model, into: file, budget: spill.budget, threads: threads, successors: successors)
         }
         try file.commit()
         if verify {
@@ -108,7 +110,8 @@ extension BinaryModelWriter {
     }
 
     /// Writes a model closed on disk, table by table (the same bytes as `write` of it in memory).
-    private static func write(_ model: SpilledARPAModel, into output: OutputFile, budget: MemoryBudget, threads: Int) throws -> Summary {
+    private static func write(_ model: SpilledARPAModel, into output: OutputFile, budget: MemoryBudget, threads: Int,
+                              successors: Bool) throws -> Summary {
         let parser = model.parser, order = model.order
         let writer = try SpilledBinaryWriter(output: output, order: order, vocabularySize: parser.vocabulary.count,
                                              ngramCounts: parser.read, provenance: parser.provenance,
@@ -126,6 +129,6 @@ extension BinaryModelWriter {
             }
             try writer.endOrder()
         }
-        return try writer.finish()
+        return try writer.finish(successors: successors)
     }
 }

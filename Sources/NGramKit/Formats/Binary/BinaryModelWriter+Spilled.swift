@@ -236,10 +236,10 @@ final class SpilledBinaryWriter {
     }
 
     /// Writes the header and finishes the file (the caller commits the output).
-    func finish() throws -> BinaryModelWriter.Summary {
+    func finish(successors: Bool) throws -> BinaryModelWriter.Summary {
         previousSlotRuns = []
         return try BinaryModelWriter.finish(file, order: order, ngramCounts: ngramCounts, provenance: provenance,
-                                            prefix: prefix!, tables: tables)
+                                            prefix: prefix!, tables: tables, successors: successors)
     }
 
     @inline(never)

@@ -38,6 +38,8 @@ public enum BinaryModelWriter {
         public let tableBytes: Int
         /// Bytes of the vocabulary sections: word bytes, word offsets and the word index.
         public let vocabularyBytes: Int
+        /// Bytes of the successor index (0 without it; see `writeSuccessors`).
+        public var successorBytes: Int = 0
         /// The whole file per n-gram (header, vocabulary and padding included).
         public var bytesPerNGram: Double { Double(bytes) / Double(max(ngrams, 1)) }
         /// The n-gram sections alone per n-gram: what grows with the model, beside a vocabulary
@@ -52,9 +54,9 @@ public enum BinaryModelWriter {
     /// - Parameter threads: threads that lay out each table (the bytes are the same for any
     ///   number). Default: all cores.
     @discardableResult
-    public static func write(_ model: NGramModel, to path: String, threads: Int = ThreadCount.all) throws -> Summary {
+    public static func write(_ model: NGramModel, to path: String, threads: Int = ThreadCount.all, successors: Bool = false) throws -> Summary {
         let output = try OutputFile(path: path, seekable: true)
-        let summary = try write(model, into: output, threads: ThreadCount.usable(threads))
+        let summary = try write(model, into: output, threads: ThreadCount.usable(threads), successors: successors)
         try output.commit()
         return summary
     }
@@ -62,7 +64,7 @@ public enum BinaryModelWriter {
     /// Writes `model` into `output` (opened `seekable` by the job before it read any input),
     /// complete but not yet committed: the job commits its outputs once all are written.
     @discardableResult
-    package static func write(_ model: NGramModel, into output: OutputFile, threads: Int) throws -> Summary {
+    package static func write(_ model: NGramModel, into output: OutputFile, threads: Int, successors: Bool = false) throws -> Summary {
         // A mapped model is laid out again from a copy in memory.
         let model = try model.inMemory()
         let order = model.order
@@ -100,7 +102,8 @@ public enum BinaryModelWriter {
             tables.append(TableRecord(entries: built.entries, homes: built.homes, slots: built.slots, offset: tableOffset,
                                       length: built.bytes.count, wordBits: wordBits, keyBits: built.keyBits, slotBytes: built.slotBytes))
         }
-        return try finish(file, order: order, ngramCounts: model.ngramCounts, provenance: model.provenance, prefix: prefix, tables: tables)
+        return try finish(file, order: order, ngramCounts: model.ngramCounts, provenance: model.provenance, prefix: prefix, tables: tables,
+                          successors: successors)
     }
 
     /// Where the sections before the tables went (`writePrefix`).
@@ -169,8 +172,12 @@ public enum BinaryModelWriter {
     }
 
     /// Writes the header, last (sizes and checksums are known now), and finishes the file.
+    /// - Parameter successors: whether to append the successor index first (see `writeSuccessors`).
     static func finish(_ file: ChecksummedFileWriter, order: Int, ngramCounts: [Int], provenance: ModelProvenance,
-                       prefix: Prefix, tables: [TableRecord]) throws -> Summary {
+                       prefix: Prefix, tables: [TableRecord], successors: Bool) throws -> Summary {
+        let indexStart = file.position
+        let directory = successors ? try writeSuccessors(file, order: order, prefix: prefix, tables: tables) : nil
+        let successorBytes = directory == nil ? 0 : file.position - indexStart
         let header = UnsafeMutableRawPointer.allocate(byteCount: BinaryModel.headerBytes, alignment: 8)
         header.initializeMemory(as: UInt8.self, repeating: 0, count: BinaryModel.headerBytes)
         defer { header.deallocate() }
@@ -222,12 +229,18 @@ public enum BinaryModelWriter {
             put(UInt64(section.length), 96 + 16 * k)
         }
         put(loadFactor.bitPattern, 168)
+        if let directory {
+            put(UInt64(directory.offset), 184)
+            put(UInt64(directory.length), 192)
+        }
         put(BinaryModel.headerChecksum(header), 48)
         try file.finish(header: UnsafeRawBufferPointer(start: header, count: BinaryModel.headerBytes))
         let sections = prefix.sections
-        return Summary(bytes: fileBytes, ngrams: ngramCounts.reduce(0, +),
+        var summary = Summary(bytes: fileBytes, ngrams: ngramCounts.reduce(0, +),
                        tableBytes: sections[0].length + sections[1].length + tables.reduce(0) { $0 + $1.length },
                        vocabularyBytes: sections[2...4].reduce(0) { $0 + $1.length })
+        summary.successorBytes = successorBytes
+        return summary
     }
 
     /// A log10 probability as the file stores it: a `Float`, with probability zero (−infinity,

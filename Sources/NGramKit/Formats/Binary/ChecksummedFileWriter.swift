@@ -121,6 +121,29 @@ final class ChecksummedFileWriter {
         }
     }
 
+    /// Copies `count` bytes handed over at file offset `offset` into `destination`: what has
+    /// reached the file is read back from it, the rest comes from the stage and the buffer
+    /// (`written + stagedCount == position - used`).
+    func readBack(_ offset: Int, _ count: Int, into destination: UnsafeMutableRawPointer) throws {
+        precondition(offset >= 0 && offset + count <= position)
+        var done = 0
+        while done < count {
+            let at = offset + done
+            let n: Int
+            if at < written {
+                n = min(count - done, written - at)
+                try file.read(into: destination + done, count: n, at: at)
+            } else if at < written + stagedCount {
+                n = min(count - done, written + stagedCount - at)
+                (destination + done).copyMemory(from: staged + (at - written), byteCount: n)
+            } else {
+                n = min(count - done, position - at)
+                (destination + done).copyMemory(from: buffer + (at - (position - used)), byteCount: n)
+            }
+            done += n
+        }
+    }
+
     /// Flushes and returns the payload checksum.
     func finishChecksum() throws -> UInt64 {
         try flush()
