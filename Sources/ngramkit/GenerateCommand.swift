@@ -35,8 +35,7 @@ struct GenerateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let model = try ModelFile.load(modelOptions.model) { StandardError.write("ngramkit: \($0)\n") }
-        if modelOptions.verify, let binary = model.binary { try binary.verifyChecksum() }
+        let model = try modelOptions.loadModel(try modelOptions.single())
         let sink = try OutputSink(path: "-")
         try GenerateJob.run(model: model, count: count, seed: seed, prefix: prefix, maxWords: maxWords, temperature: temperature,
                             json: json) { try sink.write(string: $0) }

@@ -44,9 +44,7 @@ struct NextCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressReporter.forTerminal()
-        progress?.status("loading \(modelOptions.model)")
-        let model = try ModelFile.load(modelOptions.model) { StandardError.write("ngramkit: \($0)\n") }
-        if modelOptions.verify, let binary = model.binary { try binary.verifyChecksum() }
+        let model = try modelOptions.loadModel(try modelOptions.single(), progress: progress)
         progress?.done()
         let sink = try OutputSink(path: "-")
         let count = top ?? 10

@@ -26,6 +26,9 @@ struct PplCommand: ParsableCommand {
     @Flag(name: .customLong("per-sentence"), help: "Print only one line per sentence: log10 probability, tokens (</s> included), OOVs, TAB-separated, instead of the totals.")
     var perSentence = false
 
+    @Option(name: .long, help: "With several --model: their weights, comma-separated in --model order, summing to 1 (`ngramkit interpolate` tunes them). The perplexity is the exact mixture's, Σ λ_i p_i(w | h), each model with its own history, as SRILM's ngram -mix-lm -lambda -bayes 0; a word a model does not know gets 0 from it, one no model knows is an OOV scored as each model's <unk>.")
+    var weights: WeightList?
+
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -36,6 +39,22 @@ struct PplCommand: ParsableCommand {
         let progress = ProgressReporter.forTerminal()
         let paths = try textOptions.files()
         let threads = threadOptions.count
+        if modelOptions.model.count > 1 || weights != nil {
+            guard let weights, modelOptions.model.count > 1 else {
+                throw ValidationError("--weights goes with two or more --model, one weight each")
+            }
+            if perSentence { throw ValidationError("--per-sentence scores one model; leave it out for a mixture") }
+            let models = try modelOptions.model.map { try modelOptions.loadModel($0, threads: threads, progress: progress) }
+            let configuration = textOptions.tokenizer == nil ? nil : try textOptions.configuration()
+            progress?.status("scoring")
+            let scores = try MixtureScores.score(models: models, paths: paths, configuration: configuration, threads: threads ?? ThreadCount.all)
+            try scores.check(weights.values)
+            progress?.done()
+            let sink = try OutputSink(path: "-")
+            try sink.write(string: scores.report(weights: weights.values, json: json) + "\n")
+            try sink.commit()
+            return
+        }
         let (loaded, tokenizer) = try modelOptions.load(textOptions: textOptions, threads: threads, progress: progress)
         progress?.status("scoring")
         let sink = try OutputSink(path: "-")

@@ -93,21 +93,50 @@ struct ThreadOptions: ParsableArguments {
 
 /// `--model` and `--verify`, shared by ppl and query, and the loading they start with.
 struct ScoringModelOptions: ParsableArguments {
-    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content).")
-    var model: String
+    @Option(name: .long, help: "The model: an ARPA file (plain or gzip) or a binary model from `ngramkit compile` / `build --binary` (told apart by content). ppl takes several, with --weights, for their exact mixture.")
+    var model: [String] = []
 
     @Flag(name: .long, help: "Check a binary model's payload checksum before scoring (reads the whole file; a plain load checks its header, sizes, vocabulary index and word offsets).")
     var verify = false
 
+    func validate() throws {
+        if model.isEmpty { throw ValidationError("give --model FILE: the model to use") }
+    }
+
+    /// The one model's path (every command but ppl takes one).
+    func single() throws -> String {
+        guard model.count == 1 else {
+            throw ValidationError("this command takes one --model, not \(model.count); `ngramkit ppl --model A --model B --weights ...` scores a mixture, `ngramkit interpolate` merges models")
+        }
+        return model[0]
+    }
+
     /// Loads the model (checking its checksum with --verify) and settles the tokenizer the text
     /// is read with: the model's own unless --tokenizer says otherwise (with a warning).
     func load(textOptions: TextOptions, threads: Int?, progress: ProgressReporter?) throws -> (NGramModel, TokenizerConfiguration) {
-        progress?.status("loading \(model)")
-        let loaded = try ModelFile.load(model, threads: threads) { StandardError.write("ngramkit: \($0)\n") }
-        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
-        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: model, recorded: loaded.provenance.tokenizer)
+        let path = try single()
+        let loaded = try loadModel(path, threads: threads, progress: progress)
+        let (tokenizer, warning) = try textOptions.request.forScoring(modelPath: path, recorded: loaded.provenance.tokenizer)
         if let warning { StandardError.write("ngramkit: \(warning)\n") }
         return (loaded, tokenizer)
+    }
+
+    /// Loads one model (checking its checksum with --verify).
+    func loadModel(_ path: String, threads: Int? = nil, progress: ProgressReporter? = nil) throws -> NGramModel {
+        progress?.status("loading \(path)")
+        let loaded = try ModelFile.load(path, threads: threads) { StandardError.write("ngramkit: \($0)\n") }
+        if verify, let binary = loaded.binary { try binary.verifyChecksum() }
+        return loaded
+    }
+}
+
+/// `--weights`: a comma-separated list of numbers.
+struct WeightList: ExpressibleByArgument {
+    let values: [Double]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        values = parts.map { $0! }
     }
 }
 
