@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "NGramKit", targets: ["NGramKit"]),
         .executable(name: "ngramkit", targets: ["ngramkit"]),
+        // The C ABI the Python package loads (python/ngramkit, through ctypes).
+        .library(name: "NGramKitCABI", type: .dynamic, targets: ["NGramKitCABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +35,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "NGramKitCABI", dependencies: ["NGramKit"]),
         .testTarget(
             name: "NGramKitTests",
             // The executable is a dependency so that the command-line tests find it built.

@@ -89,6 +89,15 @@ public final class ModelState {
         }
     }
 
+    /// A state with the same history, moved on independently (kenlm's state copies).
+    public func copy() -> ModelState {
+        let other = ModelState(model: model)
+        other.current.update(from: current, count: max(model.order, 1))
+        other.length = length
+        other.historyWords = historyWords
+        return other
+    }
+
     /// Starts a sentence: the history is `<s>`.
     public func beginSentence() {
         current[0] = Vocabulary.beginID

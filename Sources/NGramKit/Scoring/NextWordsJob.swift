@@ -29,13 +29,14 @@ public enum NextWordsJob {
     ///     (what KenLM users write; the same output, for checking and the benchmark).
     /// - Throws: `NGramKitError` for a context file that cannot be read, a reserved token in a
     ///   context, or a damaged index.
+    ///   - finder: a finder of `model` to reuse (its index), or nil for a new one.
     public static func run(model: NGramModel, contexts: Contexts, top: Int?, sentenceStart: Bool, exhaustive: Bool, json: Bool,
-                           write: (String) throws -> Void) throws -> Summary {
+                           finder reused: NextWords? = nil, write: (String) throws -> Void) throws -> Summary {
         if let top, top < 1 {
             throw NGramKitError.invalidOption(name: "--top", value: String(top), expected: "at least 1 (leave it out for the whole distribution)")
         }
         let indexStart = ProgressClock.now()
-        let finder = NextWords(model: model, buildIndex: top != nil && !exhaustive)
+        let finder = reused ?? NextWords(model: model, buildIndex: top != nil && !exhaustive)
         let indexSeconds = finder.indexIsStored || top == nil || exhaustive ? 0 : ProgressClock.now() - indexStart
         var seconds = 0.0
         var count = 0
