@@ -147,7 +147,10 @@ public func ngk_model_full_scores(_ handle: UnsafeMutableRawPointer, _ sentence:
 @_cdecl("ngk_model_score")
 public func ngk_model_score(_ handle: UnsafeMutableRawPointer, _ sentence: UnsafePointer<UInt8>?, _ length: Int,
                             _ bos: Int32, _ eos: Int32, _ out: UnsafeMutablePointer<Double>) -> Int32 {
-    guarded { out.pointee = try model(handle).model.score(string(sentence, length), bos: bos != 0, eos: eos != 0) }
+    guarded {
+        out.pointee = try model(handle).model.score(utf8: UnsafeBufferPointer(start: sentence, count: sentence == nil ? 0 : length),
+                                                    bos: bos != 0, eos: eos != 0)
+    }
 }
 
 /// Scores `count` sentences on `threads` threads (0: all cores) into `out`; the results are the
@@ -168,11 +171,13 @@ public func ngk_model_score_many(_ handle: UnsafeMutableRawPointer, _ sentences:
     nonisolated(unsafe) let unsafeShared = shared
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
         let (sentences, lengths, out, failures, messages) = unsafeShared
-        // Contiguous pieces: each worker scores its own range in order.
+        // Contiguous pieces: each worker scores its own range in order, with one state.
         let start = count * worker / workers, end = count * (worker + 1) / workers
+        let state = ModelState(model: m)
         for i in start..<end {
             do {
-                out[i] = try m.score(string(sentences[i], lengths[i]), bos: bos != 0, eos: eos != 0)
+                out[i] = try m.score(utf8: UnsafeBufferPointer(start: sentences[i], count: sentences[i] == nil ? 0 : lengths[i]),
+                                     bos: bos != 0, eos: eos != 0, state: state)
             } catch {
                 failures[worker] = i
                 messages[worker] = (error as? NGramKitError)?.description ?? String(describing: error)

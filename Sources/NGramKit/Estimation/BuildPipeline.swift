@@ -29,13 +29,13 @@ public enum BuildPipeline {
         }
         if let vocabulary = configuration.vocabularyPath { inputs.append(("--vocab", vocabulary)) }
         inputs += configuration.heldOutPaths.map { ("--held-out", $0) }
-        var outputs: [JobFiles.Named] = []
-        if let arpa = configuration.arpaPath { outputs.append(("--arpa", arpa)) }
-        if let binary = configuration.binaryPath { outputs.append(("--binary", binary)) }
-        try JobFiles.checkDistinct(inputs: inputs, outputs: outputs, writesStandardOutput: configuration.standardOutputInUse)
+        var named: [JobFiles.Named] = []
+        if let arpa = configuration.arpaPath { named.append(("--arpa", arpa)) }
+        if let binary = configuration.binaryPath { named.append(("--binary", binary)) }
+        try JobFiles.checkDistinct(inputs: inputs, outputs: named, writesStandardOutput: configuration.standardOutputInUse)
         // Every output is opened before any input is read.
-        let arpa = try configuration.arpaPath.map { try OutputSink(file: OutputFile(path: $0)) }
-        let binary = try configuration.binaryPath.map { try OutputFile(path: $0, seekable: true) }
+        let outputs = try ModelOutputs(arpaPath: configuration.arpaPath, binaryPath: configuration.binaryPath,
+                                       successors: configuration.successors)
 
         let start = ProgressClock.now()
         let closed = try configuration.vocabularyPath.map { try VocabularyFile.read($0) }
@@ -74,7 +74,7 @@ public enum BuildPipeline {
                                                       expected: "room for the whole model: pruning works on a model in memory; raise --memory, or build without pruning")
                 }
                 return try buildSpilled(counter, configuration: configuration, tokenizer: chosen, budget: budget, space: try space.get(),
-                                        arpa: arpa, binary: binary, start: start, progress: progress, warn: warn)
+                                        outputs: outputs, start: start, progress: progress, warn: warn)
             }
             counts = try counter.finish()
         }
@@ -89,17 +89,7 @@ public enum BuildPipeline {
             (model, pruning) = try PruningJob.prune(model, criterion, heldOut: configuration.heldOutPaths, threads: threads, progress: progress)
         }
         let pruneSeconds = ProgressClock.now() - start - countSeconds - estimateSeconds
-        if let arpa {
-            progress?.status("writing \(arpa.path)")
-            try ARPAWriter.write(model, to: arpa, threads: threads)
-        }
-        if let binary {
-            progress?.status("writing \(binary.path)")
-            try BinaryModelWriter.write(model, into: binary, threads: threads, successors: configuration.successors)
-        }
-        // Every output is complete: now each gets its name.
-        try arpa?.commit()
-        try binary?.commit()
+        try outputs.write(model, threads: threads, progress: progress)
         progress?.done()
         let now = ProgressClock.now()
         var summary = ModelSummary(model: model, sentences: counts.sentences, tokens: counts.tokens, seconds: now - start,
@@ -116,7 +106,7 @@ extension BuildPipeline {
     /// partition at a time (`PartitionedEstimate`), written by merging the
     /// partitions' runs; the same ARPA bytes as in memory.
     static func buildSpilled(_ counter: NGramCounter, configuration: BuildConfiguration, tokenizer: TokenizerConfiguration,
-                             budget: MemoryBudget, space: TemporarySpace, arpa: OutputSink?, binary: OutputFile?, start: Double,
+                             budget: MemoryBudget, space: TemporarySpace, outputs: ModelOutputs, start: Double,
                              progress: ProgressReporter?, warn: (String) -> Void) throws -> ModelSummary {
         let spilled = try counter.finishPartitioned(space: space, bytesPerEntry: PartitionedEstimate.bytesPerEntry)
         guard spilled.base.sentences > 0 else {
@@ -128,11 +118,10 @@ extension BuildPipeline {
                                                                        progress: progress, warn: warn)
         provenance.tokenizer = tokenizer
         let estimateSeconds = ProgressClock.now() - start - countSeconds
-        _ = try SpilledModelWriter.write(spilled, estimated, provenance: provenance, arpa: arpa, binary: binary, space: space,
+        _ = try SpilledModelWriter.write(spilled, estimated, provenance: provenance, arpa: outputs.arpa, binary: outputs.binary, space: space,
                                          budget: budget, threads: ThreadCount.usable(configuration.threads), progress: progress,
                                          successors: configuration.successors)
-        try arpa?.commit()
-        try binary?.commit()
+        try outputs.commit()
         progress?.done()
         let now = ProgressClock.now()
         var summary = ModelSummary(order: configuration.order, provenance: provenance, ngrams: spilled.uniqueCounts,

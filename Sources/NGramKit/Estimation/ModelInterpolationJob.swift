@@ -67,13 +67,13 @@ public enum ModelInterpolationJob {
             throw NGramKitError.invalidOption(name: "--weights", value: weights.map { String($0) }.joined(separator: ","),
                                               expected: "\(configuration.models.count) weights, one per --model")
         }
-        var outputs: [JobFiles.Named] = []
-        if let arpa = configuration.arpaPath { outputs.append(("--arpa", arpa)) }
-        if let binary = configuration.binaryPath { outputs.append(("--binary", binary)) }
+        var named: [JobFiles.Named] = []
+        if let arpa = configuration.arpaPath { named.append(("--arpa", arpa)) }
+        if let binary = configuration.binaryPath { named.append(("--binary", binary)) }
         try JobFiles.checkDistinct(inputs: configuration.models.map { ("--model", $0) } + configuration.dev.map { ("--dev", $0) },
-                                   outputs: outputs)
-        let arpa = try configuration.arpaPath.map { try OutputSink(file: OutputFile(path: $0)) }
-        let binary = try configuration.binaryPath.map { try OutputFile(path: $0, seekable: true) }
+                                   outputs: named)
+        let outputs = try ModelOutputs(arpaPath: configuration.arpaPath, binaryPath: configuration.binaryPath,
+                                       successors: configuration.successors)
         let threads = ThreadCount.usable(configuration.threads)
         var models: [NGramModel] = []
         for path in configuration.models {
@@ -102,16 +102,7 @@ public enum ModelInterpolationJob {
             let tokenizer = try models[0].provenance.tokenizer ?? TokenizerConfiguration()
             mergedPerplexity = try Perplexity.evaluate(model: merged, paths: configuration.dev, configuration: tokenizer, threads: threads).perplexity
         }
-        if let arpa {
-            progress?.status("writing \(arpa.path)")
-            try ARPAWriter.write(merged, to: arpa, threads: threads)
-        }
-        if let binary {
-            progress?.status("writing \(binary.path)")
-            try BinaryModelWriter.write(merged, into: binary, threads: threads, successors: configuration.successors)
-        }
-        try arpa?.commit()
-        try binary?.commit()
+        try outputs.write(merged, threads: threads, progress: progress)
         progress?.done()
         return Summary(weights: weights, iterations: iterations, devTokens: scores?.tokens ?? 0, devOOVs: scores?.oovs ?? 0,
                        devPerplexity: scores.map { $0.perplexity(weights: weights) }, mergedDevPerplexity: mergedPerplexity,

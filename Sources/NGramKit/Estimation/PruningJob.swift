@@ -25,23 +25,14 @@ public enum PruningJob {
         try JobFiles.checkDistinct(inputs: [("", configuration.modelPath)] + configuration.heldOutPaths.map { ("--held-out", $0) },
                                    outputs: [("", configuration.outputPath)], writesStandardOutput: configuration.standardOutputInUse)
         // The output is opened before any input is read.
-        let arpa = configuration.format == .arpa ? try OutputSink(file: OutputFile(path: configuration.outputPath)) : nil
-        let binary = configuration.format == .binary ? try OutputFile(path: configuration.outputPath, seekable: true) : nil
+        let outputs = try ModelOutputs(arpaPath: configuration.format == .arpa ? configuration.outputPath : nil,
+                                       binaryPath: configuration.format == .binary ? configuration.outputPath : nil)
         let start = ProgressClock.now()
         progress?.status("reading \(configuration.modelPath)")
         let model = try ModelFile.load(configuration.modelPath, threads: threads, warn: warn)
         try checkMemory(model, budget: configuration.memory ?? .standard())
         var report = try prune(model, configuration.criterion, heldOut: configuration.heldOutPaths, threads: threads, progress: progress)
-        if let arpa {
-            progress?.status("writing \(arpa.path)")
-            try ARPAWriter.write(report.model, to: arpa, threads: threads)
-            try arpa.commit()
-        }
-        if let binary {
-            progress?.status("writing \(binary.path)")
-            _ = try BinaryModelWriter.write(report.model, into: binary, threads: threads)
-            try binary.commit()
-        }
+        try outputs.write(report.model, threads: threads, progress: progress)
         progress?.done()
         report.summary.seconds = ProgressClock.now() - start
         return report.summary

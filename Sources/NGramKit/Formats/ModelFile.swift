@@ -28,3 +28,38 @@ public enum ModelFile {
         try BinaryModel(path: path).verifyChecksum()
     }
 }
+
+/// A job's model outputs, ARPA and/or binary (`build`, `prune`, `interpolate`): opened before
+/// any input is read, written, and named together only when both are complete.
+package struct ModelOutputs {
+    let arpa: OutputSink?
+    let binary: OutputFile?
+    /// Store the successor index in the binary model.
+    let successors: Bool
+
+    /// Opens the outputs (nil paths are not written).
+    package init(arpaPath: String?, binaryPath: String?, successors: Bool = false) throws {
+        arpa = try arpaPath.map { try OutputSink(file: OutputFile(path: $0)) }
+        binary = try binaryPath.map { try OutputFile(path: $0, seekable: true) }
+        self.successors = successors
+    }
+
+    /// Writes `model` to every output and then names them all.
+    package func write(_ model: NGramModel, threads: Int, progress: ProgressReporter?) throws {
+        if let arpa {
+            progress?.status("writing \(arpa.path)")
+            try ARPAWriter.write(model, to: arpa, threads: threads)
+        }
+        if let binary {
+            progress?.status("writing \(binary.path)")
+            try BinaryModelWriter.write(model, into: binary, threads: threads, successors: successors)
+        }
+        try commit()
+    }
+
+    /// Names every output (each is complete: written here or by a writer past the budget).
+    package func commit() throws {
+        try arpa?.commit()
+        try binary?.commit()
+    }
+}

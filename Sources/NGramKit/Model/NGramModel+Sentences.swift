@@ -90,3 +90,40 @@ extension NGramModel {
         return ids
     }
 }
+
+extension NGramModel {
+    /// `score(_:bos:eos:)` of a sentence given as UTF-8 bytes, tokenized as the model records,
+    /// without making a string per word: the Python package's `score` and `score_many`.
+    /// - Parameter state: a state of this model to reuse (one per thread), or nil for a new one.
+    /// - Throws: `NGramKitError` for a literal `<s>` or `</s>`, or invalid UTF-8 under a Unicode
+    ///   tokenizer.
+    public func score(utf8 sentence: UnsafeBufferPointer<UInt8>, bos: Bool = true, eos: Bool = true, state: ModelState? = nil) throws -> Double {
+        var scorer = ByteSentenceScorer(state: state ?? ModelState(model: self), sentence: sentence, bos: bos, eos: eos)
+        return try (provenance.tokenizer ?? TokenizerConfiguration()).apply(&scorer)
+    }
+
+    private struct ByteSentenceScorer: TokenizerUser {
+        let state: ModelState
+        let sentence: UnsafeBufferPointer<UInt8>
+        let bos: Bool, eos: Bool
+
+        func use<T: Tokenizer>(_ tokenizer: inout T) throws -> Double {
+            if bos { state.beginSentence() } else { state.beginWithoutContext() }
+            let vocabulary = state.model.vocabulary
+            var total = 0.0
+            do {
+                try tokenizer.tokenize(sentence) { token in
+                    let id = vocabulary.lookup(token) ?? Vocabulary.unknownID
+                    if id == Vocabulary.beginID || id == Vocabulary.endID {
+                        throw NGramKitError.reservedToken(path: "<sentence>", line: 1, token: String(decoding: token, as: UTF8.self))
+                    }
+                    total += state.step(id).log10Prob
+                }
+            } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+                throw NGramKitError.invalidUTF8(path: "<sentence>", line: 1, byteOffset: byteOffset)
+            }
+            if eos { total += state.step(Vocabulary.endID).log10Prob }
+            return total
+        }
+    }
+}
