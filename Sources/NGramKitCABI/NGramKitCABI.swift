@@ -153,43 +153,20 @@ public func ngk_model_score(_ handle: UnsafeMutableRawPointer, _ sentence: Unsaf
     }
 }
 
-/// Scores `count` sentences on `threads` threads (0: all cores) into `out`; the results are the
-/// same for any number. On an error the first failing sentence's message is the last error.
+/// Scores `count` sentences on `threads` threads (0: all cores) into `out`, in lockstep
+/// (`NGramModel.scoreMany`); the results are the same for any number. On an error the first
+/// failing sentence's message is the last error.
 @_cdecl("ngk_model_score_many")
 public func ngk_model_score_many(_ handle: UnsafeMutableRawPointer, _ sentences: UnsafePointer<UnsafePointer<UInt8>?>,
                                  _ lengths: UnsafePointer<Int>, _ count: Int, _ bos: Int32, _ eos: Int32, _ threads: Int,
                                  _ out: UnsafeMutablePointer<Double>) -> Int32 {
-    let m = model(handle).model
-    let workers = max(1, min(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount, max(count, 1)))
-    let failures = UnsafeMutablePointer<Int>.allocate(capacity: workers)
-    failures.initialize(repeating: -1, count: workers)
-    defer { failures.deallocate() }
-    let messages = UnsafeMutablePointer<String?>.allocate(capacity: workers)
-    messages.initialize(repeating: nil, count: workers)
-    defer { messages.deinitialize(count: workers); messages.deallocate() }
-    let shared = (sentences, lengths, out, failures, messages)
-    nonisolated(unsafe) let unsafeShared = shared
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        let (sentences, lengths, out, failures, messages) = unsafeShared
-        // Contiguous pieces: each worker scores its own range in order, with one state.
-        let start = count * worker / workers, end = count * (worker + 1) / workers
-        let state = ModelState(model: m)
-        for i in start..<end {
-            do {
-                out[i] = try m.score(utf8: UnsafeBufferPointer(start: sentences[i], count: sentences[i] == nil ? 0 : lengths[i]),
-                                     bos: bos != 0, eos: eos != 0, state: state)
-            } catch {
-                failures[worker] = i
-                messages[worker] = (error as? NGramKitError)?.description ?? String(describing: error)
-                return
-            }
-        }
+    guarded {
+        let buffers = UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>.allocate(capacity: max(count, 1))
+        defer { buffers.deallocate() }
+        for i in 0..<count { buffers[i] = UnsafeBufferPointer(start: sentences[i], count: sentences[i] == nil ? 0 : lengths[i]) }
+        try model(handle).model.scoreMany(UnsafeBufferPointer(rebasing: buffers[0..<count]), bos: bos != 0, eos: eos != 0,
+                                          threads: threads > 0 ? threads : ThreadCount.all, into: out)
     }
-    for worker in 0..<workers where failures[worker] >= 0 {
-        setError("sentence \(failures[worker] + 1): " + (messages[worker] ?? "failed"))
-        return 1
-    }
-    return 0
 }
 
 /// A scoring state over the model (kenlm's `State`), at a sentence start with `bos`, else with

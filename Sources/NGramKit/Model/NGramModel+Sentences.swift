@@ -1,3 +1,5 @@
+import Foundation
+
 /// Scoring one sentence given as a string: what the `kenlm` Python module's `score`,
 /// `full_scores` and `perplexity` do, with KenLM's conventions (see `Perplexity`).
 extension NGramModel {
@@ -124,6 +126,111 @@ extension NGramModel {
             }
             if eos { total += state.step(Vocabulary.endID).log10Prob }
             return total
+        }
+    }
+}
+
+extension NGramModel {
+    /// `score(utf8:bos:eos:)` of every sentence into `out`, on `threads` threads, each scoring
+    /// pieces of up to `scoreManyPiece` sentences in lockstep (`ModelState.scoreInLockstep`: the
+    /// lookups of many sentences overlap their waits for memory). The same values, bit for bit, as
+    /// one `score` per sentence, for any number of threads.
+    /// - Throws: `NGramKitError` for the first sentence (by index) with a reserved token or
+    ///   invalid UTF-8; its message starts with the sentence's 1-based number.
+    public func scoreMany(_ sentences: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, bos: Bool = true, eos: Bool = true,
+                          threads: Int = ThreadCount.all, into out: UnsafeMutablePointer<Double>) throws {
+        let count = sentences.count
+        guard count > 0 else { return }
+        let pieces = (count + NGramModel.scoreManyPiece - 1) / NGramModel.scoreManyPiece
+        let failures = LockedFailures()
+        nonisolated(unsafe) let out = out
+        _ = try Parallel.map(pieces, workers: max(1, min(threads, pieces))) { piece, _ in
+            let range = piece * NGramModel.scoreManyPiece ..< min(count, (piece + 1) * NGramModel.scoreManyPiece)
+            let state = ModelState(model: self)
+            guard bos else {
+                for i in range {
+                    do { out[i] = try self.score(utf8: sentences[i], bos: false, eos: eos, state: state) } catch {
+                        failures.record(i, error)
+                        return
+                    }
+                }
+                return
+            }
+            var user = IDCollector(vocabulary: self.vocabulary, sentences: UnsafeBufferPointer(rebasing: sentences[range]), eos: eos)
+            do { try (self.provenance.tokenizer ?? TokenizerConfiguration()).apply(&user) } catch {
+                failures.record(range.lowerBound + user.ends.count, error)
+                return
+            }
+            let probs = UnsafeMutablePointer<Double>.allocate(capacity: max(user.ids.count, 1))
+            let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: max(user.ids.count, 1))
+            defer { probs.deallocate(); matched.deallocate() }
+            user.ids.withUnsafeBufferPointer { ids in
+                user.ends.withUnsafeBufferPointer { ends in
+                    state.scoreInLockstep(ids: ids, sentenceEnds: ends, log10Probs: probs, matched: matched)
+                }
+            }
+            var first = 0
+            for (k, last) in user.ends.enumerated() {
+                var total = 0.0
+                for t in first..<last { total += probs[t] }
+                out[range.lowerBound + k] = total
+                first = last
+            }
+        }
+        if let (index, error) = failures.first {
+            // The sentence's number in place of a file: "sentence 7:1: ...".
+            switch error {
+            case NGramKitError.reservedToken(_, _, let token): throw NGramKitError.reservedToken(path: "sentence \(index + 1)", line: 1, token: token)
+            case NGramKitError.invalidUTF8(_, _, let offset): throw NGramKitError.invalidUTF8(path: "sentence \(index + 1)", line: 1, byteOffset: offset)
+            default: throw error
+            }
+        }
+    }
+
+    /// Sentences a worker of `scoreMany` takes at a time.
+    static let scoreManyPiece = 2048
+
+    /// The ids of sentences, `</s>` after each with `eos`, and where each ends.
+    private struct IDCollector: TokenizerUser {
+        let vocabulary: Vocabulary
+        let sentences: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>
+        let eos: Bool
+        var ids: [UInt32] = []
+        var ends: [Int] = []
+
+        mutating func use<T: Tokenizer>(_ tokenizer: inout T) throws {
+            let vocabulary = vocabulary
+            for sentence in sentences {
+                do {
+                    try tokenizer.tokenize(sentence) { token in
+                        let id = vocabulary.lookup(token) ?? Vocabulary.unknownID
+                        if id == Vocabulary.beginID || id == Vocabulary.endID {
+                            throw NGramKitError.reservedToken(path: "<sentence>", line: 1, token: String(decoding: token, as: UTF8.self))
+                        }
+                        ids.append(id)
+                    }
+                } catch let TokenizationFailure.invalidUTF8(byteOffset) {
+                    throw NGramKitError.invalidUTF8(path: "<sentence>", line: 1, byteOffset: byteOffset)
+                }
+                if eos { ids.append(Vocabulary.endID) }
+                ends.append(ids.count)
+            }
+        }
+    }
+
+    /// The first failure of `scoreMany`'s workers, by sentence index.
+    private final class LockedFailures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var failure: (Int, Error)?
+        func record(_ index: Int, _ error: Error) {
+            lock.lock()
+            defer { lock.unlock() }
+            if failure == nil || index < failure!.0 { failure = (index, error) }
+        }
+        var first: (Int, Error)? {
+            lock.lock()
+            defer { lock.unlock() }
+            return failure
         }
     }
 }
