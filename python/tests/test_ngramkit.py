@@ -62,6 +62,24 @@ def test_cli_parity(brown, tmp_path):
     assert abs(sum(brown.score(s) for s in sentences) - total["log10_prob"]) < 1e-6 * abs(total["log10_prob"])
 
 
+def test_cli_query_parity_ptb(tmp_path):
+    """PTB: per token, the log10 probability and matched length `ngramkit query` prints (to its
+    single-precision output) for KenLM's order-3 PTB model."""
+    sentences = [line.replace("<unk>", "UNKTOK") for line in lines(SHARED / "corpora" / "ptb" / "ptb.test.txt.gz", 300)]
+    text = tmp_path / "ptb.txt"
+    text.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    model = ngramkit.Model(KENLM / "ptb.o3.arpa.gz")
+    out = subprocess.run([ngramkit._native.tool_path(), "query", "--model", model.path, "--text", str(text)],
+                         check=True, stdout=subprocess.PIPE).stdout.decode().splitlines()
+    for sentence, line in zip(sentences, out):
+        tokens = re.findall(r"(\S+)=(\d+) (\d+) (\S+)", line.split("Total:")[0])
+        got = model.full_scores(sentence)
+        assert [n for _, n, _ in got] == [int(length) for _, _, length, _ in tokens]
+        for (p, _, _), (_, _, _, logp) in zip(got, tokens):
+            assert abs(p - float(logp)) <= 1e-6 * max(1.0, abs(p))
+    model.close()
+
+
 def test_kenlm_module_conventions(brown):
     """score with and without <s> and </s>, perplexity, the vocabulary."""
     full = brown.full_scores("the jury said")
