@@ -29,7 +29,7 @@ import sys
 import tempfile
 import zlib
 
-from pyspark import SparkContext, SparkFiles
+from pyspark import SparkContext, SparkFiles, StorageLevel
 
 
 def stable_partition(key: str) -> int:
@@ -104,8 +104,10 @@ def run(arguments, sc=None):
                  .collect())
         words = [word for word, _ in sorted(first, key=lambda item: item[1])]
         # Stage 2: the counts summed per n-gram.
+        # Kept on disk (not in the JVM heap): the unigrams are read from it once, every other n-gram once more.
         totals = partials.map(lambda r: (r[0], r[1])).reduceByKey(lambda a, b: a + b, numPartitions=reducers,
                                                                   partitionFunc=stable_partition)
+        totals.persist(StorageLevel.DISK_ONLY)
         unigram_counts = dict(totals.filter(lambda kv: " " not in kv[0]).collect())
         # Stage 4: the counts file, complete or absent.
         target = os.path.abspath(arguments.counts)
@@ -121,6 +123,7 @@ def run(arguments, sc=None):
                 written += 1
         os.replace(temporary, target)
         partials.unpersist()
+        totals.unpersist()
         # Stage 5: estimation on the driver (with the shipped binary, while the context holds it).
         if arguments.arpa or arguments.binary:
             build = [tool(arguments.ngramkit), "build", "--order", str(arguments.order), "--counts", target,

@@ -256,12 +256,14 @@ def _flags(options: Dict[str, Any]) -> List[str]:
     return arguments
 
 
-def _run(arguments: List[str], stdin: Optional[bytes] = None) -> str:
+def _run(arguments: List[str], stdin: Optional[bytes] = None, with_stderr: bool = False) -> str:
+    """Runs the tool; its last stderr line is the error when it fails. Returns its stdout (and
+    stderr after it with `with_stderr`)."""
     process = subprocess.run([_native.tool_path()] + arguments, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if process.returncode != 0:
         lines = process.stderr.decode("utf-8", "replace").strip().splitlines()
         raise NGramKitError(lines[-1] if lines else f"ngramkit {arguments[0]} failed ({process.returncode})")
-    return process.stdout.decode("utf-8")
+    return process.stdout.decode("utf-8") + (process.stderr.decode("utf-8", "replace") if with_stderr else "")
 
 
 def _text_arguments(text_or_paths: Optional[TextOrPaths]) -> Tuple[List[str], Optional[bytes]]:
@@ -360,12 +362,7 @@ def scale(text_or_paths: Optional[TextOrPaths] = None, out: Optional[PathLike] =
         with open(scratch, "wb") as f:
             f.write(stdin)
         text, stdin = ["--text", scratch], None
-    process = subprocess.run([_native.tool_path(), "scale", "--out", directory] + text + _flags(options),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if process.returncode != 0:
-        lines = process.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise NGramKitError(lines[-1] if lines else "ngramkit scale failed")
-    return ScaleResult(directory, process.stdout.decode("utf-8") + process.stderr.decode("utf-8"))
+    return ScaleResult(directory, _run(["scale", "--out", directory] + text + _flags(options), with_stderr=True))
 
 
 def fit_scaling_law(sizes: Sequence[float], losses: Sequence[float], bootstrap: int = 1000, seed: int = 0) -> Dict[str, Any]:
