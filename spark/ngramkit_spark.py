@@ -13,8 +13,9 @@ Stages:
      keep the order of their first appearance in the whole text, as a single machine counts them;
   4. the counts file (driver): the unigrams in that order, then every other n-gram, which
      `ngramkit build --counts` reads in any order;
-  5. estimation (driver, optional): `ngramkit build --counts --tokenizer whitespace`, giving the
-     ARPA file and binary model that `ngramkit build --text` gives, byte for byte.
+  5. estimation (driver, optional): `ngramkit build --counts --tokenizer whitespace --smoothing S`,
+     giving the ARPA file and binary model that `ngramkit build --text --smoothing S` gives, byte
+     for byte.
 
 Lines are split on "\\n" only (as NGramKit reads them; a "\\r" before it is dropped by NGramKit), so
 a partition boundary never changes a sentence. A failing NGramKit call fails its task with NGramKit's
@@ -127,7 +128,7 @@ def run(arguments, sc=None):
         # Stage 5: estimation on the driver (with the shipped binary, while the context holds it).
         if arguments.arpa or arguments.binary:
             build = [tool(arguments.ngramkit), "build", "--order", str(arguments.order), "--counts", target,
-                     "--tokenizer", "whitespace"]
+                     "--tokenizer", "whitespace", "--smoothing", arguments.smoothing]
             if arguments.arpa:
                 build += ["--arpa", arguments.arpa]
             if arguments.binary:
@@ -151,6 +152,8 @@ def parser():
     p.add_argument("--counts", required=True, help="Where to write the counts file (`ngramkit build --counts` reads it).")
     p.add_argument("--arpa", help="Also estimate the model (on the driver) and write it as ARPA here.")
     p.add_argument("--binary", help="Also estimate the model (on the driver) and write it in NGramKit's binary format here.")
+    p.add_argument("--smoothing", default="kneser-ney",
+                   help="The estimator `ngramkit build --smoothing` runs on the driver (default kneser-ney; stupid-backoff, katz, ...).")
     p.add_argument("--partitions", type=int, default=0, help="Partitions of the text (0: Spark's choice).")
     p.add_argument("--reducers", type=int, default=0, help="Partitions of the shuffle (0: as many as the text's).")
     p.add_argument("--memory", help="--memory for each NGramKit call (a task's budget), e.g. 1G.")

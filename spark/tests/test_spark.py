@@ -72,6 +72,16 @@ def test_local(ptb, tmp_path, partitions):
     assert same_model(tmp_path, ptb, 3)
 
 
+def test_stupid_backoff(ptb, tmp_path):
+    """Any smoothing of `build` on the driver: Stupid Backoff, the same bytes as on one machine."""
+    one = tmp_path / "one.arpa"
+    subprocess.run([NGRAMKIT, "build", "--order", "3", "--smoothing", "stupid-backoff", "--text", str(ptb / "ptb.train.txt"),
+                    "--arpa", str(one)], check=True, stderr=subprocess.DEVNULL)
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, 3, extra=["--smoothing", "stupid-backoff"])
+    assert run.returncode == 0, run.stdout.decode()[-3000:]
+    assert (tmp_path / "spark.arpa").read_bytes() == one.read_bytes()
+
+
 def test_failure_is_reported(ptb, tmp_path):
     """A task's NGramKit error (here an order the tool refuses) reaches the driver's output."""
     run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 0, 2)  # local mode tries a task once
