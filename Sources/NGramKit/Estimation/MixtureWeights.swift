@@ -40,7 +40,7 @@ public struct MixtureScores: Sendable {
             var p: [Double] = [], k: [Bool] = []
             let result = try Perplexity.evaluate(model: model, paths: paths, configuration: tokenizer, threads: threads, onToken: { token in
                 p.append(pow(10, token.log10Prob))
-                k.append(token.id != Vocabulary.unknownID || Array(token.word) == Array(Vocabulary.unknownWord.utf8))
+                k.append(token.id != Vocabulary.unknownID || token.word.elementsEqual(Vocabulary.unknownWord.utf8))
             })
             try result.requireSentences(paths: paths)
             sentences = result.sentences

@@ -40,6 +40,8 @@ public enum StaticMixture {
         var fromUnion = [[UInt32]](repeating: [UInt32](repeating: .max, count: v), count: models.count)
         for i in models.indices { for (id, u) in toUnion[i].enumerated() { fromUnion[i][Int(u)] = UInt32(id) } }
 
+        // One scoring state per model: every probability is the one `ModelState` gives.
+        let states = models.map { ModelState(model: $0) }
         // Unigrams: every word of the union.
         let words = UnsafeMutablePointer<UInt32>.allocate(capacity: order)
         defer { words.deallocate() }
@@ -47,7 +49,7 @@ public enum StaticMixture {
         var logBackoff: [LargeBuffer<Double>] = [LargeBuffer(zeroedCount: order > 1 ? v : 0)]
         for u in 0..<v {
             words[0] = UInt32(u)
-            logProb[0][u] = mixture(models, weights, fromUnion, words, count: 1)
+            logProb[0][u] = mixture(states, weights, fromUnion, words, count: 1)
         }
         var tables: [CountTable] = []
         var counts = [v]
@@ -85,7 +87,7 @@ public enum StaticMixture {
             for slot in 0..<table.capacity {
                 guard table.isOccupied(slot), isNGram[slot] != 0 else { probs[slot] = .nan; continue }
                 ngramWords(tables, slot: slot, order: n, into: words)
-                probs[slot] = mixture(models, weights, fromUnion, words, count: n)
+                probs[slot] = mixture(states, weights, fromUnion, words, count: n)
                 ngrams += 1
             }
             counts.append(ngrams)
@@ -95,13 +97,15 @@ public enum StaticMixture {
             let lower = NGramModel(order: n - 1, vocabulary: vocabulary, tables: Array(tables.prefix(n - 2)),
                                    logProb: Array(logProb.prefix(n - 1)), logBackoff: Array(logBackoff.prefix(n - 1)),
                                    ngramCounts: Array(counts.prefix(n - 1)), provenance: ModelProvenance())
+            let lowerState = ModelState(model: lower)
             let contexts = n == 2 ? v : tables[n - 3].capacity
             var numerator = [Double](repeating: 0, count: contexts), denominator = [Double](repeating: 0, count: contexts)
             for slot in 0..<table.capacity where table.isOccupied(slot) && isNGram[slot] != 0 {
                 ngramWords(tables, slot: slot, order: n, into: words)
                 let context = Int(table.context(ofSlot: slot))
                 numerator[context] += pow(10, probs[slot])
-                denominator[context] += pow(10, lower.conditionalLog10Prob(words + 1, count: n - 1))
+                lowerState.setContext(ids: UnsafeBufferPointer(start: words + 1, count: n - 2))
+                denominator[context] += pow(10, lowerState.peek(words[n - 1]))
             }
             let backoffs = logBackoff[n - 2]
             for c in 0..<contexts where numerator[c] > 0 {
@@ -127,61 +131,21 @@ public enum StaticMixture {
 
     /// log10 Σ λ_i p_i(w | h) of the union's words (h = words[0..<count-1], w the last): a model
     /// that does not know w adds nothing, and reads words of h it does not know as `<unk>`.
-    static func mixture(_ models: [NGramModel], _ weights: [Double], _ fromUnion: [[UInt32]],
+    static func mixture(_ states: [ModelState], _ weights: [Double], _ fromUnion: [[UInt32]],
                         _ words: UnsafePointer<UInt32>, count: Int) -> Double {
         var total = 0.0
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { mapped in
-            for (i, model) in models.enumerated() where weights[i] > 0 {
+            for (i, state) in states.enumerated() where weights[i] > 0 {
                 let last = fromUnion[i][Int(words[count - 1])]
                 guard last != .max else { continue }
                 for k in 0..<count {
                     let id = fromUnion[i][Int(words[k])]
                     mapped[k] = id == .max ? Vocabulary.unknownID : id
                 }
-                total += weights[i] * pow(10, model.conditionalLog10Prob(mapped.baseAddress!, count: count))
+                state.setContext(ids: UnsafeBufferPointer(rebasing: mapped[0..<(count - 1)]))
+                total += weights[i] * pow(10, state.peek(last))
             }
         }
         return log10(total)
-    }
-}
-
-extension NGramModel {
-    /// log10 p(words[count−1] | words[0..<count−1]) by the backoff form (the last N − 1 words
-    /// of history), without allocating: the value scoring gives (the same lookups, the backoffs
-    /// added in the same order).
-    func conditionalLog10Prob(_ words: UnsafePointer<UInt32>, count: Int) -> Double {
-        let word = words[count - 1]
-        let m = min(count - 1, order - 1)
-        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(m, 1)) { entries in
-            // h_k: the suffix of the history of length k, found from its oldest word.
-            var found = 0
-            for k in stride(from: 1, through: m, by: 1) {
-                var entry = Int(words[count - 1 - k])
-                var ok = true
-                for j in (count - k)..<(count - 1) {
-                    guard let next = find(order: j - (count - 1 - k) + 1, context: UInt32(entry), word: words[j]) else { ok = false; break }
-                    entry = next
-                }
-                guard ok else { break }
-                entries[k - 1] = UInt32(entry)
-                found = k
-            }
-            var p = storedLogProb(order: 1, slot: Int(word))
-            var matched = 0
-            for k in stride(from: 1, through: found, by: 1) {
-                guard let slot = find(order: k + 1, context: entries[k - 1], word: word) else { break }
-                let q = storedLogProb(order: k + 1, slot: slot)
-                if !q.isNaN {
-                    p = q
-                    matched = k
-                }
-            }
-            var j = matched + 1
-            while j <= found {
-                p += storedLogBackoff(order: j, slot: Int(entries[j - 1]))
-                j += 1
-            }
-            return p
-        }
     }
 }

@@ -117,16 +117,20 @@ public final class ModelState {
     /// - Throws: `NGramKitError.invalidOption` for an id outside the vocabulary.
     public func setContext(_ context: [UInt32]) throws {
         try model.checkIDs(context)
+        context.withUnsafeBufferPointer { setContext(ids: $0) }
+    }
+
+    /// `setContext` without the id check and without allocating (ids from the vocabulary).
+    func setContext(ids context: UnsafeBufferPointer<UInt32>) {
         length = 0
         historyWords = min(context.count, maxLength)
-        let usable = context.suffix(maxLength)
-        guard let last = usable.last else { return }
+        let words = UnsafeBufferPointer(rebasing: context[(context.count - min(context.count, maxLength))...])
+        guard let last = words.last else { return }
         // The longest stored suffix, found shortest first.
         current[0] = last
         length = 1
-        let words = Array(usable)
         while length < words.count {
-            guard let slot = model.slot(of: Array(words[(words.count - length - 1)...])) else { break }
+            guard let slot = model.slot(of: UnsafeBufferPointer(rebasing: words[(words.count - length - 1)...])) else { break }
             current[length] = UInt32(slot)
             length += 1
         }

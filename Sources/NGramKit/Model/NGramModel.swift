@@ -128,13 +128,15 @@ public final class NGramModel: @unchecked Sendable {
     /// The slot (word id for unigrams) of the n-gram `ids`, or nil when it is not stored.
     /// Blanks are found too; `isBlank` tells them apart.
     package func slot(of ids: [UInt32]) -> Int? {
+        ids.withUnsafeBufferPointer { slot(of: $0) }
+    }
+
+    /// `slot(of:)` without allocating.
+    package func slot(of ids: UnsafeBufferPointer<UInt32>) -> Int? {
         guard !ids.isEmpty, ids.count <= order, ids.allSatisfy({ Int($0) < vocabulary.count }) else { return nil }
-        if ids.count == 1 { return Int(ids[0]) }
         var slot = Int(ids[0])
-        for n in 2...ids.count {
-            let next = binary.map { $0.tables[n - 2].find(context: UInt32(slot), word: ids[n - 1]) }
-                ?? tables[n - 2].find(context: UInt32(slot), word: ids[n - 1])
-            guard let found = next else { return nil }
+        for n in stride(from: 2, through: ids.count, by: 1) {
+            guard let found = find(order: n, context: UInt32(slot), word: ids[n - 1]) else { return nil }
             slot = found
         }
         return slot

@@ -190,7 +190,7 @@ extension SuccessorIndex {
         }
         let buffers = Buffers(ranking: ranking, levels: built)
         self.init(ranking: UnsafePointer(ranking.base), words: v,
-                  levels: built.enumerated().map { k, level in
+                  levels: built.map { level in
                       Level(offsets: UnsafePointer(level.offsets.base), contexts: level.offsets.count - 1,
                             records: UnsafePointer(level.records.base), recordCount: level.records.count)
                   }, owner: buffers, path: nil)
