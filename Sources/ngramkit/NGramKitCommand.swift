@@ -11,7 +11,7 @@ struct NGramKitCommand: ParsableCommand {
         abstract: "Build n-gram language models, score text, and measure how models improve with data.",
         discussion: "Run with no subcommand to run `scale` on the default corpus (Corpora/kjv.txt.gz): data-scaling curves of Kneser-Ney and Stupid Backoff, orders 1-5, written to scale-results/.",
         version: NGramKitVersion.string,
-        subcommands: [ScaleCommand.self, CountCommand.self, BuildCommand.self, CompileCommand.self, PruneCommand.self, PplCommand.self, QueryCommand.self, InterpolateCommand.self, NextCommand.self, GenerateCommand.self, TokenizeCommand.self, VocabCommand.self],
+        subcommands: [ScaleCommand.self, CountCommand.self, BuildCommand.self, CompileCommand.self, PruneCommand.self, PplCommand.self, QueryCommand.self, InterpolateCommand.self, NextCommand.self, GenerateCommand.self, TokenizeCommand.self, VocabCommand.self, ClusterCommand.self],
         defaultSubcommand: ScaleCommand.self
     )
 

@@ -124,32 +124,14 @@ extension NGramCounter {
         progress?.phase("counting partitions", done: 0, of: plan.count, started: countingStarted)
         struct Counted {
             let file: TemporaryFile
-            var unique: [Int]
-            var countsOfCounts: [[UInt64]]
-            /// The largest first word of this partition's bigrams that end in the last word.
-            var lastBigramFirst: UInt32?
+            let summary: PartitionCounts.Summary
         }
         let counted = try Parallel.map(plan.count, workers: workers, alone: alone.contains) { p, worker -> Counted in
             let share = weightTotal > 0 ? Double(plan.loads[p]) / weightTotal : 1
             let counts = try PartitionCounter.count(source: source, remap: remap, plan: plan, partition: p, order: n,
                                                     vocabularySize: vocabularySize, unigramContinuation: continuations[worker],
                                                     capacityHints: distinct.map { Int($0 * share * 1.1) }, threads: 1)
-            var result = Counted(file: try space.makeFile(), unique: [Int](repeating: 0, count: n + 1),
-                                 countsOfCounts: [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n + 1))
-            for m in 2...n {
-                let entries = counts.orders[m - 2]
-                result.unique[m] = entries.count
-                for i in 0..<entries.count {
-                    let c = entries.adjusted(i)
-                    if c <= 4 { result.countsOfCounts[m][Int(c)] += 1 }
-                }
-            }
-            if let last {
-                let bigrams = counts.orders[0]
-                for i in 0..<bigrams.count where bigrams.suffix[i] == UInt32(last) {
-                    result.lastBigramFirst = max(result.lastBigramFirst ?? 0, bigrams.first[i])
-                }
-            }
+            let result = Counted(file: try space.makeFile(), summary: counts.summary(lastWord: last))
             try counts.write(to: RecordWriter(file: result.file))
             progressLock.withLock {
                 partitionsDone += 1
@@ -157,54 +139,110 @@ extension NGramCounter {
             }
             return result
         }
-        var uniqueCounts = [vocabularySize] + [Int](repeating: 0, count: n - 1)
-        var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
-        // KenLM's end-of-walk convention (`NGramCounts.lastOpenNGram`): the largest first word
-        // of the bigrams ending in the last word, over every partition.
-        var lastBigramFirst: (first: UInt32, partition: Int)? = nil
-        for (p, partition) in counted.enumerated() {
-            for m in 2...n {
-                uniqueCounts[m - 1] += partition.unique[m]
-                for k in 0..<5 { countsOfCounts[m - 1][k] += partition.countsOfCounts[m][k] }
-            }
-            if let first = partition.lastBigramFirst, lastBigramFirst == nil || first > lastBigramFirst!.first {
-                lastBigramFirst = (first, p)
-            }
-        }
         let files = counted.map { $0.file }
         var unigramContinuation = [UInt32](repeating: 0, count: vocabularySize)
         for table in continuations {
             for id in 0..<vocabularySize { unigramContinuation[id] += table[id] }
         }
         base.unigramContinuation = unigramContinuation
-        countsOfCounts[0] = try base.kneserNeyCountsOfCounts(order: 1)
-        // The end-of-walk n-grams of orders 2...N-1 extend that bigram to the left, each time
-        // with the largest first word; they all lie in the bigram's partition.
-        if let (first, p) = lastBigramFirst, let last {
-            let counts = try PartitionCounts.read(from: try files[p].reader(), order: n)
-            let bigrams = counts.orders[0]
-            var position = (0..<bigrams.count).first { bigrams.first[$0] == first && bigrams.suffix[$0] == UInt32(last) }
-            var firstWord = first
-            for m in 2..<n {
-                guard let at = position else { break }
-                let entries = counts.orders[m - 2]
-                let (adjusted, raw) = (entries.adjusted(at), entries.raw[at])
-                if adjusted >= 1 && adjusted <= 4 { countsOfCounts[m - 1][Int(adjusted)] -= 1 }
-                if raw >= 1 && raw <= 4 { countsOfCounts[m - 1][Int(raw)] += 1 }
-                // The next order: the largest first word before this n-gram (none before <s>).
-                guard m + 1 < n, firstWord != Vocabulary.beginID else { break }
-                let above = counts.orders[m - 1]
-                var best: Int? = nil
-                for i in 0..<above.count where above.suffix[i] == UInt32(at) {
-                    if best == nil || above.first[i] > above.first[best!] { best = i }
-                }
-                position = best
-                if let best { firstWord = above.first[best] }
-            }
-        }
+        let (countsOfCounts, uniqueCounts) = try PartitionCounts.Summary.combine(counted.map(\.summary), base: base)
         progress?.done()
         return SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: uniqueCounts, plan: plan, partitions: files,
                              alone: alone)
+    }
+}
+
+extension PartitionCounts {
+    /// What the global tables take from one partition's counts: its distinct n-grams and
+    /// counts-of-counts per order, and its candidate for KenLM's end-of-walk convention.
+    package struct Summary {
+        /// `unique[m]`: distinct n-grams of order m (2...N).
+        package var unique: [Int]
+        /// `countsOfCounts[m][k]`: n-grams of order m (2...N) with adjusted count k (1...4).
+        package var countsOfCounts: [[UInt64]]
+        /// The largest first word of this partition's bigrams that end in the last word.
+        package var lastBigramFirst: UInt32?
+        /// With `lastBigramFirst`: the end-of-walk n-grams it starts (`endOfWalk`).
+        package var endOfWalk: [(order: Int, adjusted: UInt64, raw: UInt64)] = []
+
+        /// The global counts-of-counts (orders 1...N) and distinct n-grams from every
+        /// partition's summary (in partition order) and the global unigrams (`base`, its
+        /// continuation counts complete).
+        package static func combine(_ summaries: [Summary], base: NGramCounts) throws -> (countsOfCounts: [[UInt64]], unique: [Int]) {
+            let n = base.order
+            var uniqueCounts = [base.vocabulary.count] + [Int](repeating: 0, count: n - 1)
+            var countsOfCounts = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n)
+            // KenLM's end-of-walk convention (`NGramCounts.lastOpenNGram`): the largest first word
+            // of the bigrams ending in the last word, over every partition.
+            var lastBigramFirst: (first: UInt32, partition: Int)? = nil
+            precondition(summaries.allSatisfy { $0.unique.count == n + 1 })
+            for (p, summary) in summaries.enumerated() {
+                for m in 2...n {
+                    uniqueCounts[m - 1] += summary.unique[m]
+                    for k in 0..<5 { countsOfCounts[m - 1][k] += summary.countsOfCounts[m][k] }
+                }
+                if let first = summary.lastBigramFirst, lastBigramFirst == nil || first > lastBigramFirst!.first {
+                    lastBigramFirst = (first, p)
+                }
+            }
+            countsOfCounts[0] = try base.kneserNeyCountsOfCounts(order: 1)
+            if let (_, p) = lastBigramFirst {
+                for (m, adjusted, raw) in summaries[p].endOfWalk {
+                    if adjusted >= 1 && adjusted <= 4 { countsOfCounts[m - 1][Int(adjusted)] -= 1 }
+                    if raw >= 1 && raw <= 4 { countsOfCounts[m - 1][Int(raw)] += 1 }
+                }
+            }
+            return (countsOfCounts, uniqueCounts)
+        }
+    }
+
+    /// This partition's summary; `lastWord` is `NGramCounts.lastOpenNGram(order: 1)`.
+    package func summary(lastWord last: Int?) -> Summary {
+        let n = order
+        var result = Summary(unique: [Int](repeating: 0, count: n + 1),
+                             countsOfCounts: [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: n + 1))
+        for m in 2...n {
+            let entries = orders[m - 2]
+            result.unique[m] = entries.count
+            for i in 0..<entries.count {
+                let c = entries.adjusted(i)
+                if c <= 4 { result.countsOfCounts[m][Int(c)] += 1 }
+            }
+        }
+        if let last {
+            let bigrams = orders[0]
+            for i in 0..<bigrams.count where bigrams.suffix[i] == UInt32(last) {
+                result.lastBigramFirst = max(result.lastBigramFirst ?? 0, bigrams.first[i])
+            }
+            if let first = result.lastBigramFirst { result.endOfWalk = endOfWalk(first: first, last: last) }
+        }
+        return result
+    }
+
+    /// The end-of-walk n-grams of orders 2...N-1, which extend the bigram `first last` to the
+    /// left, each time with the largest first word (they all lie in this partition): per order,
+    /// the adjusted count its counts-of-counts hold and the raw count KenLM counts instead.
+    func endOfWalk(first: UInt32, last: Int) -> [(order: Int, adjusted: UInt64, raw: UInt64)] {
+        let n = order
+        var result: [(order: Int, adjusted: UInt64, raw: UInt64)] = []
+        let bigrams = orders[0]
+        var position = (0..<bigrams.count).first { bigrams.first[$0] == first && bigrams.suffix[$0] == UInt32(last) }
+        var firstWord = first
+        for m in 2..<n {
+            guard let at = position else { break }
+            let entries = orders[m - 2]
+            result.append((m, entries.adjusted(at), entries.raw[at]))
+            // The next order: the largest first word before this n-gram (none before <s>).
+            guard m + 1 < n, firstWord != Vocabulary.beginID else { break }
+            let above = orders[m - 1]
+            var best: Int? = nil
+            for i in 0..<above.count where above.suffix[i] == UInt32(at) {
+                if best == nil || above.first[i] > above.first[best!] { best = i }
+            }
+            position = best
+            if let best { firstWord = above.first[best] }
+        }
+        return result
     }
 }
 

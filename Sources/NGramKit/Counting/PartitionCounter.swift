@@ -29,23 +29,48 @@ enum PartitionCounter {
                       vocabularySize: Int, unigramContinuation: LargeBuffer<UInt32>, capacityHints: [Int],
                       threads: Int) throws -> PartitionCounts {
         precondition(order >= 2)
-        let n = order
         // 1. The windows: ids right-aligned in n slots, `noSlot` before the sentence start.
-        var windows = GrowableBuffer<UInt32>(initialCapacity: 1 << 16)
+        let windows = GrowableBuffer<UInt32>(initialCapacity: 1 << 16)
         let assignment = plan.assignment
         let mine = UInt32(partition)
         try source.forEachChunk(remap: remap) { ids in
-            var sentenceStart = 0
-            for j in 0..<ids.count {
-                let id = ids[j]
-                if id == Vocabulary.beginID { sentenceStart = j; continue }
-                guard j > sentenceStart, assignment[Int(ids[j - 1])] == mine else { continue }
-                let depth = min(n, j - sentenceStart + 1)
-                for k in stride(from: n - 1, through: 0, by: -1) {
-                    windows.append(k < depth ? ids[j - k] : noSlot)
-                }
+            forEachWindow(in: ids, order: order) { j, depth in
+                guard assignment[Int(ids[j - 1])] == mine else { return }
+                appendWindow(ending: j, depth: depth, in: ids, order: order, to: windows)
             }
         }
+        return try count(windows: windows, order: order, vocabularySize: vocabularySize, unigramContinuation: unigramContinuation,
+                         capacityHints: capacityHints, threads: threads)
+    }
+
+    /// Calls `body(j, depth)` for every position `j` of `ids` (whole sentences, `<s>` ... `</s>`)
+    /// that ends an n-gram of order 2 or more (every token after a sentence's `<s>`), `depth`
+    /// being how many of the last `order` ids up to it lie in its sentence, `<s>` included.
+    @inline(__always)
+    static func forEachWindow(in ids: UnsafeBufferPointer<UInt32>, order: Int, _ body: (Int, Int) -> Void) {
+        var sentenceStart = 0
+        for j in 0..<ids.count {
+            if ids[j] == Vocabulary.beginID { sentenceStart = j; continue }
+            if j > sentenceStart { body(j, min(order, j - sentenceStart + 1)) }
+        }
+    }
+
+    /// Appends the window of position `j` to `windows`: the last `order` ids up to it,
+    /// right-aligned, `noSlot` before the sentence's `<s>` (`depth` from `forEachWindow`).
+    @inline(__always)
+    static func appendWindow(ending j: Int, depth: Int, in ids: UnsafeBufferPointer<UInt32>, order n: Int,
+                             to windows: GrowableBuffer<UInt32>) {
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            windows.append(k < depth ? ids[j - k] : noSlot)
+        }
+    }
+
+    /// Counts a partition from its windows (`order` ids each, as `appendWindow` makes them, in
+    /// any order: the counts do not depend on it), which it empties.
+    static func count(windows: GrowableBuffer<UInt32>, order: Int, vocabularySize: Int, unigramContinuation: LargeBuffer<UInt32>,
+                      capacityHints: [Int], threads: Int) throws -> PartitionCounts {
+        precondition(order >= 2)
+        let n = order
         let positions = windows.count / n
         // 2. Orders 2...N, each keyed by the slot of its suffix and its first word.
         var tables: [CountTable?] = []
@@ -101,7 +126,7 @@ enum PartitionCounter {
             tables.append(table)
             previousSlots = slots
         }
-        windows = GrowableBuffer<UInt32>(initialCapacity: 16)
+        windows.removeAllAndShrink()
         previousSlots = []
         // 3. Each order in canonical order: by (first word, rank of the suffix below).
         let result = PartitionCounts(order: n)

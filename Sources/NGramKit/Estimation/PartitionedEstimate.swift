@@ -41,6 +41,50 @@ struct PartitionedEstimate {
     static func estimate(_ counts: SpilledCounts, options: EstimationOptions, space: TemporarySpace, threads: Int,
                          keepCounts: Bool = false, progress: ProgressReporter?,
                          warn: (String) -> Void) throws -> (PartitionedEstimate, ModelProvenance) {
+        let estimator = try Estimator(counts, options: options, warn: warn)
+        return (try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress,
+                                        estimate: estimator.estimatePartition, unigramLogProb: estimator.unigramLogProb),
+                estimator.provenance)
+    }
+
+    /// How a partitioned estimator estimates one partition and the unigrams, from the global
+    /// counts: what a build past its budget runs on its threads and a cluster on its machines.
+    struct Estimator {
+        let provenance: ModelProvenance
+        /// Estimates one partition (see `PartitionedEstimate.init(partitionsOf:...)`).
+        let estimatePartition: (PartitionCounts, UnigramContexts, RecordWriter, RecordWriter) throws -> Runs
+        /// The unigrams' log10 probabilities; called once, after every partition.
+        let unigramLogProb: () -> LargeBuffer<Double>
+
+        /// The estimator of `options.smoothing` for `counts` (whose partitions are not read).
+        /// - Throws: `NGramKitError.invalidOption` for options estimated only in memory;
+        ///   `emptyInput` for counts without sentences (Stupid Backoff).
+        init(_ counts: SpilledCounts, options: EstimationOptions, warn: (String) -> Void) throws {
+            try PartitionedEstimate.check(options)
+            switch options.smoothing {
+            case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .additive:
+                preconditionFailure("checked above")
+            case .originalKneserNey, .kneserNey:
+                let discounts = options.smoothing == .kneserNey
+                    ? counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
+                    : counts.countsOfCounts.enumerated().map {
+                        KneserNeyDiscount.original(countsOfCounts: $1, order: $0 + 1, fallback: options.discountFallback, warn: warn)
+                    }
+                provenance = options.smoothing == .kneserNey ? .kneserNey(discounts)
+                    : ModelProvenance(smoothing: .originalKneserNey, discounts: discounts)
+                (estimatePartition, unigramLogProb) = PartitionedKneserNey.estimator(counts, discounts: discounts,
+                                                                                     vocabularyPad: options.vocabularyPad)
+            case .stupidBackoff:
+                provenance = .stupidBackoff(alpha: options.alpha)
+                (estimatePartition, unigramLogProb) = try PartitionedStupidBackoff.estimator(counts, alpha: options.alpha,
+                                                                                             unigramAddOne: options.unigramAddOne)
+            }
+        }
+    }
+
+    /// Checks that `options` can be estimated a partition at a time.
+    /// - Throws: `NGramKitError.invalidOption` naming what needs a model in memory.
+    static func check(_ options: EstimationOptions) throws {
         try options.validate()
         guard options.countThresholds.isEmpty else {
             throw NGramKitError.invalidOption(name: "--prune", value: options.countThresholds.map(String.init).joined(separator: " "),
@@ -54,26 +98,14 @@ struct PartitionedEstimate {
             throw NGramKitError.invalidOption(name: "--smoothing", value: options.smoothing.rawValue,
                                               expected: "a model that fits in --memory: past the budget NGramKit estimates kneser-ney, kneser-ney-original and stupid-backoff, and \(options.smoothing.rawValue) only in memory; raise --memory")
         }
-        switch options.smoothing {
-        case .katz, .wittenBell, .wittenBellBackoff, .absoluteDiscounting, .additive:
-            preconditionFailure("checked above")
-        case .originalKneserNey:
-            let discounts = counts.countsOfCounts.enumerated().map {
-                KneserNeyDiscount.original(countsOfCounts: $1, order: $0 + 1, fallback: options.discountFallback, warn: warn)
-            }
-            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, vocabularyPad: options.vocabularyPad, space: space, threads: threads,
-                                                      keepCounts: keepCounts, progress: progress),
-                    ModelProvenance(smoothing: .originalKneserNey, discounts: discounts))
-        case .kneserNey:
-            let discounts = counts.kneserNeyDiscounts(fallback: options.discountFallback, warn: warn)
-            return (try PartitionedKneserNey.estimate(counts, discounts: discounts, vocabularyPad: options.vocabularyPad, space: space, threads: threads,
-                                                              keepCounts: keepCounts, progress: progress),
-                    .kneserNey(discounts))
-        case .stupidBackoff:
-            return (try PartitionedStupidBackoff.estimate(counts, alpha: options.alpha, unigramAddOne: options.unigramAddOne,
-                                                          space: space, threads: threads, keepCounts: keepCounts, progress: progress),
-                    .stupidBackoff(alpha: options.alpha))
-        }
+    }
+
+    /// A finished estimate: every partition's runs (in partition order) and the unigrams' values.
+    init(runs: [Runs], unigramLogProb: LargeBuffer<Double>, unigramLogBackoff: LargeBuffer<Double>, unigramFlags: LargeBuffer<UInt8>) {
+        self.runs = runs
+        self.unigramLogProb = unigramLogProb
+        self.unigramLogBackoff = unigramLogBackoff
+        self.unigramFlags = unigramFlags
     }
 
     /// The unigram contexts' backoffs and flags, by word id, written by the partitions (a

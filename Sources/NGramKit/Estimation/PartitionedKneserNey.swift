@@ -14,20 +14,20 @@ import Foundation
 /// order the n-grams come in; and each probability is the same expression of the same values,
 /// u(w|h) + γ(h)·p(w|h'), whose p(w|h') the partition holds (the suffix shares the next-to-last word).
 enum PartitionedKneserNey {
-    /// Estimates every partition.
-    /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
-    static func estimate(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], vocabularyPad: Int = 0, space: TemporarySpace, threads: Int,
-                         keepCounts: Bool = false, progress: ProgressReporter?) throws -> PartitionedEstimate {
+    /// The estimator of one partition and of the unigrams (`PartitionedEstimate.Estimator`).
+    static func estimator(_ counts: SpilledCounts, discounts: [KneserNeyDiscount], vocabularyPad: Int = 0)
+        -> ((PartitionCounts, PartitionedEstimate.UnigramContexts, RecordWriter, RecordWriter) throws -> PartitionedEstimate.Runs,
+            () -> LargeBuffer<Double>) {
         let unigrams = InitialProbabilities.unigrams(counts.base, discount: discounts[0], vocabularyPad: vocabularyPad)
-        return try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress) {
+        return ({
             try estimate($0, discounts: discounts, unigramProbabilities: unigrams.probabilities, unigramContexts: $1,
                          probabilityWriter: $2, backoffWriter: $3)
-        } unigramLogProb: {
+        }, {
             // The unigrams go to log10 as `Interpolate.finishLog10` turns them.
             let probabilities = unigrams.probabilities
             for i in 0..<probabilities.count { probabilities[i] = log10Probability(probabilities[i]) }
             return probabilities
-        }
+        })
     }
 
     /// `Interpolate.finishLog10` of one probability.

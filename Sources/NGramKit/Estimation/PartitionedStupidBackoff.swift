@@ -12,23 +12,23 @@ import Foundation
 /// c(h'); so Z(h), every log10 p(w|h) and h's backoff are the same expressions
 /// (`StupidBackoff.contextNormalizer`, `logProbability`, `contextLogBackoff`) of the same values.
 enum PartitionedStupidBackoff {
-    /// Estimates every partition.
-    /// - Parameter threads: partitions estimated at once (the partitions were sized for it).
+    /// The estimator of one partition and of the unigrams (`PartitionedEstimate.Estimator`).
     /// - Throws: `NGramKitError.emptyInput` for counts without sentences; `invalidOption` for α
-    ///   outside (0, 1]; temporary-file errors.
-    static func estimate(_ counts: SpilledCounts, alpha: Double, unigramAddOne: Bool, space: TemporarySpace, threads: Int, keepCounts: Bool = false,
-                         progress: ProgressReporter?) throws -> PartitionedEstimate {
+    ///   outside (0, 1].
+    static func estimator(_ counts: SpilledCounts, alpha: Double, unigramAddOne: Bool) throws
+        -> ((PartitionCounts, PartitionedEstimate.UnigramContexts, RecordWriter, RecordWriter) throws -> PartitionedEstimate.Runs,
+            () -> LargeBuffer<Double>) {
         try StupidBackoff.check(sentences: counts.base.sentences, alpha: alpha)
         let unigrams = StupidBackoff.unigramScores(counts.base, unigramAddOne: unigramAddOne)
-        return try PartitionedEstimate(partitionsOf: counts, space: space, threads: threads, keepCounts: keepCounts, progress: progress) {
+        return ({
             try estimate($0, alpha: alpha, unigramCounts: unigrams.counts, unigramTotal: unigrams.total, unigramContexts: $1,
                          probabilityWriter: $2, backoffWriter: $3)
-        } unigramLogProb: {
+        }, {
             let logProb = unigrams.scores
             for id in 0..<logProb.count { logProb[id] = StupidBackoff.logProbability(score: logProb[id], normalizer: 1) }
             logProb[Int(Vocabulary.beginID)] = 0   // placeholder: <s> is never predicted
             return logProb
-        }
+        })
     }
 
     /// Estimates one partition, order by order; probabilities go to `probabilityWriter`'s file,

@@ -76,6 +76,37 @@ package final class TemporaryFile: @unchecked Sendable {
         self.space = space
     }
 
+    /// An existing file, read like a temporary file and never written (a cluster stage's input:
+    /// `ClusterFileReader`); closed when let go, never removed.
+    /// - Throws: `NGramKitError.cannotOpen` naming `path`.
+    package static func reading(_ path: String, space: TemporarySpace) throws -> TemporaryFile {
+        let fd = Platform.openForReading(path)
+        if fd < 0 { throw NGramKitError.cannotOpen(path: path, reason: Platform.lastError()) }
+        guard let info = Platform.status(path), Platform.isRegular(info) else {
+            close(fd)
+            throw NGramKitError.cannotOpen(path: path, reason: "not a regular file")
+        }
+        let file = TemporaryFile(fd: fd, space: space)
+        file.count = Int(info.st_size)
+        return file
+    }
+
+    /// Copies every byte written to `output`.
+    package func copy(to output: OutputFile) throws {
+        try flush()
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buffer.deallocate() }
+        var position = 0
+        while position < count {
+            let n = Platform.readSome(fd, buffer, min(chunk, count - position), at: position)
+            if n < 0 { throw space.failure(Int32(-n)) }
+            if n == 0 { throw NGramKitError.cannotWrite(path: space.directory, reason: "a temporary file is shorter than what was written to it; was the folder cleaned while the job ran?") }
+            try output.write(UnsafeRawBufferPointer(start: buffer, count: n))
+            position += n
+        }
+    }
+
     deinit {
         buffer?.deallocate()
         close(fd)
