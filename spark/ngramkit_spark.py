@@ -1,30 +1,42 @@
-"""NGramKit on Apache Spark: n-grams counted across a cluster, the model estimated by NGramKit.
+"""NGramKit on Apache Spark: n-grams counted and the model estimated across a cluster, by NGramKit.
 
     spark-submit --master MASTER --files .build/release/ngramkit spark/ngramkit_spark.py \\
-        --order 5 --text INPUT --counts OUT.counts [--arpa OUT.arpa] [--binary OUT.bin] [--partitions P]
+        --order 5 --text INPUT [--arpa OUT.arpa] [--binary OUT.bin] [--counts OUT.counts] \\
+        [--partitions P] [--reducers R] [--smoothing S]
 
-Stages:
-  1. count (map): each partition of the text (line ranges, in file order) is counted by NGramKit's
-     own binary on its executor (`ngramkit count --out -`, within `--memory`), giving its
-     `ngram<TAB>count` lines and, for its words, the order in which they first appear there;
-  2. reduce (shuffle): counts summed per n-gram, partitioned by a stable hash of the n-gram's
-     UTF-8 bytes (CRC-32, never Python's `hash`, which changes between processes);
-  3. vocabulary order (a small reduce): each word's first partition and position, so the words
-     keep the order of their first appearance in the whole text, as a single machine counts them;
-  4. the counts file (driver): the unigrams in that order, then every other n-gram, which
-     `ngramkit build --counts` reads in any order;
-  5. estimation (driver, optional): `ngramkit build --counts --tokenizer whitespace --smoothing S`,
-     giving the ARPA file and binary model that `ngramkit build --text --smoothing S` gives, byte
-     for byte.
+The model (--arpa, --binary) is built by the stages of `ngramkit cluster` (see
+Sources/NGramKit/Estimation/ClusterBuild.swift), which pass NGramKit's compact binary files, never
+text:
+  1. vocabulary (map over the text's line ranges): each part's words in order of first appearance;
+  2. plan (driver): the words in the whole text's order (so word ids are one machine's), and the
+     R partitions of the n-grams by their next-to-last word, balanced by the unigram counts;
+  3. windows (map over the text again): the last N word ids up to every position, one section per
+     partition;
+  4. shuffle by partition, then count (reduce): each partition's raw and adjusted (Kneser-Ney)
+     counts, complete there because an n-gram's left extensions, the other n-grams of its context
+     and its suffixes share its next-to-last word; kept on the executors' disks;
+  5. globals (driver): the one global reduce, of the partitions' counts-of-counts (the discounts)
+     and the unigrams' continuation counts;
+  6. estimate (map over the partitions): probabilities and backoffs, interpolated order by order;
+  7. write (driver): the partitions' runs merged into the ARPA file and binary model, in canonical
+     order: the bytes `ngramkit build --text` writes on one machine, for any P and R.
+Stupid Backoff (--smoothing stupid-backoff) and Kneser-Ney with one discount per order
+(kneser-ney-original) run through the same stages; other methods are estimated on one machine
+(count here with --counts, then `ngramkit build --counts`).
+
+--counts writes a counts file (`ngramkit build --counts` reads it), by the count-only job: each part
+counted by `ngramkit count --out -`, the n-gram lines summed in a shuffle partitioned by the CRC-32
+of their UTF-8 bytes (never Python's `hash`), the words kept in order of first appearance.
 
 Lines are split on "\\n" only (as NGramKit reads them; a "\\r" before it is dropped by NGramKit), so
-a partition boundary never changes a sentence. A failing NGramKit call fails its task with NGramKit's
+a part boundary never changes a sentence. A failing NGramKit call fails its task with NGramKit's
 one-line error (Spark retries it, then the driver reports it); each task's temporary folder is
-removed however it ends.
+removed however it ends. Progress is Spark's: its UI and log name each stage.
 """
 import argparse
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -50,6 +62,22 @@ def tool(explicit):
     return shipped
 
 
+def call(arguments, what):
+    """Runs an ngramkit command; raises with NGramKit's one-line error when it fails."""
+    process = subprocess.run(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if process.returncode != 0:
+        message = process.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"{what}: {message[-1] if message else 'ngramkit failed'}")
+    return process
+
+
+def write_lines(lines, path):
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line)
+            f.write("\n")
+
+
 def count_partition(binary, order, memory):
     """A function counting one partition's lines with NGramKit: yields (ngram, count, partition,
     position) for every n-gram line, position being the line's index in its partition's output."""
@@ -58,17 +86,11 @@ def count_partition(binary, order, memory):
         scratch = tempfile.mkdtemp(prefix="ngramkit-spark-")
         try:
             text = os.path.join(scratch, "part.txt")
-            with open(text, "w", encoding="utf-8", newline="\n") as f:
-                for line in lines:
-                    f.write(line)
-                    f.write("\n")
+            write_lines(lines, text)
             arguments = [tool(binary), "count", "--order", str(order), "--text", text, "--out", "-", "--temp-dir", scratch]
             if memory:
                 arguments += ["--memory", memory]
-            process = subprocess.run(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            if process.returncode != 0:
-                message = process.stderr.decode("utf-8", "replace").strip().splitlines()
-                raise RuntimeError(f"partition {index}: {message[-1] if message else 'ngramkit count failed'}")
+            process = call(arguments, f"partition {index}")
             for position, line in enumerate(process.stdout.decode("utf-8").splitlines()):
                 ngram, _, count = line.rpartition("\t")
                 yield ngram, int(count), index, position
@@ -89,32 +111,188 @@ def read_lines(sc, path, partitions):
     return records.map(lambda record: record[1])
 
 
-def run(arguments, sc=None):
-    """Runs the job (see the module's comment); returns the number of n-grams counted and the
-    text's partitions."""
-    own = sc is None
-    sc = sc or SparkContext(appName=f"ngramkit count order {arguments.order}")
+def scratch_folder():
+    return tempfile.mkdtemp(prefix="ngramkit-spark-")
+
+
+def vocabulary_stage(binary, tokenizer):
+    """Stage 1 on a text part: yields (part, vocabulary file bytes)."""
+
+    def run(index, lines):
+        scratch = scratch_folder()
+        try:
+            text, out = os.path.join(scratch, "part.txt"), os.path.join(scratch, "vocabulary")
+            write_lines(lines, text)
+            call([tool(binary), "cluster", "vocabulary", "--text", text, "--out", out, "--temp-dir", scratch] + tokenizer,
+                 f"text part {index}")
+            with open(out, "rb") as f:
+                yield index, f.read()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    return run
+
+
+def windows_sections(data):
+    """The sections of a windows file (see `ngramkit cluster windows --help`): (partition, bytes)."""
+    magic, kind, header = struct.unpack_from("<8sBQ", data, 0)
+    if magic != b"NGKCLUS1" or kind != 3:
+        raise RuntimeError("ngramkit cluster windows wrote something else than a windows file")
+    count, = struct.unpack_from("<I", data, 17)
+    lengths = struct.unpack_from(f"<{count}Q", data, 21)
+    offset = 17 + header
+    for partition, length in enumerate(lengths):
+        if length:
+            yield partition, data[offset:offset + length]
+        offset += length
+
+
+def windows_stage(binary, plan):
+    """Stage 3 on a text part: yields (partition, its windows) for every partition it has windows of."""
+
+    def run(index, lines):
+        scratch = scratch_folder()
+        try:
+            text, out = os.path.join(scratch, "part.txt"), os.path.join(scratch, "windows")
+            write_lines(lines, text)
+            call([tool(binary), "cluster", "windows", "--plan", SparkFiles.get(plan), "--text", text, "--out", out,
+                  "--temp-dir", scratch], f"text part {index}")
+            with open(out, "rb") as f:
+                data = f.read()
+            yield from windows_sections(data)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    return run
+
+
+def count_stage(binary, plan):
+    """Stage 4 on a partition (its windows from every text part): yields (partition, counts file,
+    summary file)."""
+
+    def run(index, records):
+        scratch = scratch_folder()
+        try:
+            files = []
+            for i, (partition, blob) in enumerate(records):
+                if partition != index:
+                    raise RuntimeError(f"the shuffle sent partition {partition}'s windows to task {index}")
+                files.append(os.path.join(scratch, f"windows.{i}"))
+                with open(files[-1], "wb") as f:
+                    f.write(blob)
+            counts, summary = os.path.join(scratch, "counts"), os.path.join(scratch, "summary")
+            call([tool(binary), "cluster", "count", "--plan", SparkFiles.get(plan), "--partition", str(index),
+                  "--out", counts, "--summary", summary, "--temp-dir", scratch] + (["--windows"] + files if files else []),
+                 f"partition {index}")
+            with open(counts, "rb") as c, open(summary, "rb") as s:
+                yield index, c.read(), s.read()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    return run
+
+
+def estimate_stage(binary, globals_file):
+    """Stage 6 on a partition's counts: yields (partition, estimate file)."""
+
+    def run(records):
+        for index, data in records:
+            scratch = scratch_folder()
+            try:
+                counts, out = os.path.join(scratch, "counts"), os.path.join(scratch, "estimate")
+                with open(counts, "wb") as f:
+                    f.write(data)
+                call([tool(binary), "cluster", "estimate", "--globals", SparkFiles.get(globals_file), "--counts", counts,
+                      "--out", out, "--temp-dir", scratch], f"partition {index}")
+                with open(out, "rb") as f:
+                    yield index, f.read()
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    return run
+
+
+def build_model(sc, arguments, lines):
+    """The model through the stages of `ngramkit cluster`; returns the number of partitions."""
+    binary = arguments.ngramkit
+    driver = tempfile.mkdtemp(prefix="ngramkit-spark-driver-")
+    name = os.path.basename(driver)
+    tokenizer = ["--tokenizer", arguments.tokenizer] if arguments.tokenizer else []
+    reducers = arguments.reducers or max(1, lines.getNumPartitions())
+    counted = None
     try:
-        lines = read_lines(sc, arguments.text, arguments.partitions)
-        partials = lines.mapPartitionsWithIndex(count_partition(arguments.ngramkit, arguments.order, arguments.memory)).cache()
-        reducers = arguments.reducers or max(1, lines.getNumPartitions())
-        # Stage 3: each word's first appearance (partition, position in that partition's lines).
-        first = (partials.filter(lambda r: " " not in r[0])
-                 .map(lambda r: (r[0], (r[2], r[3])))
-                 .reduceByKey(min, numPartitions=reducers, partitionFunc=stable_partition)
-                 .collect())
-        words = [word for word, _ in sorted(first, key=lambda item: item[1])]
-        # Stage 2: the counts summed per n-gram.
-        # Kept on disk (not in the JVM heap): the unigrams are read from it once, every other n-gram once more.
-        totals = partials.map(lambda r: (r[0], r[1])).reduceByKey(lambda a, b: a + b, numPartitions=reducers,
-                                                                  partitionFunc=stable_partition)
-        totals.persist(StorageLevel.DISK_ONLY)
-        unigram_counts = dict(totals.filter(lambda kv: " " not in kv[0]).collect())
-        # Stage 4: the counts file, complete or absent.
-        target = os.path.abspath(arguments.counts)
-        temporary = target + ".tmp-spark"
-        written = 0
-        text_partitions = lines.getNumPartitions()
+        sc.setJobGroup(name, "ngramkit: vocabulary")
+        vocabularies = []
+        for index, data in sorted(lines.mapPartitionsWithIndex(vocabulary_stage(binary, tokenizer)).collect()):
+            vocabularies.append(os.path.join(driver, f"vocabulary.{index}"))
+            with open(vocabularies[-1], "wb") as f:
+                f.write(data)
+        plan = os.path.join(driver, f"{name}.plan")
+        call([tool(binary), "cluster", "plan", "--order", str(arguments.order), "--partitions", str(reducers), "--out", plan,
+              "--temp-dir", driver, "--vocabularies"] + vocabularies
+             + (["--memory", arguments.memory] if arguments.memory else []), "plan")
+        sc.addFile(plan)
+        sc.setJobGroup(name, "ngramkit: windows, shuffle by next-to-last word, count")
+        windows = lines.mapPartitionsWithIndex(windows_stage(binary, os.path.basename(plan)))
+        counted = (windows.partitionBy(reducers, lambda partition: partition)
+                   .mapPartitionsWithIndex(count_stage(binary, os.path.basename(plan)), preservesPartitioning=True))
+        # On the executors' disks: read once for the summaries and once more by the estimates.
+        counted.persist(StorageLevel.DISK_ONLY)
+        summaries = []
+        for index, summary in sorted(counted.map(lambda r: (r[0], r[2])).collect()):
+            summaries.append(os.path.join(driver, f"summary.{index}"))
+            with open(summaries[-1], "wb") as f:
+                f.write(summary)
+        globals_file = os.path.join(driver, f"{name}.globals")
+        smoothing = ["--smoothing", arguments.smoothing] + (["--alpha", str(arguments.alpha)] if arguments.alpha else [])
+        call([tool(binary), "cluster", "globals", "--plan", plan, "--out", globals_file, "--temp-dir", driver]
+             + smoothing + ["--summaries"] + summaries, "globals")
+        sc.addFile(globals_file)
+        sc.setJobGroup(name, "ngramkit: estimate")
+        estimates = []
+        for index, data in counted.map(lambda r: (r[0], r[1])).mapPartitions(
+                estimate_stage(binary, os.path.basename(globals_file))).toLocalIterator():
+            estimates.append(os.path.join(driver, f"estimate.{index}"))
+            with open(estimates[-1], "wb") as f:
+                f.write(data)
+        counted.unpersist()
+        counted = None
+        write = [tool(binary), "cluster", "write", "--globals", globals_file, "--temp-dir", driver]
+        if arguments.arpa:
+            write += ["--arpa", arguments.arpa]
+        if arguments.binary:
+            write += ["--binary", arguments.binary]
+        if arguments.memory:
+            write += ["--memory", arguments.memory]
+        call(write + ["--estimates"] + estimates, "write")
+        return reducers
+    finally:
+        if counted is not None:
+            counted.unpersist()
+        shutil.rmtree(driver, ignore_errors=True)
+
+
+def count_job(sc, arguments, lines):
+    """The count-only job: writes the counts file; returns the number of n-grams written."""
+    partials = lines.mapPartitionsWithIndex(count_partition(arguments.ngramkit, arguments.order, arguments.memory)).cache()
+    reducers = arguments.reducers or max(1, lines.getNumPartitions())
+    # Each word's first appearance (partition, position in that partition's lines).
+    first = (partials.filter(lambda r: " " not in r[0])
+             .map(lambda r: (r[0], (r[2], r[3])))
+             .reduceByKey(min, numPartitions=reducers, partitionFunc=stable_partition)
+             .collect())
+    words = [word for word, _ in sorted(first, key=lambda item: item[1])]
+    # The counts summed per n-gram, kept on disk (not in the JVM heap): the unigrams are read from
+    # it once, every other n-gram once more.
+    totals = partials.map(lambda r: (r[0], r[1])).reduceByKey(lambda a, b: a + b, numPartitions=reducers,
+                                                              partitionFunc=stable_partition)
+    totals.persist(StorageLevel.DISK_ONLY)
+    unigram_counts = dict(totals.filter(lambda kv: " " not in kv[0]).collect())
+    # The counts file, complete or absent.
+    target = os.path.abspath(arguments.counts)
+    temporary = target + ".tmp-spark"
+    written = 0
+    try:
         with open(temporary, "w", encoding="utf-8", newline="\n") as out:
             for word in words:
                 out.write(f"{word}\t{unigram_counts[word]}\n")
@@ -123,45 +301,55 @@ def run(arguments, sc=None):
                 out.write(f"{ngram}\t{total}\n")
                 written += 1
         os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
         partials.unpersist()
         totals.unpersist()
-        # Stage 5: estimation on the driver (with the shipped binary, while the context holds it).
+    return written
+
+
+def run(arguments, sc=None):
+    """Runs the job (see the module's comment); returns a one-line report."""
+    own = sc is None
+    sc = sc or SparkContext(appName=f"ngramkit order {arguments.order}")
+    try:
+        lines = read_lines(sc, arguments.text, arguments.partitions)
+        reports = []
+        if arguments.counts:
+            written = count_job(sc, arguments, lines)
+            reports.append(f"{written} n-grams counted into {arguments.counts}")
         if arguments.arpa or arguments.binary:
-            build = [tool(arguments.ngramkit), "build", "--order", str(arguments.order), "--counts", target,
-                     "--tokenizer", "whitespace", "--smoothing", arguments.smoothing]
-            if arguments.arpa:
-                build += ["--arpa", arguments.arpa]
-            if arguments.binary:
-                build += ["--binary", arguments.binary]
-            if arguments.memory:
-                build += ["--memory", arguments.memory]
-            process = subprocess.run(build, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            if process.returncode != 0:
-                message = process.stderr.decode("utf-8", "replace").strip().splitlines()
-                raise RuntimeError(message[-1] if message else "ngramkit build failed")
+            reducers = build_model(sc, arguments, lines)
+            outputs = " and ".join(path for path in (arguments.arpa, arguments.binary) if path)
+            reports.append(f"model written to {outputs} through {reducers} n-gram partitions")
+        return f"{'; '.join(reports)}, from {lines.getNumPartitions()} partitions of the text"
     finally:
         if own:
             sc.stop()
-    return written, text_partitions
 
 
 def parser():
-    p = argparse.ArgumentParser(description="NGramKit on Spark: count n-grams across the cluster, estimate with NGramKit.")
-    p.add_argument("--order", type=int, default=5, help="Highest n-gram order (default 5).")
+    p = argparse.ArgumentParser(description="NGramKit on Spark: count n-grams and estimate the model across the cluster.")
+    p.add_argument("--order", type=int, default=5, help="Highest n-gram order, 2 or more for a model (default 5).")
     p.add_argument("--text", required=True, help="The text, one sentence per line (plain text; a path Spark can read).")
-    p.add_argument("--counts", required=True, help="Where to write the counts file (`ngramkit build --counts` reads it).")
-    p.add_argument("--arpa", help="Also estimate the model (on the driver) and write it as ARPA here.")
-    p.add_argument("--binary", help="Also estimate the model (on the driver) and write it in NGramKit's binary format here.")
+    p.add_argument("--arpa", help="Write the model as ARPA here (estimated across the cluster).")
+    p.add_argument("--binary", help="Write the model in NGramKit's binary format here (estimated across the cluster).")
+    p.add_argument("--counts", help="Write a counts file here (`ngramkit build --counts` reads it), by the count-only job.")
     p.add_argument("--smoothing", default="kneser-ney",
-                   help="The estimator `ngramkit build --smoothing` runs on the driver (default kneser-ney; stupid-backoff, katz, ...).")
-    p.add_argument("--partitions", type=int, default=0, help="Partitions of the text (0: Spark's choice).")
-    p.add_argument("--reducers", type=int, default=0, help="Partitions of the shuffle (0: as many as the text's).")
-    p.add_argument("--memory", help="--memory for each NGramKit call (a task's budget), e.g. 1G.")
+                   help="kneser-ney (default), kneser-ney-original or stupid-backoff; other methods: --counts, then `ngramkit build --counts`.")
+    p.add_argument("--alpha", type=float, help="Stupid Backoff's alpha (default: ngramkit's, 0.4).")
+    p.add_argument("--tokenizer", help="ngramkit's --tokenizer for the text (default: whitespace, as `ngramkit build`).")
+    p.add_argument("--partitions", type=int, default=0, help="Parts of the text (0: Spark's choice).")
+    p.add_argument("--reducers", type=int, default=0,
+                   help="Partitions of the n-grams, the tasks of the count and estimate stages (0: as many as the text's parts).")
+    p.add_argument("--memory", help="A task's memory budget, e.g. 1G: the plan refuses partitions that would not fit (raise --reducers).")
     p.add_argument("--ngramkit", help="The ngramkit binary on every machine (default: the one shipped with --files).")
     return p
 
 
 if __name__ == "__main__":
     args = parser().parse_args()
-    count, partitions = run(args)
-    print(f"ngramkit-spark: {count} n-grams counted from {partitions} partitions into {args.counts}", file=sys.stderr)
+    if not (args.arpa or args.binary or args.counts):
+        parser().error("give --arpa, --binary or --counts: what to write")
+    print(f"ngramkit-spark: {run(args)}", file=sys.stderr)

@@ -49,11 +49,12 @@ def ptb(tmp_path_factory):
     return folder
 
 
-def submit(master, text, folder, order, partitions, extra=(), background=False):
+def submit(master, text, folder, order, partitions, extra=(), background=False, outputs=None):
+    if outputs is None:
+        outputs = ["--arpa", str(folder / "spark.arpa"), "--binary", str(folder / "spark.bin")]
     arguments = [str(BIN / "spark-submit"), "--master", master, "--files", NGRAMKIT,
                  "--conf", "spark.ui.showConsoleProgress=false", str(JOB), "--order", str(order), "--text", str(text),
-                 "--counts", str(folder / "spark.counts"), "--arpa", str(folder / "spark.arpa"),
-                 "--binary", str(folder / "spark.bin"), "--partitions", str(partitions)] + list(extra)
+                 "--partitions", str(partitions)] + outputs + list(extra)
     if background:
         return subprocess.Popen(arguments, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return subprocess.run(arguments, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -64,16 +65,29 @@ def same_model(folder, ptb, order):
             and (folder / "spark.bin").read_bytes() == (ptb / f"one.o{order}.bin").read_bytes())
 
 
-@pytest.mark.parametrize("partitions", [1, 5])
-def test_local(ptb, tmp_path, partitions):
-    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions)
+@pytest.mark.parametrize("partitions,reducers", [(1, 1), (5, 3), (2, 7)])
+def test_local(ptb, tmp_path, partitions, reducers):
+    """Counted, estimated and written through the cluster stages: the model of one machine for
+    any number of text parts and of n-gram partitions."""
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions, extra=["--reducers", str(reducers)])
     assert run.returncode == 0, run.stdout.decode()[-3000:]
-    assert f"from {partitions} partitions" in run.stdout.decode()
+    assert f"through {reducers} n-gram partitions, from {partitions} partitions of the text" in run.stdout.decode()
+    assert same_model(tmp_path, ptb, 3)
+
+
+def test_counts_only(ptb, tmp_path):
+    """The count-only job: a counts file from which `ngramkit build --counts` gives the model of
+    one machine."""
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, 3, outputs=["--counts", str(tmp_path / "spark.counts")])
+    assert run.returncode == 0, run.stdout.decode()[-3000:]
+    subprocess.run([NGRAMKIT, "build", "--order", "3", "--counts", str(tmp_path / "spark.counts"), "--tokenizer", "whitespace",
+                    "--arpa", str(tmp_path / "spark.arpa"), "--binary", str(tmp_path / "spark.bin")], check=True,
+                   stderr=subprocess.DEVNULL)
     assert same_model(tmp_path, ptb, 3)
 
 
 def test_stupid_backoff(ptb, tmp_path):
-    """Any smoothing of `build` on the driver: Stupid Backoff, the same bytes as on one machine."""
+    """Stupid Backoff through the same stages: the same bytes as on one machine."""
     one = tmp_path / "one.arpa"
     subprocess.run([NGRAMKIT, "build", "--order", "3", "--smoothing", "stupid-backoff", "--text", str(ptb / "ptb.train.txt"),
                     "--arpa", str(one)], check=True, stderr=subprocess.DEVNULL)
@@ -83,11 +97,21 @@ def test_stupid_backoff(ptb, tmp_path):
 
 
 def test_failure_is_reported(ptb, tmp_path):
-    """A task's NGramKit error (here an order the tool refuses) reaches the driver's output."""
-    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 0, 2)  # local mode tries a task once
+    """A task's NGramKit error (here a tokenizer the tool does not know, refused on the executors)
+    reaches the driver's output, and no model is written."""
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, 2, extra=["--tokenizer", "bogus"])  # local mode tries a task once
     assert run.returncode != 0
-    assert "--order must be from 1 to" in run.stdout.decode()
-    assert not (tmp_path / "spark.counts").exists() and not list(tmp_path.glob("*.tmp-spark"))
+    assert "text part 0: " in run.stdout.decode() and "bogus" in run.stdout.decode()
+    assert not list(tmp_path.iterdir())
+
+
+def test_memory_refused(ptb, tmp_path):
+    """--memory per task: a plan whose largest partition would not fit is refused, saying how many
+    partitions would."""
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 5, 2, extra=["--memory", "40M"])
+    assert run.returncode != 0
+    assert "plan: ngramkit: invalid value '2' for --partitions: expected at least" in run.stdout.decode()
+    assert not list(tmp_path.iterdir())
 
 
 def free_port() -> int:
