@@ -249,13 +249,19 @@ def build_model(sc, arguments, lines):
              + smoothing + ["--summaries"] + summaries, "globals")
         sc.addFile(globals_file)
         sc.setJobGroup(name, "ngramkit: estimate")
+        # Estimated on every executor at once and kept on their disks, then brought to the driver
+        # a partition at a time (the estimates together are about half the ARPA file's size).
+        estimated = counted.map(lambda r: (r[0], r[1])).mapPartitions(estimate_stage(binary, os.path.basename(globals_file)))
+        estimated.persist(StorageLevel.DISK_ONLY)
+        estimated.count()
+        counted.unpersist()
+        counted = estimated
         estimates = []
-        for index, data in counted.map(lambda r: (r[0], r[1])).mapPartitions(
-                estimate_stage(binary, os.path.basename(globals_file))).toLocalIterator():
+        for index, data in estimated.toLocalIterator():
             estimates.append(os.path.join(driver, f"estimate.{index}"))
             with open(estimates[-1], "wb") as f:
                 f.write(data)
-        counted.unpersist()
+        estimated.unpersist()
         counted = None
         write = [tool(binary), "cluster", "write", "--globals", globals_file, "--temp-dir", driver]
         if arguments.arpa:
