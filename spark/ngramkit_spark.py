@@ -2,7 +2,7 @@
 
     spark-submit --master MASTER --files .build/release/ngramkit spark/ngramkit_spark.py \\
         --order 5 --text INPUT [--arpa OUT.arpa] [--binary OUT.bin] [--counts OUT.counts] \\
-        [--partitions P] [--reducers R] [--smoothing S]
+        [--partitions P] [--reducers R] [--ranges K] [--smoothing S]
 
 The model (--arpa, --binary) is built by the stages of `ngramkit cluster` (see
 Sources/NGramKit/Estimation/ClusterBuild.swift), which pass NGramKit's compact binary files, never
@@ -17,9 +17,13 @@ text:
      and its suffixes share its next-to-last word; kept on the executors' disks;
   5. globals (driver): the one global reduce, of the partitions' counts-of-counts (the discounts)
      and the unigrams' continuation counts;
-  6. estimate (map over the partitions): probabilities and backoffs, interpolated order by order;
-  7. write (driver): the partitions' runs merged into the ARPA file and binary model, in canonical
-     order: the bytes `ngramkit build --text` writes on one machine, for any P and R.
+  6. estimate (map over the partitions): probabilities and backoffs, interpolated order by order,
+     as runs in canonical order cut into ranges of first words; kept on the executors' disks;
+  7. shuffle by range, then format (reduce): each range's ARPA lines of every order, merged from
+     every partition's runs of that range;
+  8. write (driver): the ranges' parts joined into the ARPA file (a copy, no formatting), and the
+     binary model merged from the estimates: the bytes `ngramkit build --text` writes on one
+     machine, for any number of parts, partitions and ranges.
 Stupid Backoff (--smoothing stupid-backoff) and Kneser-Ney with one discount per order
 (kneser-ney-original) run through the same stages; other methods are estimated on one machine
 (count here with --counts, then `ngramkit build --counts`).
@@ -192,8 +196,9 @@ def count_stage(binary, plan):
     return run
 
 
-def estimate_stage(binary, globals_file):
-    """Stage 6 on a partition's counts: yields (partition, estimate file)."""
+def estimate_stage(binary, globals_file, ranges):
+    """Stage 6 on a partition's counts: yields (range, (partition, estimate file)) for every range
+    of first words."""
 
     def run(records):
         for index, data in records:
@@ -203,11 +208,36 @@ def estimate_stage(binary, globals_file):
                 with open(counts, "wb") as f:
                     f.write(data)
                 call([tool(binary), "cluster", "estimate", "--globals", SparkFiles.get(globals_file), "--counts", counts,
-                      "--out", out, "--temp-dir", scratch], f"partition {index}")
-                with open(out, "rb") as f:
-                    yield index, f.read()
+                      "--ranges", str(ranges), "--out", out, "--temp-dir", scratch], f"partition {index}")
+                for k in range(ranges):
+                    with open(f"{out}.{k}", "rb") as f:
+                        yield k, (index, f.read())
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
+
+    return run
+
+
+def format_stage(binary, globals_file):
+    """Stage 7 on a range of first words (its estimate from every partition): yields (range, part file)."""
+
+    def run(index, records):
+        scratch = scratch_folder()
+        try:
+            files = []
+            for k, (partition, data) in records:
+                if k != index:
+                    raise RuntimeError(f"the shuffle sent range {k}'s estimates to task {index}")
+                files.append(os.path.join(scratch, f"estimate.{partition}"))
+                with open(files[-1], "wb") as f:
+                    f.write(data)
+            out = os.path.join(scratch, "part")
+            call([tool(binary), "cluster", "format", "--globals", SparkFiles.get(globals_file), "--range", str(index),
+                  "--out", out, "--temp-dir", scratch, "--estimates"] + files, f"range {index}")
+            with open(out, "rb") as f:
+                yield index, f.read()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     return run
 
@@ -249,28 +279,45 @@ def build_model(sc, arguments, lines):
              + smoothing + ["--summaries"] + summaries, "globals")
         sc.addFile(globals_file)
         sc.setJobGroup(name, "ngramkit: estimate")
-        # Estimated on every executor at once and kept on their disks, then brought to the driver
-        # a partition at a time (the estimates together are about half the ARPA file's size).
-        estimated = counted.map(lambda r: (r[0], r[1])).mapPartitions(estimate_stage(binary, os.path.basename(globals_file)))
+        ranges = arguments.ranges or reducers
+        # Estimated on every executor at once and kept on their disks, each partition's runs cut
+        # into ranges of first words.
+        estimated = counted.map(lambda r: (r[0], r[1])).mapPartitions(estimate_stage(binary, os.path.basename(globals_file), ranges))
         estimated.persist(StorageLevel.DISK_ONLY)
         estimated.count()
         counted.unpersist()
         counted = estimated
-        estimates = []
-        for index, data in estimated.toLocalIterator():
-            estimates.append(os.path.join(driver, f"estimate.{index}"))
-            with open(estimates[-1], "wb") as f:
-                f.write(data)
-        estimated.unpersist()
-        counted = None
         write = [tool(binary), "cluster", "write", "--globals", globals_file, "--temp-dir", driver]
         if arguments.arpa:
-            write += ["--arpa", arguments.arpa]
+            # The ARPA text formatted a range at a time on the executors; the driver joins the parts.
+            sc.setJobGroup(name, "ngramkit: shuffle by range of first words, format")
+            formatted = estimated.partitionBy(ranges, lambda k: k).mapPartitionsWithIndex(
+                format_stage(binary, os.path.basename(globals_file)), preservesPartitioning=True)
+            formatted.persist(StorageLevel.DISK_ONLY)
+            formatted.count()
+            parts = []
+            try:
+                for index, data in formatted.toLocalIterator():
+                    parts.append(os.path.join(driver, f"part.{index}"))
+                    with open(parts[-1], "wb") as f:
+                        f.write(data)
+            finally:
+                formatted.unpersist()
+            write += ["--arpa", arguments.arpa, "--parts"] + parts
         if arguments.binary:
-            write += ["--binary", arguments.binary]
+            # The binary model is merged on the driver from every estimate.
+            sc.setJobGroup(name, "ngramkit: estimates to the driver")
+            estimates = []
+            for k, (index, data) in estimated.toLocalIterator():
+                estimates.append(os.path.join(driver, f"estimate.{index}.{k}"))
+                with open(estimates[-1], "wb") as f:
+                    f.write(data)
+            write += ["--binary", arguments.binary, "--estimates"] + estimates
+        estimated.unpersist()
+        counted = None
         if arguments.memory:
             write += ["--memory", arguments.memory]
-        call(write + ["--estimates"] + estimates, "write")
+        call(write, "write")
         return reducers
     finally:
         if counted is not None:
@@ -349,6 +396,8 @@ def parser():
     p.add_argument("--partitions", type=int, default=0, help="Parts of the text (0: Spark's choice).")
     p.add_argument("--reducers", type=int, default=0,
                    help="Partitions of the n-grams, the tasks of the count and estimate stages (0: as many as the text's parts).")
+    p.add_argument("--ranges", type=int, default=0,
+                   help="Ranges of first words, the tasks that format the ARPA text (0: as many as --reducers).")
     p.add_argument("--memory", help="A task's memory budget, e.g. 1G: the plan refuses partitions that would not fit (raise --reducers).")
     p.add_argument("--ngramkit", help="The ngramkit binary on every machine (default: the one shipped with --files).")
     return p

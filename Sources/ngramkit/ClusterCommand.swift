@@ -11,11 +11,11 @@ struct ClusterCommand: ParsableCommand {
         Each stage reads and writes NGramKit's compact cluster files; together they give the \
         model `ngramkit build --text` gives on one machine, byte for byte. In order: vocabulary \
         (each text part), plan (driver), windows (each text part), count (each partition), \
-        globals (driver), estimate (each partition), write (driver). Every output is written \
+        globals (driver), estimate (each partition), format (each range of first words), write (driver). Every output is written \
         under a temporary name and renamed when complete.
         """,
         subcommands: [ClusterVocabularyCommand.self, ClusterPlanCommand.self, ClusterWindowsCommand.self, ClusterCountCommand.self,
-                      ClusterGlobalsCommand.self, ClusterEstimateCommand.self, ClusterWriteCommand.self]
+                      ClusterGlobalsCommand.self, ClusterEstimateCommand.self, ClusterFormatCommand.self, ClusterWriteCommand.self]
     )
 }
 

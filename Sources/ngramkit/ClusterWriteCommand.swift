@@ -4,14 +4,17 @@ import NGramKit
 struct ClusterWriteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "write",
-        abstract: "Stage 7 (driver): every partition's runs merged into the ARPA file and/or binary model."
+        abstract: "Stage 8 (driver): the ARPA file from the ranges' parts (or from the estimates) and/or the binary model from the estimates."
     )
 
     @Option(name: .long, help: "The globals file (stage 5).")
     var globals: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: "The estimate of every partition (stage 6), in any order.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Every estimate file of every partition (stage 6), in any order: merged into the binary model, and into the ARPA file when no --parts are given.")
     var estimates: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "The part of every range (stage 7), in any order: the ARPA file's sections.")
+    var parts: [String] = []
 
     @Option(name: .long, help: "Write the model as ARPA to this file ('-' for standard output).")
     var arpa: String?
@@ -36,7 +39,7 @@ struct ClusterWriteCommand: ParsableCommand {
 
     func run() throws {
         let budget = try memoryOptions.budget()
-        let summary = try ClusterBuild.write(globals: globals, estimates: estimates, arpa: arpa, binary: binary, successors: successors,
+        let summary = try ClusterBuild.write(globals: globals, estimates: estimates, parts: parts, arpa: arpa, binary: binary, successors: successors,
                                              budget: budget, threads: threadOptions.count,
                                              space: try TemporarySpace(directory: budget.temporaryDirectory),
                                              progress: ProgressReporter.forTerminal())

@@ -65,11 +65,12 @@ def same_model(folder, ptb, order):
             and (folder / "spark.bin").read_bytes() == (ptb / f"one.o{order}.bin").read_bytes())
 
 
-@pytest.mark.parametrize("partitions,reducers", [(1, 1), (5, 3), (2, 7)])
-def test_local(ptb, tmp_path, partitions, reducers):
-    """Counted, estimated and written through the cluster stages: the model of one machine for
-    any number of text parts and of n-gram partitions."""
-    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions, extra=["--reducers", str(reducers)])
+@pytest.mark.parametrize("partitions,reducers,ranges", [(1, 1, 1), (5, 3, 4), (2, 7, 2)])
+def test_local(ptb, tmp_path, partitions, reducers, ranges):
+    """Counted, estimated and formatted through the cluster stages: the model of one machine for
+    any number of text parts, n-gram partitions and ranges of first words."""
+    run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions,
+                 extra=["--reducers", str(reducers), "--ranges", str(ranges)])
     assert run.returncode == 0, run.stdout.decode()[-3000:]
     assert f"through {reducers} n-gram partitions, from {partitions} partitions of the text" in run.stdout.decode()
     assert same_model(tmp_path, ptb, 3)

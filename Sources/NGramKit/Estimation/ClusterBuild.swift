@@ -19,8 +19,12 @@ import Foundation
 ///   5. globals (driver): the summaries summed (the one global reduce: counts-of-counts, hence
 ///      the discounts) and the estimation options;
 ///   6. estimate (each partition): `PartitionedEstimate.Estimator` on its counts: runs of
-///      (n-gram, log10 p) and (context, log10 backoff) in canonical order;
-///   7. write (driver): every partition's runs merged into the ARPA file and the binary model.
+///      (n-gram, log10 p) and (context, log10 backoff) in canonical order, cut into ranges of
+///      first words (contiguous in id order);
+///   7. format (each range): the ARPA lines of the range's n-grams of every order, merged from
+///      every partition's runs of that range;
+///   8. write (driver): the ranges' parts, one after another, are the ARPA file; the binary model
+///      is merged from every partition's runs.
 ///
 /// Why a partition needs nothing but itself and the globals: see `PartitionPlan`.
 package enum ClusterBuild {
@@ -282,10 +286,16 @@ package enum ClusterBuild {
 
     // MARK: 6. estimate
 
-    /// Estimates one partition's counts (from the count stage) into its runs.
-    package static func estimate(globals globalsPath: String, counts countsPath: String, output: String, space: TemporarySpace) throws {
+    /// Estimates one partition's counts (from the count stage) into its runs, cut at the bounds
+    /// of `ranges` ranges of first words (`ClusterPlan.firstWordRanges`): the files `output.0`
+    /// ... `output.(ranges - 1)`, each with the unigram contexts of its range's words.
+    package static func estimate(globals globalsPath: String, counts countsPath: String, ranges: Int, output: String,
+                                 space: TemporarySpace) throws {
         let globals = try ClusterGlobals.read(globalsPath, space: space)
-        let writer = try ClusterFileWriter(path: output, kind: .estimate, space: space)
+        guard ranges >= 1 && ranges <= maximumRanges else {
+            throw NGramKitError.invalidOption(name: "--ranges", value: String(ranges), expected: "1 to \(maximumRanges)")
+        }
+        let writers = try (0..<ranges).map { try ClusterFileWriter(path: "\(output).\($0)", kind: .estimate, space: space) }
         let input = try ClusterFileReader(path: countsPath, kind: .counts, space: space)
         let (partition, counts) = try input.read { records in
             (try input.count(atMost: globals.plan.partitions - 1), try PartitionCounts.read(from: records, order: globals.plan.order))
@@ -294,64 +304,91 @@ package enum ClusterBuild {
         let vocabularySize = globals.plan.vocabulary.count
         let contexts = PartitionedEstimate.UnigramContexts(logBackoff: LargeBuffer(zeroedCount: vocabularySize),
                                                            flags: LargeBuffer(zeroedCount: vocabularySize))
-        let probabilities = try space.makeFile(), backoffs = try space.makeFile()
-        let runs = try estimator.estimatePartition(counts, contexts, RecordWriter(file: probabilities), RecordWriter(file: backoffs))
-        let records = writer.records
-        try records.varint(UInt64(partition))
-        for list in [runs.probabilities, runs.backoffs] {
-            try records.varint(UInt64(list.count))
+        let runs = try estimator.estimatePartition(counts, contexts, RecordWriter(file: try space.makeFile()),
+                                                   RecordWriter(file: try space.makeFile()))
+        // Each run cut into its ranges' runs: records in canonical order ascend by first word.
+        let bounds = globals.plan.firstWordRanges(ranges)
+        let probabilityWriters = try (0..<ranges).map { _ in RecordWriter(file: try space.makeFile()) }
+        let backoffWriters = try (0..<ranges).map { _ in RecordWriter(file: try space.makeFile()) }
+        var cut = [PartitionedEstimate.Runs](repeating: PartitionedEstimate.Runs(), count: ranges)
+        for (isProbability, list) in [(true, runs.probabilities), (false, runs.backoffs)] {
+            let files = isProbability ? probabilityWriters : backoffWriters
             for run in list {
-                try records.varint(UInt64(run.order))
-                try records.varint(UInt64(run.count))
-                try records.varint(UInt64(run.start))
-                try records.varint(UInt64(run.length))
+                let pieces = try files.map { try SortedRunWriter(writer: $0, order: run.order) }
+                let reader = try run.reader(bufferBytes: 1 << 16)
+                var k = 0
+                while try reader.next() {
+                    while Int(reader.ids[0]) >= bounds[k + 1] { k += 1 }
+                    try pieces[k].append(reader.ids)
+                    try files[k].double(try reader.payload.double())
+                }
+                for k in 0..<ranges {
+                    let piece = try pieces[k].finish()
+                    if isProbability { cut[k].probabilities.append(piece) } else { cut[k].backoffs.append(piece) }
+                }
             }
         }
-        let words = (0..<vocabularySize).filter { contexts.flags[$0] != 0 }
-        try records.varint(UInt64(words.count))
-        var previous = 0
-        for id in words {
-            try records.varint(UInt64(id - previous))
-            try records.double(contexts.logBackoff[id])
-            previous = id
-        }
-        try records.fixed(UInt64(probabilities.count))
-        try records.fixed(UInt64(backoffs.count))
-        try writer.commit { output in
-            try probabilities.copy(to: output)
-            try backoffs.copy(to: output)
+        for k in 0..<ranges {
+            let records = writers[k].records
+            try records.varint(UInt64(partition))
+            try records.varint(UInt64(k))
+            try records.varint(UInt64(ranges))
+            for list in [cut[k].probabilities, cut[k].backoffs] {
+                try records.varint(UInt64(list.count))
+                for run in list {
+                    try records.varint(UInt64(run.order))
+                    try records.varint(UInt64(run.count))
+                    try records.varint(UInt64(run.start))
+                    try records.varint(UInt64(run.length))
+                }
+            }
+            let words = (bounds[k]..<bounds[k + 1]).filter { contexts.flags[$0] != 0 }
+            try records.varint(UInt64(words.count))
+            var previous = 0
+            for id in words {
+                try records.varint(UInt64(id - previous))
+                try records.double(contexts.logBackoff[id])
+                previous = id
+            }
+            let probabilities = probabilityWriters[k].file, backoffs = backoffWriters[k].file
+            try records.fixed(UInt64(probabilities.count))
+            try records.fixed(UInt64(backoffs.count))
+            try writers[k].commit { output in
+                try probabilities.copy { try output.write($0) }
+                try backoffs.copy { try output.write($0) }
+            }
         }
     }
 
-    // MARK: 7. write
+    /// The most ranges of first words (the format stage's tasks).
+    package static let maximumRanges = 1 << 16
 
-    /// Merges every partition's runs (one estimate file each, any order) into the model's files.
-    /// - Returns: the model's summary.
-    package static func write(globals globalsPath: String, estimates paths: [String], arpa: String?, binary: String?, successors: Bool,
-                              budget: MemoryBudget, threads: Int?, space: TemporarySpace, progress: ProgressReporter?) throws -> ModelSummary {
-        let start = ProgressClock.now()
-        guard arpa != nil || binary != nil else {
-            throw NGramKitError.invalidOption(name: "--arpa/--binary", value: "none", expected: "--arpa FILE, --binary FILE or both: where to write the model")
-        }
-        var outputsNamed: [JobFiles.Named] = []
-        if let arpa { outputsNamed.append(("--arpa", arpa)) }
-        if let binary { outputsNamed.append(("--binary", binary)) }
-        try JobFiles.checkDistinct(inputs: [("--globals", globalsPath)] + paths.map { ("--estimates", $0) }, outputs: outputsNamed)
-        let outputs = try ModelOutputs(arpaPath: arpa, binaryPath: binary, successors: successors)
-        let globals = try ClusterGlobals.read(globalsPath, space: space)
-        let estimator = try PartitionedEstimate.Estimator(globals.counts, options: globals.options, warn: { _ in })
-        var provenance = estimator.provenance
-        provenance.tokenizer = globals.plan.tokenizer
-        let vocabularySize = globals.plan.vocabulary.count
+    /// The runs of estimate files, in (partition, range) order, and the ranges they were cut
+    /// into; the unigram contexts they hold go to `logBackoff` and `flags`.
+    /// - Parameter range: the one range the files must be of (each partition once), or nil for
+    ///   every range of every partition.
+    static func readEstimates(_ paths: [String], globals: ClusterGlobals, range wanted: Int?, logBackoff: LargeBuffer<Double>,
+                              flags: LargeBuffer<UInt8>, space: TemporarySpace) throws -> (runs: [PartitionedEstimate.Runs], ranges: Int) {
         let n = globals.plan.order
-        let logBackoff = LargeBuffer<Double>(zeroedCount: vocabularySize), flags = LargeBuffer<UInt8>(zeroedCount: vocabularySize)
-        var runs = [PartitionedEstimate.Runs?](repeating: nil, count: globals.plan.partitions)
+        let vocabularySize = globals.plan.vocabulary.count
+        var found: [Int: PartitionedEstimate.Runs] = [:]
+        var ranges: Int?
         for path in paths {
             let file = try ClusterFileReader(path: path, kind: .estimate, space: space)
             try file.read { records in
                 let p = try file.count(atMost: globals.plan.partitions - 1)
-                guard runs[p] == nil else {
-                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "a second estimate of partition \(p); pass each partition's estimate once")
+                let k = try file.count(atMost: maximumRanges - 1)
+                let its = try file.count(atMost: maximumRanges)
+                guard k < its else { throw ClusterFileReader.cut(path) }
+                if let ranges, ranges != its {
+                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "cut into \(its) ranges where the other estimates have \(ranges); run the estimate stage of every partition with the same --ranges")
+                }
+                ranges = its
+                if let wanted, k != wanted {
+                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "range \(k) of partition \(p) where range \(wanted) was expected; pass one range's estimates")
+                }
+                guard found[p * its + k] == nil else {
+                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "a second estimate of partition \(p), range \(k); pass each once")
                 }
                 var lists: [[(order: Int, count: Int, start: Int, length: Int)]] = []
                 for expected in [n - 1, max(0, n - 2)] {
@@ -378,24 +415,140 @@ package enum ClusterBuild {
                         return SortedRun(file: file.file, order: $0.order, start: offset + $0.start, length: $0.length, count: $0.count)
                     }
                 }
-                runs[p] = PartitionedEstimate.Runs(probabilities: try located(lists[0], at: file.sectionsStart, bytes: probabilityBytes),
-                                                   backoffs: try located(lists[1], at: file.sectionsStart + probabilityBytes, bytes: backoffBytes))
+                found[p * its + k] = PartitionedEstimate.Runs(probabilities: try located(lists[0], at: file.sectionsStart, bytes: probabilityBytes),
+                                                              backoffs: try located(lists[1], at: file.sectionsStart + probabilityBytes, bytes: backoffBytes))
             }
         }
-        if let missing = runs.firstIndex(where: { $0 == nil }) {
-            throw NGramKitError.invalidOption(name: "--estimates", value: "\(paths.count) files", expected: "the estimate of every partition 0...\(globals.plan.partitions - 1); partition \(missing)'s is missing")
+        let count = ranges ?? 1
+        let expected = wanted.map { k in (0..<globals.plan.partitions).map { $0 * count + k } }
+            ?? Array(0..<(globals.plan.partitions * count))
+        if let missing = expected.first(where: { found[$0] == nil }) {
+            throw NGramKitError.invalidOption(name: "--estimates", value: "\(paths.count) files",
+                                              expected: "the estimate of every partition 0...\(globals.plan.partitions - 1)\(wanted == nil ? " and range 0...\(count - 1)" : ""); partition \(missing / count)'s range \(missing % count) is missing")
         }
-        let estimated = PartitionedEstimate(runs: runs.map { $0! }, unigramLogProb: estimator.unigramLogProb(),
-                                            unigramLogBackoff: logBackoff, unigramFlags: flags)
-        let usable = ThreadCount.usable(threads)
-        _ = try SpilledModelWriter.write(globals.counts, estimated, provenance: provenance, arpa: outputs.arpa, binary: outputs.binary,
-                                         space: space, budget: budget, threads: usable, progress: progress, successors: successors)
+        return (expected.map { found[$0]! }, count)
+    }
+
+    // MARK: 7. format
+
+    /// Formats the ARPA lines of every order whose first word lies in one range, from that
+    /// range's estimates of every partition: the ranges' parts, one after another, are the ARPA
+    /// file's sections (`write --parts`).
+    package static func format(globals globalsPath: String, range: Int, estimates paths: [String], output: String,
+                               space: TemporarySpace) throws {
+        let globals = try ClusterGlobals.read(globalsPath, space: space)
+        let writer = try ClusterFileWriter(path: output, kind: .part, space: space)
+        let n = globals.plan.order
+        let vocabulary = globals.plan.vocabulary
+        let logBackoff = LargeBuffer<Double>(zeroedCount: vocabulary.count), flags = LargeBuffer<UInt8>(zeroedCount: vocabulary.count)
+        let (runs, ranges) = try readEstimates(paths, globals: globals, range: range, logBackoff: logBackoff, flags: flags, space: space)
+        let estimator = try PartitionedEstimate.Estimator(globals.counts, options: globals.options, warn: { _ in })
+        let bounds = globals.plan.firstWordRanges(ranges)
+        let sections = try (0..<n).map { _ in try space.makeFile() }
+        try ARPAWriter.writeUnigramLines(vocabulary: vocabulary, logProb: estimator.unigramLogProb(), logBackoff: logBackoff,
+                                         ids: bounds[range]..<bounds[range + 1]) { try sections[0].write(UnsafeRawBufferPointer($0)) }
+        let bufferBytes = MemoryBudget.readerBufferBytes(runs: 2 * runs.count, share: 64 << 20)
+        for m in 2...n {
+            try SpilledModelWriter.writeOrder(m, order: n, runs: runs, bufferBytes: bufferBytes, vocabulary: vocabulary,
+                                              text: { try sections[m - 1].write(UnsafeRawBufferPointer($0)) }, binary: nil, restricted: nil) { _ in }
+        }
+        try writer.records.varint(UInt64(range))
+        try writer.records.varint(UInt64(ranges))
+        try writer.records.varint(UInt64(n))
+        for section in sections { try writer.records.fixed(UInt64(section.count)) }
+        try writer.commit { output in
+            for section in sections { try section.copy { try output.write($0) } }
+        }
+    }
+
+    // MARK: 8. write
+
+    /// Writes the model's files: the ARPA file from the ranges' parts (one each, any order) when
+    /// `parts` are given, else by merging every estimate (each partition's every range once, any
+    /// order); the binary model from the estimates.
+    /// - Returns: the model's summary.
+    package static func write(globals globalsPath: String, estimates paths: [String], parts: [String] = [], arpa: String?, binary: String?,
+                              successors: Bool, budget: MemoryBudget, threads: Int?, space: TemporarySpace,
+                              progress: ProgressReporter?) throws -> ModelSummary {
+        let start = ProgressClock.now()
+        guard arpa != nil || binary != nil else {
+            throw NGramKitError.invalidOption(name: "--arpa/--binary", value: "none", expected: "--arpa FILE, --binary FILE or both: where to write the model")
+        }
+        let needsEstimates = binary != nil || (arpa != nil && parts.isEmpty)
+        if needsEstimates && paths.isEmpty {
+            throw NGramKitError.invalidOption(name: "--estimates", value: "none", expected: binary != nil ? "every estimate file: the binary model is merged from them" : "every estimate file, or --parts")
+        }
+        var outputsNamed: [JobFiles.Named] = []
+        if let arpa { outputsNamed.append(("--arpa", arpa)) }
+        if let binary { outputsNamed.append(("--binary", binary)) }
+        try JobFiles.checkDistinct(inputs: [("--globals", globalsPath)] + paths.map { ("--estimates", $0) } + parts.map { ("--parts", $0) },
+                                   outputs: outputsNamed)
+        let outputs = try ModelOutputs(arpaPath: arpa, binaryPath: binary, successors: successors)
+        let globals = try ClusterGlobals.read(globalsPath, space: space)
+        let estimator = try PartitionedEstimate.Estimator(globals.counts, options: globals.options, warn: { _ in })
+        var provenance = estimator.provenance
+        provenance.tokenizer = globals.plan.tokenizer
+        let n = globals.plan.order
+        if let sink = outputs.arpa, !parts.isEmpty {
+            try writeARPA(parts: parts, globals: globals, provenance: provenance, to: sink, space: space)
+        }
+        if needsEstimates {
+            let vocabularySize = globals.plan.vocabulary.count
+            let logBackoff = LargeBuffer<Double>(zeroedCount: vocabularySize), flags = LargeBuffer<UInt8>(zeroedCount: vocabularySize)
+            let (runs, _) = try readEstimates(paths, globals: globals, range: nil, logBackoff: logBackoff, flags: flags, space: space)
+            let estimated = PartitionedEstimate(runs: runs, unigramLogProb: estimator.unigramLogProb(), unigramLogBackoff: logBackoff,
+                                                unigramFlags: flags)
+            _ = try SpilledModelWriter.write(globals.counts, estimated, provenance: provenance, arpa: parts.isEmpty ? outputs.arpa : nil,
+                                             binary: outputs.binary, space: space, budget: budget, threads: ThreadCount.usable(threads),
+                                             progress: progress, successors: successors)
+        }
         try outputs.commit()
         progress?.done()
-        let summary = ModelSummary(order: n, provenance: provenance, ngrams: globals.counts.uniqueCounts, sentences: globals.plan.sentences,
-                                   tokens: globals.plan.tokens, seconds: ProgressClock.now() - start,
-                                   phases: [("write", ProgressClock.now() - start)])
-        return summary
+        return ModelSummary(order: n, provenance: provenance, ngrams: globals.counts.uniqueCounts, sentences: globals.plan.sentences,
+                            tokens: globals.plan.tokens, seconds: ProgressClock.now() - start,
+                            phases: [("write", ProgressClock.now() - start)])
+    }
+
+    /// The ARPA file from the ranges' parts: the header, then each order's sections of the parts
+    /// in range order (the bytes `SpilledModelWriter` writes).
+    static func writeARPA(parts paths: [String], globals: ClusterGlobals, provenance: ModelProvenance, to sink: OutputSink,
+                          space: TemporarySpace) throws {
+        let n = globals.plan.order
+        var parts: [Int: (file: ClusterFileReader, lengths: [Int])] = [:]
+        var ranges: Int?
+        for path in paths {
+            let file = try ClusterFileReader(path: path, kind: .part, space: space)
+            try file.read { records in
+                let k = try file.count(atMost: maximumRanges - 1)
+                let its = try file.count(atMost: maximumRanges)
+                guard try file.count(atMost: BuildConfiguration.maximumOrder) == n, k < its else { throw ClusterFileReader.cut(path) }
+                if let ranges, ranges != its {
+                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "one of \(its) ranges where the other parts are of \(ranges); format every range of one run")
+                }
+                ranges = its
+                guard parts[k] == nil else {
+                    throw NGramKitError.malformedModel(path: path, line: nil, reason: "a second part of range \(k); pass each range's part once")
+                }
+                let lengths = try (0..<n).map { _ in Int(truncatingIfNeeded: try records.fixed(UInt64.self)) }
+                guard lengths.allSatisfy({ $0 >= 0 }), file.sectionsStart + lengths.reduce(0, +) == file.file.count else {
+                    throw ClusterFileReader.cut(path)
+                }
+                parts[k] = (file, lengths)
+            }
+        }
+        if let missing = (0..<(ranges ?? 1)).first(where: { parts[$0] == nil }) {
+            throw NGramKitError.invalidOption(name: "--parts", value: "\(paths.count) files", expected: "the part of every range 0...\((ranges ?? 1) - 1); range \(missing)'s is missing")
+        }
+        try ARPAWriter.writeHeader(provenance: provenance, ngramCounts: globals.counts.uniqueCounts, isComplete: true, to: sink)
+        for m in 1...n {
+            try sink.write(string: "\n\\\(m)-grams:\n")
+            for k in 0..<(ranges ?? 1) {
+                let (file, lengths) = parts[k]!
+                let offset = file.sectionsStart + lengths[..<(m - 1)].reduce(0, +)
+                try file.file.copy(from: offset, length: lengths[m - 1]) { try sink.write($0.bindMemory(to: UInt8.self)) }
+            }
+        }
+        try sink.write(string: "\n\\end\\\n")
     }
 
     // MARK: Tokenizer records
@@ -433,6 +586,23 @@ struct ClusterPlan {
     /// Which partition every next-to-last word's n-grams go to (a function of the counts).
     var partitionPlan: PartitionPlan {
         PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
+    }
+
+    /// The bounds of `count` ranges of first words, contiguous in id order, of about equal
+    /// unigram counts (the n-grams a word starts grow with its occurrences): range k is
+    /// `bounds[k]..<bounds[k + 1]`, `bounds[0]` = 0 and `bounds[count]` = the vocabulary's size.
+    func firstWordRanges(_ count: Int) -> [Int] {
+        let total = unigramCounts.reduce(0, +)
+        var bounds = [0]
+        var cumulative: UInt64 = 0
+        for id in 0..<unigramCounts.count {
+            cumulative += unigramCounts[id]
+            // The multiplied sums stay below 2^64 for any text below 2^47 tokens and 2^16 ranges.
+            while bounds.count < count && cumulative * UInt64(count) >= total * UInt64(bounds.count) { bounds.append(id + 1) }
+        }
+        while bounds.count <= count { bounds.append(unigramCounts.count) }
+        bounds[count] = unigramCounts.count
+        return bounds
     }
 
     /// The global counts of one machine's count (no tables), with `continuation` as the

@@ -19,7 +19,8 @@ enum SpilledModelWriter {
         let order = counts.order
         let vocabulary = counts.base.vocabulary
         let runs = estimated.runs
-        let bufferBytes = counts.mergeBufferBytes(budget: budget)
+        // Two runs a partition merged at once (probabilities and backoffs), in a sixteenth of the budget.
+        let bufferBytes = MemoryBudget.readerBufferBytes(runs: 2 * max(1, runs.count), share: budget.bytes / 16)
         if let sink {
             try ARPAWriter.writeHeader(provenance: provenance, ngramCounts: counts.uniqueCounts, isComplete: true, to: sink)
             try ARPAWriter.writeUnigrams(vocabulary: vocabulary, logProb: estimated.unigramLogProb,
@@ -31,8 +32,6 @@ enum SpilledModelWriter {
         }
         try binaryWriter?.begin(vocabulary: vocabulary, unigramLogProb: estimated.unigramLogProb,
                                 unigramLogBackoff: estimated.unigramLogBackoff, unigramFlags: estimated.unigramFlags)
-        let line = LineBuffer()
-        let writesText = sink != nil
         let started = ProgressClock.now()
         // Each order's share of the n-grams, for the estimate of what is left.
         var written = counts.uniqueCounts[0]
@@ -43,36 +42,10 @@ enum SpilledModelWriter {
                 if let sink { try sink.write(string: "\n\\\(n)-grams:\n") }
                 try restricted?.beginOrder(n)
                 try binaryWriter?.beginOrder(n, belowRuns: n >= 3 ? try runs.map { try $0.probabilities[n - 3].reader(bufferBytes: bufferBytes) } : nil)
-                let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
-                                                 backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
-                let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
-                // Merged on a second thread, written on this one.
-                try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
-                    for i in 0..<batch.count {
-                        if writesText && i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
-                        if writesText && i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
-                        let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
-                        try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
-                        try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
-                        guard sink != nil else { continue }
-                        line.append(distinctLog10: probability)
-                        line.append(byte: 0x09)
-                        line.append(words.text(of: batch.ngram(i)))
-                        if n < order {
-                            line.append(byte: 0x09)
-                            line.append(log10: backoff)
-                        }
-                        line.append(byte: 0x0A)
-                    }
-                    if let sink {
-                        try sink.write(UnsafeBufferPointer(start: line.bytes, count: line.count))
-                        line.removeAll()
-                    }
-                    written += batch.count
+                try writeOrder(n, order: order, runs: runs, bufferBytes: bufferBytes, vocabulary: vocabulary,
+                               text: sink.map { sink in { try sink.write($0) } }, binary: binaryWriter, restricted: restricted) { batch in
+                    written += batch
                     progress?.phase("writing the model (n-grams)", done: written, of: total, started: started)
-                }
-                if try merge.backoffLeft() {
-                    throw NGramKitError.cannotWrite(path: sink?.path ?? "the model", reason: "a context's backoff has no n-gram (internal error; please report it)")
                 }
                 try binaryWriter?.endOrder()
                 restricted?.endOrder()
@@ -80,6 +53,50 @@ enum SpilledModelWriter {
         }
         if let sink { try sink.write(string: "\n\\end\\\n") }
         return try binaryWriter?.finish(successors: successors)
+    }
+}
+
+extension SpilledModelWriter {
+    /// Merges every run of order `n` (with the backoffs of its contexts) in canonical order:
+    /// formats the ARPA lines to `text` (nil: none) and hands every n-gram to `binary` and
+    /// `restricted`; `wrote(k)` after each batch of k n-grams.
+    /// - Throws: the runs' read errors, `text`'s write errors, and `cannotWrite` for a backoff
+    ///   without its n-gram (an internal error).
+    static func writeOrder(_ n: Int, order: Int, runs: [PartitionedEstimate.Runs], bufferBytes: Int, vocabulary: Vocabulary,
+                           text: ((UnsafeBufferPointer<UInt8>) throws -> Void)?, binary binaryWriter: SpilledBinaryWriter?,
+                           restricted: RestrictedModelBuilder?, wrote: (Int) -> Void) throws {
+        let merge = try ProbabilityMerge(readers: try runs.map { try $0.probabilities[n - 2].reader(bufferBytes: bufferBytes) },
+                                         backoffs: n < order ? try runs.map { try $0.backoffs[n - 2].reader(bufferBytes: bufferBytes) } : [])
+        let words = IncrementalNGramText(vocabulary: vocabulary, order: n)
+        let line = LineBuffer()
+        let writesText = text != nil
+        // Merged on a second thread, written on this one.
+        try SortedRunMerge.pipelined(order: n, fill: { try merge.fill($0) }) { batch in
+            for i in 0..<batch.count {
+                if writesText && i + 32 < batch.count { words.prefetch(batch.ngram(i + 32), stage: 0) }
+                if writesText && i + 16 < batch.count { words.prefetch(batch.ngram(i + 16), stage: 1) }
+                let probability = Double(bitPattern: batch.values[2 * i]), backoff = Double(bitPattern: batch.values[2 * i + 1])
+                try binaryWriter?.add(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
+                try restricted?.offer(batch.ngram(i), logProb: probability, logBackoff: backoff, isContext: batch.flags[i] != 0)
+                guard writesText else { continue }
+                line.append(distinctLog10: probability)
+                line.append(byte: 0x09)
+                line.append(words.text(of: batch.ngram(i)))
+                if n < order {
+                    line.append(byte: 0x09)
+                    line.append(log10: backoff)
+                }
+                line.append(byte: 0x0A)
+            }
+            if let text {
+                try text(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                line.removeAll()
+            }
+            wrote(batch.count)
+        }
+        if try merge.backoffLeft() {
+            throw NGramKitError.cannotWrite(path: "the model", reason: "a context's backoff has no n-gram (internal error; please report it)")
+        }
     }
 }
 

@@ -13,7 +13,7 @@ import Foundation
 /// (`OutputFile`); a reader checks the magic, the kind and the lengths before anything else, so
 /// a file of another kind or a cut one gives one line naming it.
 package enum ClusterFileKind: UInt8, Sendable {
-    case vocabulary = 1, plan, windows, summary, counts, globals, estimate
+    case vocabulary = 1, plan, windows, summary, counts, globals, estimate, part
 
     var name: String {
         switch self {
@@ -24,6 +24,7 @@ package enum ClusterFileKind: UInt8, Sendable {
         case .counts: return "counts"
         case .globals: return "globals"
         case .estimate: return "estimate"
+        case .part: return "part"
         }
     }
 }
@@ -60,7 +61,7 @@ package final class ClusterFileWriter {
             var prefix = ClusterFileWriter.magic + [kind.rawValue]
             withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix += $0 }
             try prefix.withUnsafeBytes { try output.write($0) }
-            try header.copy(to: output)
+            try header.copy { try output.write($0) }
             try sections(output)
             try output.commit()
         } catch {

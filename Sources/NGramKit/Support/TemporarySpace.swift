@@ -91,26 +91,21 @@ package final class TemporaryFile: @unchecked Sendable {
         return file
     }
 
-    /// Copies every byte written to `output`.
-    package func copy(to output: OutputFile) throws {
+    /// Hands `length` bytes from `offset` (all that was written by default) to `emit`, a buffer at a time.
+    package func copy(from offset: Int = 0, length: Int? = nil, to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try flush()
+        let end = offset + (length ?? count - offset)
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
         defer { buffer.deallocate() }
-        var position = 0
-        while position < count {
-            let n = Platform.readSome(fd, buffer, min(chunk, count - position), at: position)
+        var position = offset
+        while position < end {
+            let n = Platform.readSome(fd, buffer, min(chunk, end - position), at: position)
             if n < 0 { throw space.failure(Int32(-n)) }
             if n == 0 { throw NGramKitError.cannotWrite(path: space.directory, reason: "a temporary file is shorter than what was written to it; was the folder cleaned while the job ran?") }
-            try output.write(UnsafeRawBufferPointer(start: buffer, count: n))
+            try emit(UnsafeRawBufferPointer(start: buffer, count: n))
             position += n
         }
-    }
-
-    deinit {
-        buffer?.deallocate()
-        close(fd)
-        space.shrank(by: flushed)
     }
 
     /// Appends `bytes`.

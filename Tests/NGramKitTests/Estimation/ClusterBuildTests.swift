@@ -36,9 +36,10 @@ struct ClusterBuildTests {
         }
     }
 
-    /// Runs the seven stages on `parts` (text files) with `partitions` partitions; the model
-    /// goes to `cluster.arpa` and `cluster.bin` in `run`'s folder.
-    static func build(parts: [String], order: Int, partitions: Int, estimation: [String] = [], tokenizer: [String] = [],
+    /// Runs the eight stages on `parts` (text files) with `partitions` partitions and `ranges`
+    /// ranges of first words; the model goes to `cluster.arpa` (from the parts), `merged.arpa`
+    /// (from the estimates) and `cluster.bin` in `run`'s folder.
+    static func build(parts: [String], order: Int, partitions: Int, ranges: Int = 3, estimation: [String] = [], tokenizer: [String] = [],
                       in run: Run) throws {
         for (i, part) in parts.enumerated() {
             try tool(["cluster", "vocabulary", "--text", part, "--out", run.path("vocabulary.\(i)")] + tokenizer)
@@ -63,10 +64,17 @@ struct ClusterBuildTests {
                  + (0..<partitions).map { run.path("summary.\($0)") } + estimation)
         for p in 0..<partitions {
             try tool(["cluster", "estimate", "--globals", run.path("globals"), "--counts", run.path("counts.\(p)"),
-                      "--out", run.path("estimate.\(p)")])
+                      "--ranges", String(ranges), "--out", run.path("estimate.\(p)")])
         }
+        let estimates = (0..<partitions).reversed().flatMap { p in (0..<ranges).map { run.path("estimate.\(p).\($0)") } }
+        for k in 0..<ranges {
+            try tool(["cluster", "format", "--globals", run.path("globals"), "--range", String(k), "--out", run.path("part.\(k)"),
+                      "--estimates"] + (0..<partitions).map { run.path("estimate.\($0).\(k)") })
+        }
+        // The ARPA file from the parts, and once more merged from the estimates as the binary model is.
         try tool(["cluster", "write", "--globals", run.path("globals"), "--arpa", run.path("cluster.arpa"), "--binary", run.path("cluster.bin"),
-                  "--estimates"] + (0..<partitions).reversed().map { run.path("estimate.\($0)") })
+                  "--parts"] + (0..<ranges).reversed().map { run.path("part.\($0)") } + ["--estimates"] + estimates)
+        try tool(["cluster", "write", "--globals", run.path("globals"), "--arpa", run.path("merged.arpa"), "--estimates"] + estimates)
     }
 
     /// Whether the cluster's model is `ngramkit build --text`'s of all `parts`, byte for byte.
@@ -75,6 +83,7 @@ struct ClusterBuildTests {
                  + parts + arguments)
         let arpa = try Data(contentsOf: URL(fileURLWithPath: run.path("one.arpa")))
         #expect(try Data(contentsOf: URL(fileURLWithPath: run.path("cluster.arpa"))) == arpa, "\(arguments): the ARPA files differ")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: run.path("merged.arpa"))) == arpa, "\(arguments): the merged ARPA file differs")
         #expect(try Data(contentsOf: URL(fileURLWithPath: run.path("cluster.bin"))) == Data(contentsOf: URL(fileURLWithPath: run.path("one.bin"))),
                 "\(arguments): the binary models differ")
     }
@@ -100,15 +109,15 @@ struct ClusterBuildTests {
         }
     }
 
-    @Test("Odd text in four parts (one empty), 1, 3 and 8 partitions, every method the stages run: the model of one machine",
-          arguments: [(3, 1, [String]()), (4, 3, []), (6, 8, []), (3, 3, ["--smoothing", "stupid-backoff"]),
-                      (5, 8, ["--smoothing", "stupid-backoff", "--alpha", "0.7"]), (4, 3, ["--smoothing", "kneser-ney-original"])])
-    func oddText(order: Int, partitions: Int, estimation: [String]) throws {
+    @Test("Odd text in four parts (one empty), 1, 3 and 8 partitions, 1 to 9 ranges, every method the stages run: the model of one machine",
+          arguments: [(3, 1, 1, [String]()), (4, 3, 2, []), (6, 8, 9, []), (3, 3, 1, ["--smoothing", "stupid-backoff"]),
+                      (5, 8, 4, ["--smoothing", "stupid-backoff", "--alpha", "0.7"]), (4, 3, 5, ["--smoothing", "kneser-ney-original"])])
+    func oddText(order: Int, partitions: Int, ranges: Int, estimation: [String]) throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = Run(directory: directory)
         let parts = try Self.oddParts(in: directory)
-        try Self.build(parts: parts, order: order, partitions: partitions, estimation: estimation, in: run)
+        try Self.build(parts: parts, order: order, partitions: partitions, ranges: ranges, estimation: estimation, in: run)
         try Self.expectSameModel(parts: parts, order: order, arguments: estimation, in: run)
     }
 
@@ -151,8 +160,14 @@ struct ClusterBuildTests {
              "partition 1's is missing"),
             (["cluster", "globals", "--plan", plan, "--out", run.path("x"), "--smoothing", "katz", "--summaries"]
              + (0..<3).map { run.path("summary.\($0)") }, "--smoothing"),
-            (["cluster", "write", "--globals", run.path("globals"), "--arpa", run.path("x"), "--estimates", run.path("estimate.0"),
-              run.path("estimate.1")], "partition 2's is missing"),
+            (["cluster", "write", "--globals", run.path("globals"), "--arpa", run.path("x"), "--estimates"]
+             + (0..<3).flatMap { p in (0..<3).map { run.path("estimate.\(p).\($0)") } }.dropLast(), "partition 2's range 2 is missing"),
+            (["cluster", "write", "--globals", run.path("globals"), "--arpa", run.path("x"), "--parts", run.path("part.0"), run.path("part.2")],
+             "range 1's is missing"),
+            (["cluster", "format", "--globals", run.path("globals"), "--range", "1", "--out", run.path("x"), "--estimates"]
+             + (0..<3).map { run.path("estimate.\($0).0") }, "range 0 of partition 0 where range 1 was expected"),
+            (["cluster", "write", "--globals", run.path("globals"), "--binary", run.path("x"), "--parts", run.path("part.0")],
+             "the binary model is merged from them"),
             (["cluster", "plan", "--order", "5", "--partitions", "1", "--memory", "5M", "--out", run.path("x"), "--vocabularies"]
              + (0..<4).map { run.path("vocabulary.\($0)") }, "invalid value '1' for --partitions: expected at least 2 partitions"),
         ]

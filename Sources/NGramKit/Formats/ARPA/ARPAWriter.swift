@@ -86,29 +86,28 @@ public enum ARPAWriter {
     static func writeUnigrams(vocabulary: Vocabulary, logProb: LargeBuffer<Double>, logBackoff: LargeBuffer<Double>?,
                               to sink: OutputSink) throws {
         try sink.write(string: "\n\\1-grams:\n")
-        for id in 0..<vocabulary.count {
-            try sink.write(log10: logProb[id])
-            try sink.write(byte: 0x09)
-            try sink.write(vocabulary.bytes(of: UInt32(id)))
-            if let logBackoff {
-                try sink.write(byte: 0x09)
-                try sink.write(log10: logBackoff[id])
-            }
-            try sink.write(byte: 0x0A)
-        }
+        try writeUnigramLines(vocabulary: vocabulary, logProb: logProb, logBackoff: logBackoff, ids: 0..<vocabulary.count) { try sink.write($0) }
     }
-}
 
-extension OutputSink {
-    /// Appends a log10 value as ARPA files hold it: the shortest decimal that reads back to the
-    /// same `Float`; −infinity (probability 0) and -99 as -99; 0 as 0.
-    @inline(__always)
-    package func write(log10 value: Double) throws {
-        if value == -.infinity || value == -99 { return try write(string: "-99") }
-        if value == 0 { return try write(byte: 0x30) }
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FloatFormatting.maximumLength) { text in
-            let count = FloatFormatting.write(Float(value), to: text.baseAddress!)
-            try write(UnsafeBufferPointer(rebasing: text[..<count]))
+    /// The unigram lines of the words `ids`, in id order, handed to `emit` a buffer at a time
+    /// (a cluster's format stage writes a range of them).
+    static func writeUnigramLines(vocabulary: Vocabulary, logProb: LargeBuffer<Double>, logBackoff: LargeBuffer<Double>?, ids: Range<Int>,
+                                  emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let line = LineBuffer(capacity: 1 << 16)
+        for id in ids {
+            line.append(log10: logProb[id])
+            line.append(byte: 0x09)
+            line.append(vocabulary.bytes(of: UInt32(id)))
+            if let logBackoff {
+                line.append(byte: 0x09)
+                line.append(log10: logBackoff[id])
+            }
+            line.append(byte: 0x0A)
+            if line.count >= 1 << 15 {
+                try emit(UnsafeBufferPointer(start: line.bytes, count: line.count))
+                line.removeAll()
+            }
         }
+        try emit(UnsafeBufferPointer(start: line.bytes, count: line.count))
     }
 }
