@@ -242,6 +242,33 @@ def format_stage(binary, globals_file):
     return run
 
 
+def to_driver(files, count, chunk):
+    """Brings files to the driver in chunks of at most `chunk` bytes, in order: `files` holds
+    (key, bytes) with keys 0...count-1, each once. Yields (key, chunk): a key's chunks one
+    after another, keys in increasing order. The chunks travel one per partition, so that no task
+    result the driver's JVM must hold whole is larger than a chunk (toLocalIterator takes a
+    partition at a time)."""
+    files.persist(StorageLevel.DISK_ONLY)
+    try:
+        sizes = dict(files.map(lambda kv: (kv[0], len(kv[1]))).collect())
+        first, total = [], 0
+        for key in range(count):
+            first.append(total)
+            total += max(1, -(-sizes.get(key, 0) // chunk))
+        offsets = files.context.broadcast(first)
+
+        def chunks(kv):
+            key, data = kv
+            for i in range(max(1, -(-len(data) // chunk))):
+                yield (key, i), data[i * chunk:(i + 1) * chunk]
+
+        spread = files.flatMap(chunks).partitionBy(max(1, total), lambda key: offsets.value[key[0]] + key[1])
+        for (key, _), data in spread.toLocalIterator(prefetchPartitions=True):
+            yield key, data
+    finally:
+        files.unpersist()
+
+
 def build_model(sc, arguments, lines):
     """The model through the stages of `ngramkit cluster`; returns the number of partitions."""
     binary = arguments.ngramkit
@@ -275,8 +302,9 @@ def build_model(sc, arguments, lines):
                 f.write(summary)
         globals_file = os.path.join(driver, f"{name}.globals")
         smoothing = ["--smoothing", arguments.smoothing] + (["--alpha", str(arguments.alpha)] if arguments.alpha else [])
-        call([tool(binary), "cluster", "globals", "--plan", plan, "--out", globals_file, "--temp-dir", driver]
-             + smoothing + ["--summaries"] + summaries, "globals")
+        ngrams = sum(int(value) for value in call([tool(binary), "cluster", "globals", "--plan", plan, "--out", globals_file,
+                                                "--temp-dir", driver] + smoothing + ["--summaries"] + summaries,
+                                               "globals").stdout.split())
         sc.addFile(globals_file)
         sc.setJobGroup(name, "ngramkit: estimate")
         ranges = arguments.ranges or reducers
@@ -294,12 +322,11 @@ def build_model(sc, arguments, lines):
             formatted = estimated.partitionBy(ranges, lambda k: k).mapPartitionsWithIndex(
                 format_stage(binary, os.path.basename(globals_file)), preservesPartitioning=True)
             formatted.persist(StorageLevel.DISK_ONLY)
-            formatted.count()
-            parts = []
             try:
-                for index, data in formatted.toLocalIterator():
-                    parts.append(os.path.join(driver, f"part.{index}"))
-                    with open(parts[-1], "wb") as f:
+                sc.setJobGroup(name, "ngramkit: parts to the driver")
+                parts = [os.path.join(driver, f"part.{k}") for k in range(ranges)]
+                for k, data in to_driver(formatted, ranges, arguments.result_bytes):
+                    with open(parts[k], "ab") as f:
                         f.write(data)
             finally:
                 formatted.unpersist()
@@ -307,10 +334,10 @@ def build_model(sc, arguments, lines):
         if arguments.binary:
             # The binary model is merged on the driver from every estimate.
             sc.setJobGroup(name, "ngramkit: estimates to the driver")
-            estimates = []
-            for k, (index, data) in estimated.toLocalIterator():
-                estimates.append(os.path.join(driver, f"estimate.{index}.{k}"))
-                with open(estimates[-1], "wb") as f:
+            estimates = [os.path.join(driver, f"estimate.{p}.{k}") for p in range(reducers) for k in range(ranges)]
+            pieces = estimated.map(lambda kv: (kv[1][0] * ranges + kv[0], kv[1][1]))
+            for key, data in to_driver(pieces, reducers * ranges, arguments.result_bytes):
+                with open(estimates[key], "ab") as f:
                     f.write(data)
             write += ["--binary", arguments.binary, "--estimates"] + estimates
         estimated.unpersist()
@@ -318,7 +345,7 @@ def build_model(sc, arguments, lines):
         if arguments.memory:
             write += ["--memory", arguments.memory]
         call(write, "write")
-        return reducers
+        return reducers, ranges, ngrams
     finally:
         if counted is not None:
             counted.unpersist()
@@ -373,9 +400,9 @@ def run(arguments, sc=None):
             written = count_job(sc, arguments, lines)
             reports.append(f"{written} n-grams counted into {arguments.counts}")
         if arguments.arpa or arguments.binary:
-            reducers = build_model(sc, arguments, lines)
+            reducers, ranges, ngrams = build_model(sc, arguments, lines)
             outputs = " and ".join(path for path in (arguments.arpa, arguments.binary) if path)
-            reports.append(f"model written to {outputs} through {reducers} n-gram partitions")
+            reports.append(f"model of {ngrams} n-grams written to {outputs} through {reducers} n-gram partitions and {ranges} ranges")
         return f"{'; '.join(reports)}, from {lines.getNumPartitions()} partitions of the text"
     finally:
         if own:
@@ -398,6 +425,9 @@ def parser():
                    help="Partitions of the n-grams, the tasks of the count and estimate stages (0: as many as the text's parts).")
     p.add_argument("--ranges", type=int, default=0,
                    help="Ranges of first words, the tasks that format the ARPA text (0: as many as --reducers).")
+    p.add_argument("--result-bytes", type=int, default=64 << 20,
+                   help="The most bytes a task hands the driver at once, as the parts and estimates reach it: the driver's JVM "
+                        "holds a task's result whole, more than once while it reads it (default 64 MiB, for Spark's default 1 GiB driver).")
     p.add_argument("--memory", help="A task's memory budget, e.g. 1G: the plan refuses partitions that would not fit (raise --reducers).")
     p.add_argument("--ngramkit", help="The ngramkit binary on every machine (default: the one shipped with --files).")
     return p

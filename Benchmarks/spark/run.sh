@@ -38,7 +38,7 @@ spark_wall, spark_rss = open(f"{work}/spark.time").read().split()
 shuffle_write = shuffle_read = 0
 peak = 0
 stages = {}
-import os
+stage_shuffle = {}
 for path in glob.glob(f"{work}/events/**/*", recursive=True):
     if not os.path.isfile(path):
         continue
@@ -49,7 +49,9 @@ for path in glob.glob(f"{work}/events/**/*", recursive=True):
         kind = event.get("Event")
         if kind == "SparkListenerTaskEnd":
             metrics = event.get("Task Metrics") or {}
-            shuffle_write += (metrics.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+            written = (metrics.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+            shuffle_write += written
+            stage_shuffle[event.get("Stage ID")] = stage_shuffle.get(event.get("Stage ID"), 0) + written
             shuffle_read += sum((metrics.get("Shuffle Read Metrics") or {}).get(k, 0) for k in ("Remote Bytes Read", "Local Bytes Read"))
             peak = max(peak, metrics.get("Peak Execution Memory", 0))
         elif kind == "SparkListenerStageCompleted":
@@ -61,5 +63,8 @@ print("|---|---|---|---|---|")
 print(f"| `ngramkit build --order` (one machine) | {float(one_wall):.1f} | {int(one_rss)/1024:.0f} MiB | — | — |")
 print(f"| Spark job, local[2] | {float(spark_wall):.1f} | {int(spark_rss)/1024:.0f} MiB (JVM); {task_peak/1024:.0f} MiB (largest NGramKit task) | {shuffle_write/1e6:.1f} MB | {shuffle_write/tokens:.2f} |")
 print(f"tokens (with </s>): {tokens}; overhead ratio {float(spark_wall)/float(one_wall):.1f}; shuffle read {shuffle_read/1e6:.1f} MB; ARPA the same bytes: {same}")
-print("stages: " + "; ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(stages.items(), key=lambda kv: int(kv[0].split(':')[0]))))
+def shuffled(name):
+    written = stage_shuffle.get(int(name.split(":")[0]), 0)
+    return f" (shuffle {written / 1e6:.1f} MB, {written / tokens:.2f} B/token)" if written else ""
+print("stages: " + "; ".join(f"{name} {seconds:.1f} s{shuffled(name)}" for name, seconds in sorted(stages.items(), key=lambda kv: int(kv[0].split(':')[0]))))
 PY

@@ -4,7 +4,8 @@ import NGramKit
 struct ClusterGlobalsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "globals",
-        abstract: "Stage 5 (driver): the partitions' summaries summed (counts-of-counts, discounts) and the estimator's settings."
+        abstract: "Stage 5 (driver): the partitions' summaries summed (counts-of-counts, discounts) and the estimator's settings.",
+        discussion: "Prints the distinct n-grams of every order, lowest first, on one line of stdout (what sizes the format stage's ranges)."
     )
 
     @Option(name: .long, help: "The plan file (stage 2).")
@@ -43,8 +44,9 @@ struct ClusterGlobalsCommand: ParsableCommand {
                                         discountFallback: KneserNeyDiscount(discountFallback[0], discountFallback[1], discountFallback[2]),
                                         unigramAddOne: unigramAddOne)
         options.vocabularyPad = vocabPad
-        try ClusterBuild.globals(plan: plan, summaries: summaries, options: options, output: out, space: try scratch.space()) {
+        let ngrams = try ClusterBuild.globals(plan: plan, summaries: summaries, options: options, output: out, space: try scratch.space()) {
             StandardError.write($0 + "\n")
         }
+        try StandardOutput.line(ngrams.map(String.init).joined(separator: " "))
     }
 }

@@ -65,14 +65,15 @@ def same_model(folder, ptb, order):
             and (folder / "spark.bin").read_bytes() == (ptb / f"one.o{order}.bin").read_bytes())
 
 
-@pytest.mark.parametrize("partitions,reducers,ranges", [(1, 1, 1), (5, 3, 4), (2, 7, 2)])
-def test_local(ptb, tmp_path, partitions, reducers, ranges):
+@pytest.mark.parametrize("partitions,reducers,ranges,chunk", [(1, 1, 1, 64 << 20), (5, 3, 4, 64 << 20), (2, 7, 2, 1 << 20)])
+def test_local(ptb, tmp_path, partitions, reducers, ranges, chunk):
     """Counted, estimated and formatted through the cluster stages: the model of one machine for
-    any number of text parts, n-gram partitions and ranges of first words."""
+    any number of text parts, n-gram partitions and ranges of first words, and however the parts
+    and estimates are cut to reach the driver."""
     run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions,
-                 extra=["--reducers", str(reducers), "--ranges", str(ranges)])
+                 extra=["--reducers", str(reducers), "--ranges", str(ranges), "--result-bytes", str(chunk)])
     assert run.returncode == 0, run.stdout.decode()[-3000:]
-    assert f"through {reducers} n-gram partitions, from {partitions} partitions of the text" in run.stdout.decode()
+    assert f"through {reducers} n-gram partitions and {ranges} ranges, from {partitions} partitions of the text" in run.stdout.decode()
     assert same_model(tmp_path, ptb, 3)
 
 

@@ -220,13 +220,20 @@ package enum ClusterBuild {
             try records.varint(adjusted)
             try records.varint(raw)
         }
-        let nonzero = (0..<vocabularySize).filter { continuation[$0] != 0 }
-        try records.varint(UInt64(nonzero.count))
-        var previous = 0
-        for id in nonzero {
-            try records.varint(UInt64(id - previous))
-            try records.varint(UInt64(continuation[id]))
-            previous = id
+        // The n-grams (orders 2...N) each word starts: what sizes the ranges of first words.
+        let starts = LargeBuffer<UInt64>(zeroedCount: vocabularySize)
+        for entries in counts.orders {
+            for i in 0..<entries.count { starts[Int(entries.first[i])] += 1 }
+        }
+        for values in [{ UInt64(continuation[$0]) }, { starts[$0] }] as [(Int) -> UInt64] {
+            let nonzero = (0..<vocabularySize).filter { values($0) != 0 }
+            try records.varint(UInt64(nonzero.count))
+            var previous = 0
+            for id in nonzero {
+                try records.varint(UInt64(id - previous))
+                try records.varint(values(id))
+                previous = id
+            }
         }
         try summaryWriter.commit()
     }
@@ -237,14 +244,17 @@ package enum ClusterBuild {
     /// estimation `options`, checked here once: `warn` gets the fallback discounts' lines.
     /// - Throws: `NGramKitError.invalidOption` for options only estimated in memory,
     ///   `emptyInput` for a text without sentences, `malformedModel` for missing or repeated partitions.
+    /// - Returns: the distinct n-grams of orders 1...N (what sizes the ARPA file's ranges).
+    @discardableResult
     package static func globals(plan planPath: String, summaries paths: [String], options: EstimationOptions, output: String,
-                                space: TemporarySpace, warn: (String) -> Void) throws {
+                                space: TemporarySpace, warn: (String) -> Void) throws -> [Int] {
         let plan = try ClusterPlan.read(planPath, space: space)
         let writer = try ClusterFileWriter(path: output, kind: .globals, space: space)
         let n = plan.order
         let vocabularySize = plan.vocabulary.count
         var summaries = [PartitionCounts.Summary?](repeating: nil, count: plan.partitions)
         var continuation = [UInt32](repeating: 0, count: vocabularySize)
+        var starts = [UInt64](repeating: 0, count: vocabularySize)
         for path in paths {
             let file = try ClusterFileReader(path: path, kind: .summary, space: space)
             try file.read { records in
@@ -264,10 +274,12 @@ package enum ClusterBuild {
                     let m = try file.count(atMost: n - 1)
                     summary.endOfWalk.append((m, try records.varint(), try records.varint()))
                 }
-                var id = 0
-                for _ in 0..<(try file.count(atMost: vocabularySize)) {
-                    id += try file.count(atMost: vocabularySize - 1 - id)
-                    continuation[id] += UInt32(truncatingIfNeeded: try records.varint())
+                for add in [{ continuation[$0] += UInt32(truncatingIfNeeded: $1) }, { starts[$0] += $1 }] as [(Int, UInt64) -> Void] {
+                    var id = 0
+                    for _ in 0..<(try file.count(atMost: vocabularySize)) {
+                        id += try file.count(atMost: vocabularySize - 1 - id)
+                        add(id, try records.varint())
+                    }
                 }
                 summaries[p] = summary
             }
@@ -275,19 +287,20 @@ package enum ClusterBuild {
         if let missing = summaries.firstIndex(where: { $0 == nil }) {
             throw NGramKitError.invalidOption(name: "--summaries", value: "\(paths.count) files", expected: "the summary of every partition 0...\(plan.partitions - 1); partition \(missing)'s is missing")
         }
-        let globals = try ClusterGlobals(plan: plan, continuation: continuation, summaries: summaries.map { $0! }, options: options)
+        let globals = try ClusterGlobals(plan: plan, continuation: continuation, starts: starts, summaries: summaries.map { $0! }, options: options)
         guard plan.sentences > 0 else {
             throw NGramKitError.emptyInput(what: "the training text", hint: "pass text with at least one line")
         }
         _ = try PartitionedEstimate.Estimator(globals.counts, options: options, warn: warn)
         try globals.write(to: writer)
         try writer.commit()
+        return globals.counts.uniqueCounts
     }
 
     // MARK: 6. estimate
 
     /// Estimates one partition's counts (from the count stage) into its runs, cut at the bounds
-    /// of `ranges` ranges of first words (`ClusterPlan.firstWordRanges`): the files `output.0`
+    /// of `ranges` ranges of first words (`ClusterGlobals.firstWordRanges`): the files `output.0`
     /// ... `output.(ranges - 1)`, each with the unigram contexts of its range's words.
     package static func estimate(globals globalsPath: String, counts countsPath: String, ranges: Int, output: String,
                                  space: TemporarySpace) throws {
@@ -307,7 +320,7 @@ package enum ClusterBuild {
         let runs = try estimator.estimatePartition(counts, contexts, RecordWriter(file: try space.makeFile()),
                                                    RecordWriter(file: try space.makeFile()))
         // Each run cut into its ranges' runs: records in canonical order ascend by first word.
-        let bounds = globals.plan.firstWordRanges(ranges)
+        let bounds = globals.firstWordRanges(ranges)
         let probabilityWriters = try (0..<ranges).map { _ in RecordWriter(file: try space.makeFile()) }
         let backoffWriters = try (0..<ranges).map { _ in RecordWriter(file: try space.makeFile()) }
         var cut = [PartitionedEstimate.Runs](repeating: PartitionedEstimate.Runs(), count: ranges)
@@ -443,7 +456,7 @@ package enum ClusterBuild {
         let logBackoff = LargeBuffer<Double>(zeroedCount: vocabulary.count), flags = LargeBuffer<UInt8>(zeroedCount: vocabulary.count)
         let (runs, ranges) = try readEstimates(paths, globals: globals, range: range, logBackoff: logBackoff, flags: flags, space: space)
         let estimator = try PartitionedEstimate.Estimator(globals.counts, options: globals.options, warn: { _ in })
-        let bounds = globals.plan.firstWordRanges(ranges)
+        let bounds = globals.firstWordRanges(ranges)
         let sections = try (0..<n).map { _ in try space.makeFile() }
         try ARPAWriter.writeUnigramLines(vocabulary: vocabulary, logProb: estimator.unigramLogProb(), logBackoff: logBackoff,
                                          ids: bounds[range]..<bounds[range + 1]) { try sections[0].write(UnsafeRawBufferPointer($0)) }
@@ -588,23 +601,6 @@ struct ClusterPlan {
         PartitionPlan(weights: PartitionPlan.weights(unigramCounts: unigramCounts), partitions: partitions)
     }
 
-    /// The bounds of `count` ranges of first words, contiguous in id order, of about equal
-    /// unigram counts (the n-grams a word starts grow with its occurrences): range k is
-    /// `bounds[k]..<bounds[k + 1]`, `bounds[0]` = 0 and `bounds[count]` = the vocabulary's size.
-    func firstWordRanges(_ count: Int) -> [Int] {
-        let total = unigramCounts.reduce(0, +)
-        var bounds = [0]
-        var cumulative: UInt64 = 0
-        for id in 0..<unigramCounts.count {
-            cumulative += unigramCounts[id]
-            // The multiplied sums stay below 2^64 for any text below 2^47 tokens and 2^16 ranges.
-            while bounds.count < count && cumulative * UInt64(count) >= total * UInt64(bounds.count) { bounds.append(id + 1) }
-        }
-        while bounds.count <= count { bounds.append(unigramCounts.count) }
-        bounds[count] = unigramCounts.count
-        return bounds
-    }
-
     /// The global counts of one machine's count (no tables), with `continuation` as the
     /// unigrams' continuation counts.
     func base(continuation: [UInt32]) -> NGramCounts {
@@ -662,23 +658,46 @@ struct ClusterGlobals {
     /// The global counts as a build past its budget keeps them (no partition files).
     let counts: SpilledCounts
 
-    init(plan: ClusterPlan, continuation: [UInt32], summaries: [PartitionCounts.Summary], options: EstimationOptions) throws {
+    /// `starts[w]`: the n-grams of orders 2...N that word w starts.
+    let starts: [UInt64]
+
+    init(plan: ClusterPlan, continuation: [UInt32], starts: [UInt64], summaries: [PartitionCounts.Summary], options: EstimationOptions) throws {
         let base = plan.base(continuation: continuation)
         let (countsOfCounts, unique) = try PartitionCounts.Summary.combine(summaries, base: base)
-        self.init(plan: plan, options: options,
+        self.init(plan: plan, options: options, starts: starts,
                   counts: SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: unique, plan: plan.partitionPlan, partitions: []))
     }
 
-    private init(plan: ClusterPlan, options: EstimationOptions, counts: SpilledCounts) {
+    private init(plan: ClusterPlan, options: EstimationOptions, starts: [UInt64], counts: SpilledCounts) {
         self.plan = plan
         self.options = options
+        self.starts = starts
         self.counts = counts
+    }
+
+    /// The bounds of `count` ranges of first words, contiguous in id order, of about equal
+    /// numbers of n-grams (each word's unigram and the n-grams it starts): range k is
+    /// `bounds[k]..<bounds[k + 1]`, `bounds[0]` = 0 and `bounds[count]` = the vocabulary's size.
+    func firstWordRanges(_ count: Int) -> [Int] {
+        let words = starts.count
+        let total = starts.reduce(0, +) + UInt64(words)
+        var bounds = [0]
+        var cumulative: UInt64 = 0
+        for id in 0..<words {
+            cumulative += starts[id] + 1
+            // The products stay below 2^64 for fewer than 2^47 n-grams and 2^16 ranges.
+            while bounds.count < count && cumulative * UInt64(count) >= total * UInt64(bounds.count) { bounds.append(id + 1) }
+        }
+        while bounds.count <= count { bounds.append(words) }
+        bounds[count] = words
+        return bounds
     }
 
     func write(to writer: ClusterFileWriter) throws {
         try plan.write(to: writer)
         let records = writer.records
         for value in counts.base.unigramContinuation { try records.varint(UInt64(value)) }
+        for value in starts { try records.varint(value) }
         for order in counts.countsOfCounts {
             for value in order { try records.varint(value) }
         }
@@ -695,6 +714,7 @@ struct ClusterGlobals {
         let plan = try ClusterPlan.read(from: reader)
         return try reader.read { records in
             let continuation = try (0..<plan.vocabulary.count).map { _ in UInt32(try reader.count(atMost: Int(UInt32.max))) }
+            let starts = try (0..<plan.vocabulary.count).map { _ in try records.varint() }
             let countsOfCounts = try (0..<plan.order).map { _ in try (0..<5).map { _ in try records.varint() } }
             let unique = try (0..<plan.order).map { _ in try reader.count(atMost: Int.max) }
             var bytes: [UInt8] = []
@@ -706,7 +726,7 @@ struct ClusterGlobals {
             options.unigramAddOne = try reader.count(atMost: 1) == 1
             options.vocabularyPad = try reader.count(atMost: Int.max)
             let base = plan.base(continuation: continuation)
-            return ClusterGlobals(plan: plan, options: options,
+            return ClusterGlobals(plan: plan, options: options, starts: starts,
                                   counts: SpilledCounts(base: base, countsOfCounts: countsOfCounts, uniqueCounts: unique,
                                                         plan: plan.partitionPlan, partitions: []))
         }
