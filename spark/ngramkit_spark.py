@@ -19,11 +19,11 @@ text:
      and the unigrams' continuation counts;
   6. estimate (map over the partitions): probabilities and backoffs, interpolated order by order,
      as runs in canonical order cut into ranges of first words; kept on the executors' disks;
-  7. shuffle by range, then format (reduce): each range's ARPA lines of every order, merged from
-     every partition's runs of that range;
-  8. write (driver): the ranges' parts joined into the ARPA file (a copy, no formatting), and the
-     binary model merged from the estimates: the bytes `ngramkit build --text` writes on one
-     machine, for any number of parts, partitions and ranges.
+  7. with --format executors, shuffle by range, then format (reduce): each range's ARPA lines of
+     every order, merged from every partition's runs of that range;
+  8. write (driver): the ARPA file and the binary model merged from every estimate (or the ranges'
+     parts joined into the ARPA file, with --format executors): the bytes `ngramkit build --text`
+     writes on one machine, for any number of parts, partitions and ranges.
 Stupid Backoff (--smoothing stupid-backoff) and Kneser-Ney with one discount per order
 (kneser-ney-original) run through the same stages; other methods are estimated on one machine
 (count here with --counts, then `ngramkit build --counts`).
@@ -242,31 +242,39 @@ def format_stage(binary, globals_file):
     return run
 
 
-def to_driver(files, count, chunk):
-    """Brings files to the driver in chunks of at most `chunk` bytes, in order: `files` holds
-    (key, bytes) with keys 0...count-1, each once. Yields (key, chunk): a key's chunks one
-    after another, keys in increasing order. The chunks travel one per partition, so that no task
-    result the driver's JVM must hold whole is larger than a chunk (toLocalIterator takes a
-    partition at a time)."""
-    files.persist(StorageLevel.DISK_ONLY)
-    try:
-        sizes = dict(files.map(lambda kv: (kv[0], len(kv[1]))).collect())
-        first, total = [], 0
-        for key in range(count):
-            first.append(total)
-            total += max(1, -(-sizes.get(key, 0) // chunk))
-        offsets = files.context.broadcast(first)
+def shape(files):
+    """Computes (and keeps, when persisted) an RDD of (key, bytes): returns (partition, key, size)
+    for every record."""
+    return files.mapPartitionsWithIndex(lambda index, records: [(index, key, len(data)) for key, data in records]).collect()
 
-        def chunks(kv):
-            key, data = kv
-            for i in range(max(1, -(-len(data) // chunk))):
-                yield (key, i), data[i * chunk:(i + 1) * chunk]
 
-        spread = files.flatMap(chunks).partitionBy(max(1, total), lambda key: offsets.value[key[0]] + key[1])
-        for (key, _), data in spread.toLocalIterator(prefetchPartitions=True):
-            yield key, data
-    finally:
-        files.unpersist()
+def to_driver(files, layout, count, chunk):
+    """Brings files to the driver, in pieces of at most `chunk` bytes where a partition holds more:
+    `files` holds (key, bytes) with keys 0...count-1, each once, laid out as `layout` (from
+    `shape`) says. Yields (key, piece): a key's pieces one after another. toLocalIterator takes a
+    partition at a time and the driver's JVM holds it whole, so larger partitions are cut into
+    pieces, spread one per partition by a shuffle."""
+    totals = {}
+    for index, _, size in layout:
+        totals[index] = totals.get(index, 0) + size
+    if max(totals.values(), default=0) <= chunk:
+        yield from files.toLocalIterator(prefetchPartitions=True)
+        return
+    sizes = {key: size for _, key, size in layout}
+    first, total = [], 0
+    for key in range(count):
+        first.append(total)
+        total += max(1, -(-sizes.get(key, 0) // chunk))
+    offsets = files.context.broadcast(first)
+
+    def pieces(kv):
+        key, data = kv
+        for i in range(max(1, -(-len(data) // chunk))):
+            yield (key, i), data[i * chunk:(i + 1) * chunk]
+
+    spread = files.flatMap(pieces).partitionBy(max(1, total), lambda key: offsets.value[key[0]] + key[1])
+    for (key, _), data in spread.toLocalIterator(prefetchPartitions=True):
+        yield key, data
 
 
 def build_model(sc, arguments, lines):
@@ -307,39 +315,48 @@ def build_model(sc, arguments, lines):
                                                "globals").stdout.split())
         sc.addFile(globals_file)
         sc.setJobGroup(name, "ngramkit: estimate")
-        ranges = arguments.ranges or reducers
+        # The executors format the ARPA text a range of first words at a time; the driver needs no ranges.
+        ranges = arguments.ranges or (reducers if arguments.arpa and arguments.format == "executors" else 1)
         # Estimated on every executor at once and kept on their disks, each partition's runs cut
         # into ranges of first words.
         estimated = counted.map(lambda r: (r[0], r[1])).mapPartitions(estimate_stage(binary, os.path.basename(globals_file), ranges))
         estimated.persist(StorageLevel.DISK_ONLY)
-        estimated.count()
+        estimated_layout = estimated.mapPartitionsWithIndex(
+            lambda index, records: [(index, key, partition, len(data)) for key, (partition, data) in records]).collect()
         counted.unpersist()
         counted = estimated
         write = [tool(binary), "cluster", "write", "--globals", globals_file, "--temp-dir", driver]
-        if arguments.arpa:
+        if arguments.arpa and arguments.format == "executors":
             # The ARPA text formatted a range at a time on the executors; the driver joins the parts.
             sc.setJobGroup(name, "ngramkit: shuffle by range of first words, format")
             formatted = estimated.partitionBy(ranges, lambda k: k).mapPartitionsWithIndex(
                 format_stage(binary, os.path.basename(globals_file)), preservesPartitioning=True)
             formatted.persist(StorageLevel.DISK_ONLY)
             try:
+                layout = shape(formatted)
                 sc.setJobGroup(name, "ngramkit: parts to the driver")
                 parts = [os.path.join(driver, f"part.{k}") for k in range(ranges)]
-                for k, data in to_driver(formatted, ranges, arguments.result_bytes):
+                for k, data in to_driver(formatted, layout, ranges, arguments.result_bytes):
                     with open(parts[k], "ab") as f:
                         f.write(data)
             finally:
                 formatted.unpersist()
             write += ["--arpa", arguments.arpa, "--parts"] + parts
-        if arguments.binary:
-            # The binary model is merged on the driver from every estimate.
+        if arguments.binary or (arguments.arpa and arguments.format == "driver"):
+            # Merged on the driver from every estimate: the binary model, and the ARPA file unless
+            # the executors formatted it.
             sc.setJobGroup(name, "ngramkit: estimates to the driver")
             estimates = [os.path.join(driver, f"estimate.{p}.{k}") for p in range(reducers) for k in range(ranges)]
             pieces = estimated.map(lambda kv: (kv[1][0] * ranges + kv[0], kv[1][1]))
-            for key, data in to_driver(pieces, reducers * ranges, arguments.result_bytes):
+            layout = [(index, partition * ranges + k, size) for index, k, partition, size in estimated_layout]
+            for key, data in to_driver(pieces, layout, reducers * ranges, arguments.result_bytes):
                 with open(estimates[key], "ab") as f:
                     f.write(data)
-            write += ["--binary", arguments.binary, "--estimates"] + estimates
+            if arguments.binary:
+                write += ["--binary", arguments.binary]
+            if arguments.arpa and arguments.format == "driver":
+                write += ["--arpa", arguments.arpa]
+            write += ["--estimates"] + estimates
         estimated.unpersist()
         counted = None
         if arguments.memory:
@@ -424,7 +441,11 @@ def parser():
     p.add_argument("--reducers", type=int, default=0,
                    help="Partitions of the n-grams, the tasks of the count and estimate stages (0: as many as the text's parts).")
     p.add_argument("--ranges", type=int, default=0,
-                   help="Ranges of first words, the tasks that format the ARPA text (0: as many as --reducers).")
+                   help="Ranges of first words, the tasks that format the ARPA text with --format executors (0: as many as "
+                        "--reducers; 1 with --format driver).")
+    p.add_argument("--format", choices=["driver", "executors"], default="driver",
+                   help="Where the ARPA text is formatted: driver (default: merged from the estimates there, in the same pass as "
+                        "the binary model) or executors (a task per range of first words; the driver joins the parts).")
     p.add_argument("--result-bytes", type=int, default=64 << 20,
                    help="The most bytes a task hands the driver at once, as the parts and estimates reach it: the driver's JVM "
                         "holds a task's result whole, more than once while it reads it (default 64 MiB, for Spark's default 1 GiB driver).")

@@ -3,17 +3,17 @@
 # same text: wall time, shuffle bytes per token, per-stage times (from Spark's event log), the
 # peak memory of the JVM and of the largest NGramKit task, and whether the ARPA files are the same bytes.
 #
-# Usage: NGRAMKIT=.build/release/ngramkit SPARK_SUBMIT=venv/bin/spark-submit bash Benchmarks/spark/run.sh TEXT [ORDER] [PARTITIONS] [REDUCERS]
+# Usage: NGRAMKIT=.build/release/ngramkit SPARK_SUBMIT=venv/bin/spark-submit bash Benchmarks/spark/run.sh TEXT [ORDER] [PARTITIONS] [REDUCERS] [FORMAT]
 #   TEXT: plain text (default: gut60.txt of compare-kenlm.sh in NGRAMKIT_BENCH_DIR); ORDER 5; PARTITIONS 8;
-#   REDUCERS (n-gram partitions): as many as PARTITIONS.
+#   REDUCERS (n-gram partitions): as many as PARTITIONS; FORMAT (where the ARPA text is formatted): driver or executors.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 ngramkit=${NGRAMKIT:-$root/.build/release/ngramkit}
 submit=${SPARK_SUBMIT:-spark-submit}
 bench=${NGRAMKIT_BENCH_DIR:-/tmp/ngramkit-bench}
-text=${1:-$bench/gut60.txt}; order=${2:-5}; partitions=${3:-8}; reducers=${4:-$partitions}
+text=${1:-$bench/gut60.txt}; order=${2:-5}; partitions=${3:-8}; reducers=${4:-$partitions}; format=${5:-driver}
 work=$bench/spark; rm -rf "$work"; mkdir -p "$work/events"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); text: $text, order $order, $partitions partitions, $reducers reducers"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); text: $text, order $order, $partitions partitions, $reducers reducers, formatted on the $format"
 /usr/bin/time -f "%e %M" -o "$work/one.time" "$ngramkit" build --order "$order" --text "$text" --arpa "$work/one.arpa" 2> "$work/one.log"
 python_bin=$(dirname "$submit")/python
 # The largest NGramKit task's peak memory (VmHWM), sampled while the job runs.
@@ -25,7 +25,7 @@ trap 'kill $sampler 2>/dev/null || true' EXIT
 /usr/bin/time -f "%e %M" -o "$work/spark.time" env PYSPARK_PYTHON="$python_bin" "$submit" --master 'local[2]' \
     --conf spark.eventLog.enabled=true --conf spark.eventLog.compress=false --conf "spark.eventLog.dir=file://$work/events" --conf spark.ui.showConsoleProgress=false \
     --driver-memory 2g --files "$ngramkit" "$root/spark/ngramkit_spark.py" --order "$order" --text "$text" \
-    --arpa "$work/spark.arpa" --partitions "$partitions" --reducers "$reducers" > "$work/spark.log" 2>&1
+    --arpa "$work/spark.arpa" --partitions "$partitions" --reducers "$reducers" --format "$format" > "$work/spark.log" 2>&1
 kill $sampler 2>/dev/null || true
 if cmp -s "$work/one.arpa" "$work/spark.arpa"; then same=yes; else same=NO; fi
 tokens=$(awk '{n += NF + 1} END {print n}' "$text")

@@ -65,13 +65,14 @@ def same_model(folder, ptb, order):
             and (folder / "spark.bin").read_bytes() == (ptb / f"one.o{order}.bin").read_bytes())
 
 
-@pytest.mark.parametrize("partitions,reducers,ranges,chunk", [(1, 1, 1, 64 << 20), (5, 3, 4, 64 << 20), (2, 7, 2, 1 << 20)])
-def test_local(ptb, tmp_path, partitions, reducers, ranges, chunk):
+@pytest.mark.parametrize("partitions,reducers,ranges,chunk,where", [(1, 1, 1, 64 << 20, "driver"), (5, 3, 4, 64 << 20, "executors"),
+                                                                    (2, 7, 2, 1 << 20, "executors"), (3, 2, 1, 1 << 20, "driver")])
+def test_local(ptb, tmp_path, partitions, reducers, ranges, chunk, where):
     """Counted, estimated and formatted through the cluster stages: the model of one machine for
-    any number of text parts, n-gram partitions and ranges of first words, and however the parts
-    and estimates are cut to reach the driver."""
+    any number of text parts, n-gram partitions and ranges of first words, the ARPA text formatted
+    on the driver or the executors, however the parts and estimates are cut to reach the driver."""
     run = submit("local[2]", ptb / "ptb.train.txt", tmp_path, 3, partitions,
-                 extra=["--reducers", str(reducers), "--ranges", str(ranges), "--result-bytes", str(chunk)])
+                 extra=["--reducers", str(reducers), "--ranges", str(ranges), "--result-bytes", str(chunk), "--format", where])
     assert run.returncode == 0, run.stdout.decode()[-3000:]
     assert f"through {reducers} n-gram partitions and {ranges} ranges, from {partitions} partitions of the text" in run.stdout.decode()
     assert same_model(tmp_path, ptb, 3)
