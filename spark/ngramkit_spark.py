@@ -38,8 +38,10 @@ one-line error (Spark retries it, then the driver reports it); each task's tempo
 removed however it ends. Progress is Spark's: its UI and log name each stage.
 """
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -87,8 +89,7 @@ def count_partition(binary, order, memory):
     position) for every n-gram line, position being the line's index in its partition's output."""
 
     def run(index, lines):
-        scratch = tempfile.mkdtemp(prefix="ngramkit-spark-")
-        try:
+        with scratch_folder() as scratch:
             text = os.path.join(scratch, "part.txt")
             write_lines(lines, text)
             arguments = [tool(binary), "count", "--order", str(order), "--text", text, "--out", "-", "--temp-dir", scratch]
@@ -98,8 +99,6 @@ def count_partition(binary, order, memory):
             for position, line in enumerate(process.stdout.decode("utf-8").splitlines()):
                 ngram, _, count = line.rpartition("\t")
                 yield ngram, int(count), index, position
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     return run
 
@@ -115,24 +114,38 @@ def read_lines(sc, path, partitions):
     return records.map(lambda record: record[1])
 
 
+@contextlib.contextmanager
 def scratch_folder():
-    return tempfile.mkdtemp(prefix="ngramkit-spark-")
+    """A task's temporary folder, removed however the task ends."""
+    folder = tempfile.mkdtemp(prefix="ngramkit-spark-")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def stage(arguments, what, out):
+    """Runs one `ngramkit cluster` stage that writes `out`; returns out's bytes."""
+    call(arguments, what)
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def write_bytes(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def vocabulary_stage(binary, tokenizer):
     """Stage 1 on a text part: yields (part, vocabulary file bytes)."""
 
     def run(index, lines):
-        scratch = scratch_folder()
-        try:
-            text, out = os.path.join(scratch, "part.txt"), os.path.join(scratch, "vocabulary")
+        with scratch_folder() as scratch:
+            text = os.path.join(scratch, "part.txt")
             write_lines(lines, text)
-            call([tool(binary), "cluster", "vocabulary", "--text", text, "--out", out, "--temp-dir", scratch] + tokenizer,
-                 f"text part {index}")
-            with open(out, "rb") as f:
-                yield index, f.read()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            out = os.path.join(scratch, "vocabulary")
+            yield index, stage([tool(binary), "cluster", "vocabulary", "--text", text, "--out", out, "--temp-dir", scratch] + tokenizer,
+                               f"text part {index}", out)
 
     return run
 
@@ -155,17 +168,12 @@ def windows_stage(binary, plan):
     """Stage 3 on a text part: yields (partition, its windows) for every partition it has windows of."""
 
     def run(index, lines):
-        scratch = scratch_folder()
-        try:
-            text, out = os.path.join(scratch, "part.txt"), os.path.join(scratch, "windows")
+        with scratch_folder() as scratch:
+            text = os.path.join(scratch, "part.txt")
             write_lines(lines, text)
-            call([tool(binary), "cluster", "windows", "--plan", SparkFiles.get(plan), "--text", text, "--out", out,
-                  "--temp-dir", scratch], f"text part {index}")
-            with open(out, "rb") as f:
-                data = f.read()
-            yield from windows_sections(data)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            out = os.path.join(scratch, "windows")
+            yield from windows_sections(stage([tool(binary), "cluster", "windows", "--plan", SparkFiles.get(plan), "--text", text,
+                                               "--out", out, "--temp-dir", scratch], f"text part {index}", out))
 
     return run
 
@@ -175,23 +183,19 @@ def count_stage(binary, plan):
     summary file)."""
 
     def run(index, records):
-        scratch = scratch_folder()
-        try:
+        with scratch_folder() as scratch:
             files = []
             for i, (partition, blob) in enumerate(records):
                 if partition != index:
                     raise RuntimeError(f"the shuffle sent partition {partition}'s windows to task {index}")
                 files.append(os.path.join(scratch, f"windows.{i}"))
-                with open(files[-1], "wb") as f:
-                    f.write(blob)
+                write_bytes(files[-1], blob)
             counts, summary = os.path.join(scratch, "counts"), os.path.join(scratch, "summary")
             call([tool(binary), "cluster", "count", "--plan", SparkFiles.get(plan), "--partition", str(index),
                   "--out", counts, "--summary", summary, "--temp-dir", scratch] + (["--windows"] + files if files else []),
                  f"partition {index}")
             with open(counts, "rb") as c, open(summary, "rb") as s:
                 yield index, c.read(), s.read()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     return run
 
@@ -202,18 +206,14 @@ def estimate_stage(binary, globals_file, ranges):
 
     def run(records):
         for index, data in records:
-            scratch = scratch_folder()
-            try:
+            with scratch_folder() as scratch:
                 counts, out = os.path.join(scratch, "counts"), os.path.join(scratch, "estimate")
-                with open(counts, "wb") as f:
-                    f.write(data)
+                write_bytes(counts, data)
                 call([tool(binary), "cluster", "estimate", "--globals", SparkFiles.get(globals_file), "--counts", counts,
                       "--ranges", str(ranges), "--out", out, "--temp-dir", scratch], f"partition {index}")
                 for k in range(ranges):
                     with open(f"{out}.{k}", "rb") as f:
                         yield k, (index, f.read())
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
 
     return run
 
@@ -222,22 +222,16 @@ def format_stage(binary, globals_file):
     """Stage 7 on a range of first words (its estimate from every partition): yields (range, part file)."""
 
     def run(index, records):
-        scratch = scratch_folder()
-        try:
+        with scratch_folder() as scratch:
             files = []
             for k, (partition, data) in records:
                 if k != index:
                     raise RuntimeError(f"the shuffle sent range {k}'s estimates to task {index}")
                 files.append(os.path.join(scratch, f"estimate.{partition}"))
-                with open(files[-1], "wb") as f:
-                    f.write(data)
+                write_bytes(files[-1], data)
             out = os.path.join(scratch, "part")
-            call([tool(binary), "cluster", "format", "--globals", SparkFiles.get(globals_file), "--range", str(index),
-                  "--out", out, "--temp-dir", scratch, "--estimates"] + files, f"range {index}")
-            with open(out, "rb") as f:
-                yield index, f.read()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            yield index, stage([tool(binary), "cluster", "format", "--globals", SparkFiles.get(globals_file), "--range", str(index),
+                                "--out", out, "--temp-dir", scratch, "--estimates"] + files, f"range {index}", out)
 
     return run
 
@@ -290,8 +284,7 @@ def build_model(sc, arguments, lines):
         vocabularies = []
         for index, data in sorted(lines.mapPartitionsWithIndex(vocabulary_stage(binary, tokenizer)).collect()):
             vocabularies.append(os.path.join(driver, f"vocabulary.{index}"))
-            with open(vocabularies[-1], "wb") as f:
-                f.write(data)
+            write_bytes(vocabularies[-1], data)
         plan = os.path.join(driver, f"{name}.plan")
         call([tool(binary), "cluster", "plan", "--order", str(arguments.order), "--partitions", str(reducers), "--out", plan,
               "--temp-dir", driver, "--vocabularies"] + vocabularies
@@ -306,8 +299,7 @@ def build_model(sc, arguments, lines):
         summaries = []
         for index, summary in sorted(counted.map(lambda r: (r[0], r[2])).collect()):
             summaries.append(os.path.join(driver, f"summary.{index}"))
-            with open(summaries[-1], "wb") as f:
-                f.write(summary)
+            write_bytes(summaries[-1], summary)
         globals_file = os.path.join(driver, f"{name}.globals")
         smoothing = ["--smoothing", arguments.smoothing] + (["--alpha", str(arguments.alpha)] if arguments.alpha else [])
         ngrams = sum(int(value) for value in call([tool(binary), "cluster", "globals", "--plan", plan, "--out", globals_file,
@@ -455,6 +447,8 @@ def parser():
 
 
 if __name__ == "__main__":
+    # A terminated driver still runs its `finally` blocks: its temporary folder goes, Spark stops.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parser().parse_args()
     if not (args.arpa or args.binary or args.counts):
         parser().error("give --arpa, --binary or --counts: what to write")
