@@ -77,11 +77,36 @@ def call(arguments, what):
     return process
 
 
-def write_lines(lines, path):
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for line in lines:
-            f.write(line)
-            f.write("\n")
+def write_lines(records, path):
+    """Writes a text part to `path`: its lines (str, from Hadoop), or its byte range of a file every
+    executor reads ((file, start, end), read here: the bytes as they are)."""
+    with open(path, "wb") as out:
+        for record in records:
+            if isinstance(record, tuple):
+                copy_lines(*record, out)
+            else:
+                out.write(record.encode("utf-8"))
+                out.write(b"\n")
+
+
+def copy_lines(path, start, end, out):
+    """Copies the lines of `path` that start in [start, end) to `out` (Hadoop's rule: a line that
+    crosses `end` is read whole here, and skipped by the part that starts inside it)."""
+    with open(path, "rb") as f:
+        if start > 0:
+            f.seek(start - 1)
+            f.readline()
+        position = f.tell()
+        while position < end:
+            chunk = f.read(min(1 << 20, end - position))
+            if not chunk:
+                return
+            out.write(chunk)
+            position += len(chunk)
+        if position == end and end > 0:
+            f.seek(end - 1)
+            if f.read(1) != b"\n":
+                out.write(f.readline())
 
 
 def count_partition(binary, order, memory):
@@ -104,7 +129,24 @@ def count_partition(binary, order, memory):
 
 
 def read_lines(sc, path, partitions):
-    """The text's lines, split on "\\n" only, in file order, in about `partitions` partitions."""
+    """The text's parts, in file order, in about `partitions` partitions (Spark's default
+    parallelism when 0). A plain file the driver sees (a path without a scheme, or file://) is cut
+    into byte ranges at line starts, which each task reads itself: the executors must see it too
+    (one machine, or a shared file system), and its bytes reach NGramKit as they are. A gzip file
+    is one part (NGramKit decompresses it). Anything else (hdfs://, s3a://) is read by Hadoop,
+    lines split on "\\n" only, handed to Python decoded as UTF-8 (a byte that is not UTF-8 becomes
+    U+FFFD)."""
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if "://" not in local:
+        if not os.path.isfile(local):
+            raise RuntimeError(f"{path}: no such file (a path every executor can read, or an hdfs:// or s3a:// URL)")
+        local = os.path.abspath(local)
+        size = os.path.getsize(local)
+        with open(local, "rb") as f:
+            gzip = f.read(2) == b"\x1f\x8b"
+        count = 1 if gzip or size == 0 else max(1, min(partitions or sc.defaultParallelism, size))
+        ranges = [(local, size * i // count, size * (i + 1) // count) for i in range(count)]
+        return sc.parallelize(ranges, count)
     conf = {"textinputformat.record.delimiter": "\n"}
     if partitions:
         conf["mapreduce.input.fileinputformat.split.maxsize"] = str(max(1, os.path.getsize(path) // partitions + 1)) \

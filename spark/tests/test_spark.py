@@ -89,6 +89,23 @@ def test_counts_only(ptb, tmp_path):
     assert same_model(tmp_path, ptb, 3)
 
 
+def test_bytes_as_they_are(tmp_path):
+    """A plain file is read by byte ranges, not decoded: bytes that are not UTF-8, CR LF endings and
+    a last line without a newline reach NGramKit as they are, and the model is one machine's."""
+    text = tmp_path / "odd.txt"
+    lines = [b"a b\xff c", b"b c d\r", b"", b"\xfe\xfe a b"] * 300 + [b"a c"]
+    text.write_bytes(b"\n".join(lines))
+    one = tmp_path / "one"
+    one.mkdir()
+    subprocess.run([NGRAMKIT, "build", "--order", "3", "--text", str(text), "--arpa", str(one / "one.o3.arpa"),
+                    "--binary", str(one / "one.o3.bin")], check=True, stderr=subprocess.DEVNULL)
+    spark = tmp_path / "spark"
+    spark.mkdir()
+    run = submit("local[2]", text, spark, 3, 7)
+    assert run.returncode == 0, run.stdout.decode()[-3000:]
+    assert same_model(spark, one, 3)
+
+
 def test_stupid_backoff(ptb, tmp_path):
     """Stupid Backoff through the same stages: the same bytes as on one machine."""
     one = tmp_path / "one.arpa"
