@@ -178,6 +178,18 @@ def write_bytes(path, data):
         f.write(data)
 
 
+def save_shuffled(records, index, scratch, name):
+    """Writes the files a shuffle sent task `index` ((key, bytes), every key `index`) into
+    `scratch`; returns their paths."""
+    files = []
+    for i, (key, data) in enumerate(records):
+        if key != index:
+            raise RuntimeError(f"the shuffle sent key {key}'s {name} files to task {index}")
+        files.append(os.path.join(scratch, f"{name}.{i}"))
+        write_bytes(files[-1], data)
+    return files
+
+
 def vocabulary_stage(binary, tokenizer):
     """Stage 1 on a text part: yields (part, vocabulary file bytes)."""
 
@@ -226,12 +238,7 @@ def count_stage(binary, plan):
 
     def run(index, records):
         with scratch_folder() as scratch:
-            files = []
-            for i, (partition, blob) in enumerate(records):
-                if partition != index:
-                    raise RuntimeError(f"the shuffle sent partition {partition}'s windows to task {index}")
-                files.append(os.path.join(scratch, f"windows.{i}"))
-                write_bytes(files[-1], blob)
+            files = save_shuffled(((partition, blob) for partition, blob in records), index, scratch, "windows")
             counts, summary = os.path.join(scratch, "counts"), os.path.join(scratch, "summary")
             call([tool(binary), "cluster", "count", "--plan", SparkFiles.get(plan), "--partition", str(index),
                   "--out", counts, "--summary", summary, "--temp-dir", scratch] + (["--windows"] + files if files else []),
@@ -265,12 +272,7 @@ def format_stage(binary, globals_file):
 
     def run(index, records):
         with scratch_folder() as scratch:
-            files = []
-            for k, (partition, data) in records:
-                if k != index:
-                    raise RuntimeError(f"the shuffle sent range {k}'s estimates to task {index}")
-                files.append(os.path.join(scratch, f"estimate.{partition}"))
-                write_bytes(files[-1], data)
+            files = save_shuffled(((k, data) for k, (_, data) in records), index, scratch, "estimate")
             out = os.path.join(scratch, "part")
             yield index, stage([tool(binary), "cluster", "format", "--globals", SparkFiles.get(globals_file), "--range", str(index),
                                 "--out", out, "--temp-dir", scratch, "--estimates"] + files, f"range {index}", out)

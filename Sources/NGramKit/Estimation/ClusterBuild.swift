@@ -39,13 +39,7 @@ package enum ClusterBuild {
         try write(tokenizer, to: writer)
         try writer.records.varint(UInt64(counter.sentences))
         try writer.records.varint(UInt64(counter.tokens))
-        let vocabulary = counter.vocabulary
-        let counts = vocabulary.occurrenceCounts()
-        try writer.records.varint(UInt64(vocabulary.count))
-        for id in 0..<vocabulary.count {
-            try writer.bytes(vocabulary.bytes(of: UInt32(id)))
-            try writer.records.varint(counts[id])
-        }
+        try writeWords(counter.vocabulary, counts: counter.vocabulary.occurrenceCounts(), to: writer)
         try writer.commit()
     }
 
@@ -73,10 +67,9 @@ package enum ClusterBuild {
         var counts: [UInt64] = []
         var sentences = 0, tokens = 0
         var tokenizer: TokenizerConfiguration?
-        var word: [UInt8] = []
         for path in vocabularies {
             let part = try ClusterFileReader(path: path, kind: .vocabulary, space: space)
-            try part.read { records in
+            try part.read { _ in
                 let its = try readTokenizer(part)
                 if let tokenizer, tokenizer != its {
                     throw NGramKitError.malformedModel(path: path, line: nil, reason: "its text was read with another tokenizer than \(vocabularies[0])'s; run the vocabulary stage of every part with the same options")
@@ -84,12 +77,10 @@ package enum ClusterBuild {
                 tokenizer = its
                 sentences += try part.count(atMost: Int.max)
                 tokens += try part.count(atMost: Int.max)
-                let words = try part.count(atMost: Int(UInt32.max - 1))
-                for _ in 0..<words {
-                    try part.bytes(into: &word)
+                try readWords(part) { word, count in
                     let id = Int(word.withUnsafeBufferPointer { vocabulary.lookupOrAdd($0) })
                     if id >= counts.count { counts.append(contentsOf: repeatElement(0, count: id + 1 - counts.count)) }
-                    counts[id] += try records.varint()
+                    counts[id] += count
                 }
             }
         }
@@ -225,16 +216,8 @@ package enum ClusterBuild {
         for entries in counts.orders {
             for i in 0..<entries.count { starts[Int(entries.first[i])] += 1 }
         }
-        for values in [{ UInt64(continuation[$0]) }, { starts[$0] }] as [(Int) -> UInt64] {
-            let nonzero = (0..<vocabularySize).filter { values($0) != 0 }
-            try records.varint(UInt64(nonzero.count))
-            var previous = 0
-            for id in nonzero {
-                try records.varint(UInt64(id - previous))
-                try records.varint(values(id))
-                previous = id
-            }
-        }
+        try summaryWriter.sparse((0..<vocabularySize).filter { continuation[$0] != 0 }) { try records.varint(UInt64(continuation[$0])) }
+        try summaryWriter.sparse((0..<vocabularySize).filter { starts[$0] != 0 }) { try records.varint(starts[$0]) }
         try summaryWriter.commit()
     }
 
@@ -274,13 +257,8 @@ package enum ClusterBuild {
                     let m = try file.count(atMost: n - 1)
                     summary.endOfWalk.append((m, try records.varint(), try records.varint()))
                 }
-                for add in [{ continuation[$0] += UInt32(truncatingIfNeeded: $1) }, { starts[$0] += $1 }] as [(Int, UInt64) -> Void] {
-                    var id = 0
-                    for _ in 0..<(try file.count(atMost: vocabularySize)) {
-                        id += try file.count(atMost: vocabularySize - 1 - id)
-                        add(id, try records.varint())
-                    }
-                }
+                try file.sparse(below: vocabularySize) { continuation[$0] += UInt32(truncatingIfNeeded: try records.varint()) }
+                try file.sparse(below: vocabularySize) { starts[$0] += try records.varint() }
                 summaries[p] = summary
             }
         }
@@ -355,13 +333,8 @@ package enum ClusterBuild {
                     try records.varint(UInt64(run.length))
                 }
             }
-            let words = (bounds[k]..<bounds[k + 1]).filter { contexts.flags[$0] != 0 }
-            try records.varint(UInt64(words.count))
-            var previous = 0
-            for id in words {
-                try records.varint(UInt64(id - previous))
-                try records.double(contexts.logBackoff[id])
-                previous = id
+            try writers[k].sparse((bounds[k]..<bounds[k + 1]).filter { contexts.flags[$0] != 0 }) {
+                try records.double(contexts.logBackoff[$0])
             }
             let probabilities = probabilityWriters[k].file, backoffs = backoffWriters[k].file
             try records.fixed(UInt64(probabilities.count))
@@ -411,9 +384,7 @@ package enum ClusterBuild {
                          try file.count(atMost: file.file.count))
                     })
                 }
-                var id = 0
-                for _ in 0..<(try file.count(atMost: vocabularySize)) {
-                    id += try file.count(atMost: vocabularySize - 1 - id)
+                try file.sparse(below: vocabularySize) { id in
                     logBackoff[id] = try records.double()
                     flags[id] = 1
                 }
@@ -564,7 +535,25 @@ package enum ClusterBuild {
         try sink.write(string: "\n\\end\\\n")
     }
 
-    // MARK: Tokenizer records
+    // MARK: Word and tokenizer records
+
+    /// Every word of `vocabulary`, in id order, with its count.
+    static func writeWords(_ vocabulary: Vocabulary, counts: [UInt64], to writer: ClusterFileWriter) throws {
+        try writer.records.varint(UInt64(vocabulary.count))
+        for id in 0..<vocabulary.count {
+            try writer.bytes(vocabulary.bytes(of: UInt32(id)))
+            try writer.records.varint(counts[id])
+        }
+    }
+
+    /// Reads what `writeWords` wrote: `body(word, count)` for every word, in id order.
+    static func readWords(_ reader: ClusterFileReader, _ body: ([UInt8], UInt64) throws -> Void) throws {
+        var word: [UInt8] = []
+        for _ in 0..<(try reader.count(atMost: Int(UInt32.max - 1))) {
+            try reader.bytes(into: &word)
+            try body(word, try reader.records.varint())
+        }
+    }
 
     static func write(_ tokenizer: TokenizerConfiguration, to writer: ClusterFileWriter) throws {
         for text in [tokenizer.kind.rawValue, tokenizer.invalidUTF8.rawValue] {
@@ -615,11 +604,7 @@ struct ClusterPlan {
         try ClusterBuild.write(tokenizer, to: writer)
         try records.varint(UInt64(sentences))
         try records.varint(UInt64(tokens))
-        try records.varint(UInt64(vocabulary.count))
-        for id in 0..<vocabulary.count {
-            try writer.bytes(vocabulary.bytes(of: UInt32(id)))
-            try records.varint(unigramCounts[id])
-        }
+        try ClusterBuild.writeWords(vocabulary, counts: unigramCounts, to: writer)
     }
 
     /// Reads what `write` wrote, from `reader`'s header.
@@ -629,17 +614,14 @@ struct ClusterPlan {
             let partitions = try reader.count(atMost: 1 << 16)
             let tokenizer = try ClusterBuild.readTokenizer(reader)
             let sentences = try reader.count(atMost: Int.max), tokens = try reader.count(atMost: Int.max)
-            let words = try reader.count(atMost: Int(UInt32.max - 1))
-            guard order >= 2, partitions >= 1, words >= 3 else { throw ClusterFileReader.cut(reader.path) }
+            guard order >= 2, partitions >= 1 else { throw ClusterFileReader.cut(reader.path) }
             let vocabulary = Vocabulary()
             var counts = [UInt64]()
-            counts.reserveCapacity(words)
-            var word: [UInt8] = []
-            for id in 0..<words {
-                try reader.bytes(into: &word)
-                guard word.withUnsafeBufferPointer({ vocabulary.lookupOrAdd($0) }) == UInt32(id) else { throw ClusterFileReader.cut(reader.path) }
-                counts.append(try records.varint())
+            try ClusterBuild.readWords(reader) { word, count in
+                guard word.withUnsafeBufferPointer({ vocabulary.lookupOrAdd($0) }) == UInt32(counts.count) else { throw ClusterFileReader.cut(reader.path) }
+                counts.append(count)
             }
+            guard counts.count >= 3 else { throw ClusterFileReader.cut(reader.path) }
             return ClusterPlan(order: order, partitions: partitions, tokenizer: tokenizer, sentences: sentences, tokens: tokens,
                                vocabulary: vocabulary, unigramCounts: counts)
         }

@@ -53,6 +53,18 @@ package final class ClusterFileWriter {
         try header.write(UnsafeRawBufferPointer(bytes))
     }
 
+    /// Ascending ids below some limit (word ids), each as its difference from the one before,
+    /// followed by what `value(id)` writes: a vector that is mostly zeros.
+    package func sparse(_ ids: [Int], value: (Int) throws -> Void) throws {
+        try records.varint(UInt64(ids.count))
+        var previous = 0
+        for id in ids {
+            try records.varint(UInt64(id - previous))
+            try value(id)
+            previous = id
+        }
+    }
+
     /// Writes the file: magic, kind, header, then whatever `sections` writes to the output; the
     /// file gets its name only when all is written.
     package func commit(sections: (OutputFile) throws -> Void = { _ in }) throws {
@@ -126,6 +138,15 @@ package final class ClusterFileReader {
         guard count >= 0, count <= 1 << 20 else { throw ClusterFileReader.cut(path) }
         buffer.removeAll(keepingCapacity: true)
         for _ in 0..<count { buffer.append(try records.byte()) }
+    }
+
+    /// Reads what `ClusterFileWriter.sparse` wrote, ids below `limit`: `value(id)` reads each id's value.
+    package func sparse(below limit: Int, value: (Int) throws -> Void) throws {
+        var id = 0
+        for _ in 0..<(try count(atMost: limit)) {
+            id += try count(atMost: limit - 1 - id)
+            try value(id)
+        }
     }
 
     /// A varint that must be at most `limit`.
